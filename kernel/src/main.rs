@@ -1,0 +1,77 @@
+//! The `huntbook` binary: the only place that wires the kernel together.
+//!
+//! `huntbook kernel --connection-file F` serves Jupyter; `huntbook install` writes the
+//! kernelspec. When Rust cells arrive (evcxr), `evcxr::runtime_hook()` must be the first
+//! call in `main`, before anything else runs: keep it that way.
+
+mod connection;
+mod executor;
+mod history;
+mod kernelspec;
+mod log;
+mod server;
+mod wire;
+
+use std::path::PathBuf;
+
+const USAGE: &str = "\
+Huntbook — a Jupyter kernel for security investigation and threat hunting
+
+Usage:
+  huntbook install [--user | --sys-prefix | --prefix DIR]   write the kernelspec (default --user)
+  huntbook kernel --connection-file FILE                    run the kernel (Jupyter does this)
+  huntbook --version";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("kernel") => run_kernel(&args[1..]),
+        Some("install") => install(&args[1..]),
+        Some("--version" | "-V") => {
+            println!("huntbook {}", executor::VERSION);
+            Ok(())
+        }
+        Some("--help" | "-h" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        None => Err("no command given".to_string()),
+        Some(other) => Err(format!("unknown command {other:?}")),
+    };
+    if let Err(message) = result {
+        eprintln!("huntbook: {message}\n\n{USAGE}");
+        std::process::exit(2);
+    }
+}
+
+fn install(args: &[String]) -> Result<(), String> {
+    let destination = kernelspec::parse_destination(args)?;
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program's path: {e}"))?;
+    let exe = exe.canonicalize().unwrap_or(exe);
+    let dir = kernelspec::install(&destination, &exe)?;
+    println!("Installed the Huntbook kernelspec in {}", dir.display());
+    Ok(())
+}
+
+fn run_kernel(args: &[String]) -> Result<(), String> {
+    let mut file = None;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--connection-file" | "-f" => file = iter.next().map(PathBuf::from),
+            other => match other.strip_prefix("--connection-file=") {
+                Some(path) => file = Some(PathBuf::from(path)),
+                None => return Err(format!("unknown kernel option {other:?}")),
+            },
+        }
+    }
+    let file = file.ok_or("kernel needs --connection-file FILE")?;
+    let info = connection::ConnectionInfo::read(&file)?;
+    // Two workers: one core for the sockets while the other runs a cell.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(server::serve(info))
+}

@@ -1,0 +1,226 @@
+//! The five sockets and the tasks that serve them.
+//!
+//! Each socket has its own task so that a busy cell never delays a heartbeat, an interrupt
+//! or a shutdown. Shell requests go, in order, to one executor thread (see
+//! [`crate::executor`]) that owns the interpreter; control requests are answered right
+//! here, on their own task, which is what keeps control responsive while a cell runs.
+//! IOPub is an XPUB socket: on each subscription it publishes `iopub_welcome` (JEP 65), so
+//! clients know their subscription is live before they send the first request.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use zeromq::{RepSocket, RouterSocket, Socket, SocketRecv, SocketSend, XPubSocket};
+
+use crate::connection::ConnectionInfo;
+use crate::executor::{self, Executor};
+use crate::log;
+use crate::wire::{Message, Session, Signer};
+
+/// What every part of the kernel needs to publish and sign.
+#[derive(Clone)]
+pub struct Shared {
+    pub session: Session,
+    pub signer: Signer,
+    pub iopub: UnboundedSender<Message>,
+    /// Set by `interrupt_request`, cleared when the next cell starts.
+    pub interrupt: Arc<AtomicBool>,
+}
+
+impl Shared {
+    pub fn publish(&self, parent: &Message, msg_type: &str, content: Value) {
+        let _ = self.iopub.send(self.session.child(parent, msg_type, content, false));
+    }
+
+    pub fn status(&self, parent: &Message, state: &str) {
+        self.publish(parent, "status", json!({ "execution_state": state }));
+    }
+}
+
+pub async fn serve(info: ConnectionInfo) -> Result<(), String> {
+    let signer = Signer::new(&info.key);
+    let session = Session::new();
+    let bind_err = |what: &str, port: u16, e: zeromq::ZmqError| format!("cannot bind the {what} socket on port {port}: {e}");
+
+    let mut iopub = XPubSocket::new();
+    iopub.bind(&info.endpoint(info.iopub_port)).await.map_err(|e| bind_err("iopub", info.iopub_port, e))?;
+    let mut shell = RouterSocket::new();
+    shell.bind(&info.endpoint(info.shell_port)).await.map_err(|e| bind_err("shell", info.shell_port, e))?;
+    let mut control = RouterSocket::new();
+    control.bind(&info.endpoint(info.control_port)).await.map_err(|e| bind_err("control", info.control_port, e))?;
+    let mut stdin = RouterSocket::new();
+    stdin.bind(&info.endpoint(info.stdin_port)).await.map_err(|e| bind_err("stdin", info.stdin_port, e))?;
+    let mut heartbeat = RepSocket::new();
+    heartbeat.bind(&info.endpoint(info.hb_port)).await.map_err(|e| bind_err("heartbeat", info.hb_port, e))?;
+
+    let (iopub_tx, iopub_rx) = unbounded_channel();
+    let shared = Shared {
+        session: session.clone(),
+        signer: signer.clone(),
+        iopub: iopub_tx,
+        interrupt: Arc::new(AtomicBool::new(false)),
+    };
+    let _ = shared.iopub.send(session.orphan("status", json!({"execution_state": "starting"})));
+
+    tokio::spawn(serve_iopub(iopub, iopub_rx, shared.clone()));
+    tokio::spawn(serve_heartbeat(heartbeat));
+
+    // Shell: a reader task feeding the executor thread, a writer task sending replies.
+    let (shell_send, shell_recv) = shell.split();
+    let (shell_out_tx, shell_out_rx) = unbounded_channel();
+    tokio::spawn(write_router(shell_send, shell_out_rx, signer.clone(), "shell"));
+    let (requests_tx, requests_rx) = std::sync::mpsc::channel();
+    tokio::spawn(read_router(shell_recv, signer.clone(), "shell", move |m| requests_tx.send(m).is_ok()));
+
+    // Stdin: input requests out, input replies back to the executor.
+    let (stdin_send, stdin_recv) = stdin.split();
+    let (stdin_out_tx, stdin_out_rx) = unbounded_channel();
+    tokio::spawn(write_router(stdin_send, stdin_out_rx, signer.clone(), "stdin"));
+    let (replies_tx, replies_rx) = std::sync::mpsc::channel();
+    tokio::spawn(read_router(stdin_recv, signer.clone(), "stdin", move |m| {
+        if m.msg_type() == "input_reply" {
+            let _ = replies_tx.send(m);
+        } else {
+            log::warn(&format!("ignored {} on the stdin channel", m.msg_type()));
+        }
+        true
+    }));
+
+    let executor = Executor::new(shared.clone(), shell_out_tx, stdin_out_tx, replies_rx);
+    std::thread::Builder::new()
+        .name("huntbook-shell".into())
+        .spawn(move || executor.run(requests_rx))
+        .map_err(|e| format!("cannot start the shell thread: {e}"))?;
+
+    log::info(&format!("kernel {} listening on {}", session.id, info.ip));
+    serve_control(control, shared).await;
+    Ok(())
+}
+
+async fn serve_iopub(mut socket: XPubSocket, mut outgoing: UnboundedReceiver<Message>, shared: Shared) {
+    loop {
+        tokio::select! {
+            subscription = socket.recv() => match subscription {
+                Ok(frames) => {
+                    let Some(first) = frames.get(0) else { continue };
+                    if first.first() == Some(&1) {
+                        let topic = String::from_utf8_lossy(&first[1..]).to_string();
+                        log::debug(&format!("iopub subscription {topic:?}"));
+                        let welcome = shared.session.orphan("iopub_welcome", json!({ "subscription": topic }));
+                        if let Err(e) = socket.send(welcome.to_zmq(&shared.signer)).await {
+                            log::warn(&format!("iopub welcome not sent: {e}"));
+                        }
+                    }
+                }
+                Err(e) => {
+                    log::warn(&format!("iopub receive failed: {e}"));
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            message = outgoing.recv() => match message {
+                Some(message) => {
+                    if let Err(e) = socket.send(message.to_zmq(&shared.signer)).await {
+                        log::warn(&format!("iopub {} not sent: {e}", message.msg_type()));
+                    }
+                }
+                None => return,
+            },
+        }
+    }
+}
+
+async fn serve_heartbeat(mut socket: RepSocket) {
+    loop {
+        match socket.recv().await {
+            Ok(ping) => {
+                if let Err(e) = socket.send(ping).await {
+                    log::warn(&format!("heartbeat reply failed: {e}"));
+                }
+            }
+            Err(e) => {
+                log::warn(&format!("heartbeat receive failed: {e}"));
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// Reads a ROUTER socket, verifies and parses each message, and hands it to `deliver`
+/// until `deliver` returns false. Bad messages are logged and dropped; the socket keeps
+/// serving.
+async fn read_router<S: SocketRecv>(mut socket: S, signer: Signer, channel: &'static str, mut deliver: impl FnMut(Message) -> bool) {
+    loop {
+        let frames = match socket.recv().await {
+            Ok(m) => m.into_vec(),
+            Err(e) => {
+                log::warn(&format!("{channel} receive failed: {e}"));
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        match Message::from_frames(frames, &signer) {
+            Ok(message) => {
+                log::debug(&format!("{channel} <- {} {}", message.msg_type(), message.msg_id()));
+                if !deliver(message) {
+                    return;
+                }
+            }
+            Err(e) => log::warn(&format!("dropped a message on {channel}: {e}")),
+        }
+    }
+}
+
+async fn write_router<S: SocketSend>(mut socket: S, mut outgoing: UnboundedReceiver<Message>, signer: Signer, channel: &'static str) {
+    while let Some(message) = outgoing.recv().await {
+        log::debug(&format!("{channel} -> {}", message.msg_type()));
+        if let Err(e) = socket.send(message.to_zmq(&signer)).await {
+            log::warn(&format!("{channel} {} not sent: {e}", message.msg_type()));
+        }
+    }
+}
+
+async fn serve_control(socket: RouterSocket, shared: Shared) {
+    let (send, recv) = socket.split();
+    let (out_tx, out_rx) = unbounded_channel();
+    tokio::spawn(write_router(send, out_rx, shared.signer.clone(), "control"));
+    let (requests_tx, mut requests_rx) = unbounded_channel();
+    tokio::spawn(read_router(recv, shared.signer.clone(), "control", move |m| requests_tx.send(m).is_ok()));
+    while let Some(request) = requests_rx.recv().await {
+        shared.status(&request, "busy");
+        let reply = |msg_type: &str, content: Value| shared.session.child(&request, msg_type, content, true);
+        match request.msg_type() {
+            "kernel_info_request" => {
+                let _ = out_tx.send(reply("kernel_info_reply", executor::kernel_info()));
+            }
+            "interrupt_request" => {
+                shared.interrupt.store(true, Ordering::SeqCst);
+                let _ = out_tx.send(reply("interrupt_reply", json!({"status": "ok"})));
+            }
+            "shutdown_request" => {
+                let restart = request.content.get("restart").and_then(Value::as_bool).unwrap_or(false);
+                let _ = out_tx.send(reply("shutdown_reply", json!({"status": "ok", "restart": restart})));
+                shared.status(&request, "idle");
+                finish(restart).await;
+            }
+            other => {
+                log::warn(&format!("control request {other} is not supported"));
+                let _ = out_tx.send(reply(
+                    &other.replace("_request", "_reply"),
+                    json!({"status": "error", "ename": "NotSupported", "evalue": format!("{other} is not supported by Huntbook"), "traceback": []}),
+                ));
+            }
+        }
+        shared.status(&request, "idle");
+    }
+}
+
+/// Gives the last replies a moment to leave the sockets, then exits. With `restart` the
+/// kernel manager starts a fresh process; either way this one ends.
+pub async fn finish(restart: bool) {
+    log::info(if restart { "restart requested: exiting" } else { "shutdown requested: exiting" });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    std::process::exit(0);
+}

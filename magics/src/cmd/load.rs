@@ -1,0 +1,75 @@
+//! `%load PATH [--format F]`: local files into a frame.
+
+use huntbook::load::{FileFormat, load};
+
+use crate::diag::Diagnostic;
+use crate::parse::Args;
+use crate::registry::{Context, Magic, Outcome, Value};
+use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
+
+pub struct Load;
+
+static SIGNATURE: Signature = Signature {
+    name: "load",
+    summary: "Load a CSV, JSON, NDJSON or Parquet file, a folder or a glob into a frame",
+    description: "Reads local files into a frame. The format comes from the extension unless --format says otherwise. \
+A folder or a glob pattern loads every matching file and stacks them, adding a SourceFile column; \
+files that cannot be read are skipped and named in a warning.",
+    forms: Forms::Line,
+    params: &[Param {
+        name: "path",
+        help: "a file, a folder, or a glob such as logs/*.csv",
+        kind: Kind::Path,
+        required: true,
+        rest: false,
+    }],
+    options: &[Opt {
+        long: "format",
+        short: Some('f'),
+        value: Some(("FORMAT", Kind::Choice(FileFormat::NAMES))),
+        help: "read the files as this format whatever their extension",
+        default: None,
+    }],
+    body: None,
+    returns: "a frame",
+    examples: &[
+        Example {
+            code: "procs = %load ../shared/data/msticpy/process/process_tree.csv",
+            about: "load a CSV export of process events into the frame procs",
+            expect: None,
+        },
+        Example {
+            code: "logs = %load ../shared/data/loghub --format csv",
+            about: "load every file of a folder as CSV",
+            expect: None,
+        },
+    ],
+};
+
+struct Plan {
+    path: String,
+    format: Option<FileFormat>,
+}
+
+impl Plan {
+    fn from_args(args: &Args) -> Self {
+        Plan {
+            path: args.param("path").map(|p| p.text.clone()).unwrap_or_default(),
+            // The choice was validated against FileFormat::NAMES while parsing.
+            format: args.option("format").and_then(|f| FileFormat::from_name(&f.text)),
+        }
+    }
+}
+
+impl Magic for Load {
+    fn signature(&self) -> &'static Signature {
+        &SIGNATURE
+    }
+
+    fn run(&self, args: &Args, _ctx: &mut Context) -> Result<Outcome, Diagnostic> {
+        let plan = Plan::from_args(args);
+        let span = args.param("path").map(|p| p.span.clone());
+        let loaded = load(&plan.path, plan.format).map_err(|e| Diagnostic::engine(e, span))?;
+        Ok(Outcome::warned(Value::Frame(loaded.value), loaded.warnings))
+    }
+}

@@ -1,0 +1,14 @@
+//! One file per magic. Each holds a unit struct, its [`Signature`](crate::Signature)
+//! with examples, a plan built from the validated arguments, and the run.
+
+pub mod clear;
+pub mod echo;
+pub mod help;
+pub mod iptype;
+pub mod load;
+pub mod lsmagic;
+pub mod secret;
+pub mod show;
+pub mod sleep;
+pub mod sql;
+pub mod vars;

@@ -1,0 +1,52 @@
+//! `%sleep SECONDS`: wait, interruptibly.
+
+use std::time::{Duration, Instant};
+
+use crate::diag::Diagnostic;
+use crate::parse::Args;
+use crate::registry::{Context, Magic, Outcome, Value};
+use crate::signature::{Example, Forms, Kind, Param, Signature};
+
+pub struct Sleep;
+
+static SIGNATURE: Signature = Signature {
+    name: "sleep",
+    summary: "Wait for a number of seconds; the kernel's interrupt stops it",
+    description: "Pauses the notebook, for example between polls of a service in a scheduled run. \
+It checks for an interrupt every 10 ms, so stopping the cell takes effect at once.",
+    forms: Forms::Line,
+    params: &[Param {
+        name: "seconds",
+        help: "how long to wait; fractions allowed",
+        kind: Kind::Seconds,
+        required: true,
+        rest: false,
+    }],
+    options: &[],
+    body: None,
+    returns: "nothing",
+    examples: &[Example {
+        code: "%sleep 0.5",
+        about: "wait half a second",
+        expect: None,
+    }],
+};
+
+impl Magic for Sleep {
+    fn signature(&self) -> &'static Signature {
+        &SIGNATURE
+    }
+
+    fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
+        let seconds: f64 = args
+            .param("seconds")
+            .and_then(|s| s.text.parse().ok())
+            .expect("checked by Kind::Seconds");
+        let until = Instant::now() + Duration::from_secs_f64(seconds);
+        while Instant::now() < until {
+            ctx.check_interrupt()?;
+            std::thread::sleep(until.saturating_duration_since(Instant::now()).min(Duration::from_millis(10)));
+        }
+        Ok(Outcome::new(Value::Nothing))
+    }
+}

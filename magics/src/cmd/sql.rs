@@ -1,0 +1,44 @@
+//! `%%sql`: polars SQL over every frame in the session.
+
+use huntbook::sql;
+
+use crate::diag::Diagnostic;
+use crate::parse::Args;
+use crate::registry::{Context, Magic, Outcome, Value};
+use crate::signature::{Example, Forms, Signature};
+
+pub struct Sql;
+
+static SIGNATURE: Signature = Signature {
+    name: "sql",
+    summary: "Query the session's frames with SQL",
+    description: "Runs one SQL statement (polars SQL) with every frame of the session available as a table of the same name. \
+Use it to filter, join and group frames without writing code. The result is a frame.",
+    forms: Forms::Cell,
+    params: &[],
+    options: &[],
+    body: Some("a SQL statement over the session's frames"),
+    returns: "a frame",
+    examples: &[Example {
+        code: "%%sql\nSELECT Account, COUNT(*) AS Logons FROM logons GROUP BY Account ORDER BY Logons DESC",
+        about: "count logons per account in the frame logons",
+        expect: None,
+    }],
+};
+
+impl Magic for Sql {
+    fn signature(&self) -> &'static Signature {
+        &SIGNATURE
+    }
+
+    fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
+        let body = args.body.as_ref().expect("the parser requires a body for %%sql");
+        let statement = body.text.trim().trim_end_matches(';');
+        let tables = ctx.session.iter().map(|(name, frame)| (name, &frame.data));
+        let df = sql::run(tables, statement).map_err(|e| {
+            Diagnostic::engine(e, Some(body.span.clone())).hint("%vars lists the frames and their columns")
+        })?;
+        let frame = huntbook::Frame::new(df, "%%sql").with_query(statement);
+        Ok(Outcome::new(Value::Frame(frame)))
+    }
+}

@@ -1,0 +1,242 @@
+//! Running a cell: split it into statements, check each against its magic's signature,
+//! run it, store frame results, and turn the last value into the cell's result.
+//!
+//! Each magic runs under `catch_unwind`: a panic is a bug, but it ends as an error output
+//! and the session — every frame loaded so far — stays as it was. Results are stored only
+//! after a magic returns, so a failed or panicking magic never leaves half a result behind.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::bundle::MimeBundle;
+use crate::cmd::help::help_bundle;
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::display::{DEFAULT_ROWS, frame_bundle, frame_summary};
+use crate::io::{Io, Stream};
+use crate::parse::{Args, MagicCall, Statement, split_cell};
+use crate::registry::{Context, Outcome, Registry, Value};
+use crate::secrets::Secrets;
+use crate::session::{LAST, Session};
+
+/// What a cell produced, beyond what it streamed and displayed while running.
+#[derive(Debug, Default)]
+pub struct CellOutcome {
+    /// The cell's result (`execute_result`).
+    pub result: Option<MimeBundle>,
+    /// Pager pages (`%magic?`).
+    pub pages: Vec<MimeBundle>,
+    pub error: Option<CellError>,
+}
+
+/// A failed cell, in the shape Jupyter's error messages take.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellError {
+    pub ename: String,
+    pub evalue: String,
+    pub traceback: Vec<String>,
+}
+
+impl CellError {
+    pub fn from_diagnostic(d: &Diagnostic, code: &str) -> Self {
+        CellError {
+            ename: d.code.to_string(),
+            evalue: d.message.clone(),
+            traceback: d.render(code),
+        }
+    }
+}
+
+pub struct Interpreter {
+    registry: Registry,
+    session: Session,
+    secrets: Secrets,
+}
+
+impl Default for Interpreter {
+    fn default() -> Self {
+        Interpreter::new(Registry::standard())
+    }
+}
+
+impl Interpreter {
+    pub fn new(registry: Registry) -> Self {
+        Interpreter {
+            registry,
+            session: Session::default(),
+            secrets: Secrets::default(),
+        }
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    pub fn execute(&mut self, code: &str, io: &mut dyn Io) -> CellOutcome {
+        let mut outcome = CellOutcome::default();
+        let statements = match split_cell(code) {
+            Ok(s) => s,
+            Err(d) => {
+                outcome.error = Some(CellError::from_diagnostic(&d, code));
+                return outcome;
+            }
+        };
+        let count = statements.len();
+        for (index, statement) in statements.into_iter().enumerate() {
+            let last = index + 1 == count;
+            let result = match statement {
+                Statement::Code(c) => Err(Diagnostic::new(
+                    "not-a-magic",
+                    "this cell is not a magic, and Rust cells are not available in this version of Huntbook",
+                )
+                .at(c.span.start..c.span.start + c.text.lines().next().unwrap_or_default().len())
+                .hint("start the line with % to run a magic; %lsmagic lists them")),
+                Statement::Magic(call) => check_target(&call).and_then(|()| self.run_call(&call, io)).map(|o| (call, o)),
+            };
+            match result {
+                Ok((call, o)) => {
+                    if let Some(page) = o.page.clone() {
+                        outcome.pages.push(page);
+                    }
+                    if let Err(d) = self.settle(&call, o, last, io, &mut outcome) {
+                        outcome.error = Some(CellError::from_diagnostic(&d, code));
+                        return outcome;
+                    }
+                }
+                Err(d) => {
+                    outcome.error = Some(CellError::from_diagnostic(&d, code));
+                    return outcome;
+                }
+            }
+        }
+        outcome
+    }
+
+    /// Resolves, checks and runs one magic call.
+    fn run_call(&mut self, call: &MagicCall, io: &mut dyn Io) -> Result<Outcome, Diagnostic> {
+        let Some(magic) = self.registry.get(&call.name.text) else {
+            let sigil = if call.cell { "%%" } else { "%" };
+            let d = Diagnostic::new("unknown-magic", format!("there is no magic {sigil}{}", call.name.text))
+                .at(call.name.span.clone());
+            return Err(match did_you_mean(&call.name.text, self.registry.signatures().map(|s| s.name)) {
+                Some(s) => d.hint(format!("did you mean {sigil}{s}? (%lsmagic lists the magics)")),
+                None => d.hint("%lsmagic lists the magics"),
+            });
+        };
+        let sig = magic.signature();
+        if call.help {
+            let mut o = Outcome::new(Value::Nothing);
+            o.page = Some(help_bundle(sig));
+            return Ok(o);
+        }
+        if call.cell && !sig.forms.cell() {
+            return Err(Diagnostic::new("not-a-cell-magic", format!("%{} is a line magic; %%{} does not exist", sig.name, sig.name))
+                .at(call.name.span.clone())
+                .hint(format!("usage: {}", sig.usage()[0])));
+        }
+        if !call.cell && !sig.forms.line() {
+            return Err(Diagnostic::new("not-a-line-magic", format!("%%{} is a cell magic: it reads the rest of the cell", sig.name))
+                .at(call.name.span.clone())
+                .hint(format!("write %%{} on the first line and the {} below it", sig.name, sig.body.unwrap_or("body"))));
+        }
+        let args = Args::parse(sig, call)?;
+        let mut ctx = Context {
+            session: &self.session,
+            secrets: &mut self.secrets,
+            io,
+            registry: &self.registry,
+        };
+        match catch_unwind(AssertUnwindSafe(|| magic.run(&args, &mut ctx))) {
+            Ok(result) => result,
+            Err(payload) => {
+                let what = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown cause".into());
+                Err(Diagnostic::new("internal-error", format!("%{} failed unexpectedly: {what}", sig.name))
+                    .at(call.name.span.clone())
+                    .hint("this is a bug in Huntbook; the session and its frames are intact"))
+            }
+        }
+    }
+
+    /// Stores and shows what one statement gave back.
+    fn settle(
+        &mut self,
+        call: &MagicCall,
+        outcome: Outcome,
+        last: bool,
+        io: &mut dyn Io,
+        cell: &mut CellOutcome,
+    ) -> Result<(), Diagnostic> {
+        let Outcome { value, warnings, .. } = outcome;
+        if let Some(target) = &call.assign {
+            let Value::Frame(frame) = value else {
+                return Err(Diagnostic::new("not-a-frame", format!("%{} does not give a frame, so there is nothing to store in {}", call.name.text, target.text))
+                    .at(call.name.span.clone())
+                    .hint("only magics that give frames can be assigned"));
+            };
+            for warning in &warnings {
+                io.stream(Stream::Stderr, &format!("warning: {warning}\n"));
+            }
+            io.stream(Stream::Stdout, &format!("{}\n", frame_summary(&target.text, &frame)));
+            self.session.insert(LAST, frame.clone());
+            self.session.insert(target.text.clone(), frame);
+            return Ok(());
+        }
+        let shown = match value {
+            Value::Frame(frame) => {
+                let bundle = frame_bundle(&frame, None, DEFAULT_ROWS, &warnings);
+                self.session.insert(LAST, frame);
+                Some(bundle)
+            }
+            Value::Result(bundle) => {
+                warn(io, &warnings);
+                Some(bundle)
+            }
+            Value::Display(bundle) => {
+                warn(io, &warnings);
+                io.display(&bundle, None);
+                None
+            }
+            Value::Nothing => {
+                warn(io, &warnings);
+                None
+            }
+        };
+        if let Some(bundle) = shown {
+            if last {
+                cell.result = Some(bundle);
+            } else {
+                io.display(&bundle, None);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Refuses an assignment to `_` before the magic runs, so a long load is not wasted.
+fn check_target(call: &MagicCall) -> Result<(), Diagnostic> {
+    match &call.assign {
+        Some(target) if target.text == LAST => Err(Diagnostic::new(
+            "reserved-name",
+            "_ always holds the last result and cannot be assigned",
+        )
+        .at(target.span.clone())
+        .hint("choose another name")),
+        _ => Ok(()),
+    }
+}
+
+fn warn(io: &mut dyn Io, warnings: &[String]) {
+    for warning in warnings {
+        io.stream(Stream::Stderr, &format!("warning: {warning}\n"));
+    }
+}

@@ -1,0 +1,532 @@
+//! Parsing a cell, in two phases.
+//!
+//! Phase one ([`split_cell`]) cuts the cell into statements — `name = %magic args`,
+//! `%%magic args` with its body, or code that is not a magic — keeping the byte position
+//! of everything so diagnostics can point into the cell. Phase two ([`Args::parse`])
+//! checks the words of one statement against the magic's [`Signature`]: known options,
+//! values of the right kind, required arguments present. A magic's `run` only ever sees
+//! the validated [`Args`].
+
+use std::collections::BTreeMap;
+
+use crate::diag::{Diagnostic, Span, did_you_mean};
+use crate::signature::{Kind, Opt, Signature};
+
+/// A piece of the cell with its position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned {
+    pub text: String,
+    pub span: Span,
+}
+
+/// One statement of a cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    Magic(MagicCall),
+    /// Code that is not a magic (Rust, in a later version).
+    Code(Spanned),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MagicCall {
+    /// `name` in `name = %magic …`.
+    pub assign: Option<Spanned>,
+    /// The magic's name, without `%`; the span covers the `%` too.
+    pub name: Spanned,
+    /// `%%name`: the cell form.
+    pub cell: bool,
+    /// `%name?`: a request for help instead of a run.
+    pub help: bool,
+    /// The text after the name on its line, and where it starts.
+    pub args: Spanned,
+    /// For the cell form, everything after the first line.
+    pub body: Option<Spanned>,
+}
+
+/// Splits a cell into statements. Blank lines and comment lines (`#`, `//`) separate
+/// nothing and are skipped; a line ending in `\` continues on the next.
+pub fn split_cell(code: &str) -> Result<Vec<Statement>, Diagnostic> {
+    let mut statements = Vec::new();
+    let mut offset = 0;
+    let mut lines = code.split_inclusive('\n').peekable();
+    let mut first = true;
+    while let Some(raw) = lines.next() {
+        let start = offset;
+        offset += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("//") {
+            continue;
+        }
+        let indent = line.len() - trimmed.len();
+        if let Some(call) = magic_head(line, start + indent)? {
+            if call.cell {
+                if !first {
+                    return Err(Diagnostic::new(
+                        "misplaced-cell-magic",
+                        format!("%%{} must be on the first line of the cell", call.name.text),
+                    )
+                    .at(call.name.span.clone())
+                    .hint(format!("move it to the top of the cell, or use the line form %{}", call.name.text)));
+                }
+                let body = Spanned {
+                    text: code[offset..].to_string(),
+                    span: offset..code.len(),
+                };
+                statements.push(Statement::Magic(MagicCall {
+                    body: Some(body),
+                    ..call
+                }));
+                return Ok(statements);
+            }
+            // Continuation lines: `\` at the end joins the next line into the arguments.
+            // The arguments keep the raw text so every span still points into the cell;
+            // the tokenizer reads `\` + newline as white space.
+            let mut call = call;
+            let mut end = start + line.len();
+            while code[..end].ends_with('\\') {
+                let Some(next) = lines.next() else { break };
+                offset += next.len();
+                end = offset - (next.len() - next.trim_end_matches(['\n', '\r']).len());
+            }
+            call.args.text = code[call.args.span.start..end].to_string();
+            call.args.span.end = end;
+            statements.push(Statement::Magic(call));
+        } else {
+            // Everything from the first line that is not a magic on is code.
+            statements.push(Statement::Code(Spanned {
+                text: code[start..].to_string(),
+                span: start..code.len(),
+            }));
+            return Ok(statements);
+        }
+        first = false;
+    }
+    Ok(statements)
+}
+
+fn is_ident_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_'
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Whether `name` is usable as a frame name.
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(is_ident_start) && chars.all(is_ident)
+}
+
+/// Recognises `[name =] %name…` or `%%name…` at the start of `line` (which starts at
+/// byte `at` of the cell). Returns `None` when the line is not a magic.
+fn magic_head(line: &str, at: usize) -> Result<Option<MagicCall>, Diagnostic> {
+    let text = line.trim_start();
+    let mut pos = 0;
+    let mut assign = None;
+    // `name = %magic`: an identifier, `=`, then `%`.
+    let ident_len = text.find(|c: char| !is_ident(c)).unwrap_or(text.len());
+    if ident_len > 0 && text.starts_with(is_ident_start) {
+        let after = &text[ident_len..];
+        let after_ws = after.trim_start();
+        if let Some(rest) = after_ws.strip_prefix('=') {
+            if !rest.starts_with('=') && rest.trim_start().starts_with('%') {
+                assign = Some(Spanned {
+                    text: text[..ident_len].to_string(),
+                    span: at..at + ident_len,
+                });
+                pos = text.len() - rest.trim_start().len();
+            }
+        }
+    }
+    let head = &text[pos..];
+    if !head.starts_with('%') {
+        return Ok(None);
+    }
+    let cell = head.starts_with("%%");
+    let sigils = if cell { 2 } else { 1 };
+    let name_len = head[sigils..]
+        .find(|c: char| !is_ident(c))
+        .unwrap_or(head.len() - sigils);
+    let name_start = at + pos;
+    let name = &head[sigils..sigils + name_len];
+    if name.is_empty() {
+        return Err(Diagnostic::new("missing-magic-name", "a magic name must follow %")
+            .at(name_start..name_start + sigils)
+            .hint("%lsmagic lists the magics"));
+    }
+    let mut rest_start = sigils + name_len;
+    let mut help = false;
+    while head[rest_start..].starts_with('?') {
+        help = true;
+        rest_start += 1;
+    }
+    let args_text = &head[rest_start..];
+    Ok(Some(MagicCall {
+        assign,
+        name: Spanned {
+            text: name.to_string(),
+            span: name_start..name_start + sigils + name_len,
+        },
+        cell,
+        help,
+        args: Spanned {
+            text: args_text.to_string(),
+            span: at + pos + rest_start..at + pos + rest_start + args_text.len(),
+        },
+        body: None,
+    }))
+}
+
+/// A `\` that ends a line joins lines; it is white space, not part of a word.
+fn is_continuation(text: &str, at: usize) -> bool {
+    let rest = &text[at..];
+    rest.starts_with("\\\n") || rest.starts_with("\\\r\n")
+}
+
+/// One word of a magic's arguments, with quotes removed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    pub text: String,
+    pub span: Span,
+    pub quoted: bool,
+}
+
+/// Splits arguments into words the way a shell does: white space separates, `'…'` is
+/// literal, `"…"` allows `\"` and `\\`. `base` is the byte offset of `text` in the cell.
+pub fn tokenize(text: &str, base: usize) -> Result<Vec<Token>, Diagnostic> {
+    let mut tokens = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some(&(start, c)) = chars.peek() {
+        if c.is_whitespace() || is_continuation(text, start) {
+            chars.next();
+            continue;
+        }
+        let mut word = String::new();
+        let mut quoted = false;
+        let mut end = start;
+        while let Some(&(i, c)) = chars.peek() {
+            if c.is_whitespace() || is_continuation(text, i) {
+                break;
+            }
+            chars.next();
+            end = i + c.len_utf8();
+            match c {
+                '\'' | '"' => {
+                    quoted = true;
+                    let mut closed = false;
+                    while let Some((j, q)) = chars.next() {
+                        end = j + q.len_utf8();
+                        if q == c {
+                            closed = true;
+                            break;
+                        }
+                        if c == '"' && q == '\\' {
+                            if let Some(&(k, esc)) = chars.peek() {
+                                if esc == '"' || esc == '\\' {
+                                    chars.next();
+                                    end = k + esc.len_utf8();
+                                    word.push(esc);
+                                    continue;
+                                }
+                            }
+                        }
+                        word.push(q);
+                    }
+                    if !closed {
+                        return Err(Diagnostic::new("unclosed-quote", format!("the quote {c} is never closed"))
+                            .at(base + i..base + text.len())
+                            .hint(format!("add a closing {c}")));
+                    }
+                }
+                c => word.push(c),
+            }
+        }
+        tokens.push(Token {
+            text: word,
+            span: base + start..base + end,
+            quoted,
+        });
+    }
+    Ok(tokens)
+}
+
+/// The validated arguments of one magic call.
+#[derive(Debug, Clone, Default)]
+pub struct Args {
+    params: BTreeMap<&'static str, Spanned>,
+    options: BTreeMap<&'static str, Spanned>,
+    flags: BTreeMap<&'static str, Span>,
+    pub body: Option<Spanned>,
+    /// Where the whole call sits, for errors about the call as such.
+    pub call_span: Span,
+}
+
+impl Args {
+    /// Checks the call's arguments against the signature (phase two).
+    pub fn parse(sig: &Signature, call: &MagicCall) -> Result<Args, Diagnostic> {
+        let tokens = tokenize(&call.args.text, call.args.span.start)?;
+        let mut args = Args {
+            body: call.body.clone(),
+            call_span: call.name.span.start..call.args.span.end,
+            ..Args::default()
+        };
+        let mut positional = 0usize;
+        let mut only_positional = false;
+        let mut iter = tokens.iter().enumerate().peekable();
+        while let Some((index, token)) = iter.next() {
+            let is_option = !only_positional && !token.quoted && token.text.starts_with('-') && token.text.len() > 1
+                && !token.text[1..].starts_with(|c: char| c.is_ascii_digit() || c == '.');
+            if !token.quoted && token.text == "--" && !only_positional {
+                only_positional = true;
+                continue;
+            }
+            if is_option {
+                let (opt, inline_value) = find_option(sig, token)?;
+                let key = opt.long;
+                if args.options.contains_key(key) || args.flags.contains_key(key) {
+                    return Err(Diagnostic::new("repeated-option", format!("--{key} is given twice"))
+                        .at(token.span.clone()));
+                }
+                match opt.value {
+                    None => {
+                        if inline_value.is_some() {
+                            return Err(Diagnostic::new("unexpected-value", format!("--{key} is a switch and takes no value"))
+                                .at(token.span.clone()));
+                        }
+                        args.flags.insert(key, token.span.clone());
+                    }
+                    Some((placeholder, kind)) => {
+                        let value = match inline_value {
+                            Some(v) => v,
+                            None => match iter.next() {
+                                Some((_, next)) => Spanned {
+                                    text: next.text.clone(),
+                                    span: next.span.clone(),
+                                },
+                                None => {
+                                    return Err(Diagnostic::new("missing-value", format!("--{key} needs a value ({placeholder})"))
+                                        .at(token.span.clone())
+                                        .hint(opt.help));
+                                }
+                            },
+                        };
+                        check_kind(kind, &value, &format!("--{key}"))?;
+                        args.options.insert(key, value);
+                    }
+                }
+                continue;
+            }
+            let Some(param) = sig.params.get(positional) else {
+                let extra = &tokens[index];
+                let expected = if sig.params.is_empty() {
+                    format!("%{} takes no arguments", sig.name)
+                } else {
+                    format!("%{} takes at most {} argument(s)", sig.name, sig.params.len())
+                };
+                return Err(Diagnostic::new("unexpected-argument", format!("unexpected argument {:?}: {expected}", extra.text))
+                    .at(extra.span.clone())
+                    .hint(format!("usage: {}", sig.usage()[0])));
+            };
+            positional += 1;
+            let value = if param.rest {
+                // The rest of the line verbatim, from this word on.
+                let from = token.span.start - call.args.span.start;
+                let text = call.args.text[from..].trim_end();
+                while iter.next().is_some() {}
+                let raw_single_word = tokens.len() == index + 1;
+                Spanned {
+                    text: if raw_single_word {
+                        token.text.clone()
+                    } else {
+                        text.replace("\\\r\n", " ").replace("\\\n", " ")
+                    },
+                    span: token.span.start..token.span.start + text.len(),
+                }
+            } else {
+                Spanned {
+                    text: token.text.clone(),
+                    span: token.span.clone(),
+                }
+            };
+            check_kind(param.kind, &value, param.name)?;
+            args.params.insert(param.name, value);
+        }
+        if let Some(missing) = sig.params.iter().find(|p| p.required && !args.params.contains_key(p.name)) {
+            return Err(Diagnostic::new("missing-argument", format!("%{} needs {}", sig.name, missing.name.to_uppercase()))
+                .at(call.name.span.start..call.args.span.end.max(call.name.span.end))
+                .hint(format!("{} — usage: {}", missing.help, sig.usage()[0])));
+        }
+        if call.cell && sig.body.is_some() && call.body.as_ref().is_none_or(|b| b.text.trim().is_empty()) {
+            return Err(Diagnostic::new("missing-body", format!("%%{} needs a body after its first line", sig.name))
+                .at(call.name.span.clone())
+                .hint(sig.body.unwrap_or_default()));
+        }
+        Ok(args)
+    }
+
+    pub fn param(&self, name: &str) -> Option<&Spanned> {
+        self.params.get(name)
+    }
+
+    pub fn option(&self, long: &str) -> Option<&Spanned> {
+        self.options.get(long)
+    }
+
+    pub fn flag(&self, long: &str) -> bool {
+        self.flags.contains_key(long)
+    }
+
+    /// An integer option, already checked by [`Kind::Int`].
+    pub fn int(&self, long: &str) -> Option<i64> {
+        self.options.get(long).and_then(|v| v.text.parse().ok())
+    }
+}
+
+fn find_option(sig: &Signature, token: &Token) -> Result<(&'static Opt, Option<Spanned>), Diagnostic> {
+    let text = &token.text;
+    let (name, inline) = match text.split_once('=') {
+        Some((n, v)) => (n, Some(v)),
+        None => (text.as_str(), None),
+    };
+    let opt = if let Some(long) = name.strip_prefix("--") {
+        sig.option(long)
+    } else {
+        let mut chars = name[1..].chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => sig.short_option(c),
+            _ => None,
+        }
+    };
+    let Some(opt) = opt else {
+        let bare = name.trim_start_matches('-');
+        let mut d = Diagnostic::new("unknown-option", format!("%{} has no option {name}", sig.name)).at(token.span.clone());
+        d = match did_you_mean(bare, sig.options.iter().map(|o| o.long)) {
+            Some(s) => d.hint(format!("did you mean --{s}?")),
+            None if sig.options.is_empty() => d.hint(format!("%{} takes no options", sig.name)),
+            None => d.hint(format!(
+                "options: {}",
+                sig.options.iter().map(|o| format!("--{}", o.long)).collect::<Vec<_>>().join(", ")
+            )),
+        };
+        return Err(d);
+    };
+    let inline = inline.map(|v| {
+        let start = token.span.start + name.len() + 1;
+        Spanned {
+            text: v.to_string(),
+            span: start..token.span.end,
+        }
+    });
+    Ok((opt, inline))
+}
+
+fn check_kind(kind: Kind, value: &Spanned, what: &str) -> Result<(), Diagnostic> {
+    let bad = |message: String| Err(Diagnostic::new("bad-value", message).at(value.span.clone()));
+    match kind {
+        Kind::Int { min } => match value.text.parse::<i64>() {
+            Ok(n) if n >= min => Ok(()),
+            Ok(_) => bad(format!("{what} must be at least {min}, not {}", value.text)),
+            Err(_) => bad(format!("{what} must be a whole number, not {:?}", value.text)),
+        },
+        Kind::Seconds => match value.text.parse::<f64>() {
+            // A year bounds the wait, and keeps the duration arithmetic far from overflow.
+            Ok(n) if (0.0..=31_536_000.0).contains(&n) => Ok(()),
+            _ => bad(format!("{what} must be a number of seconds from 0 to 31536000, not {:?}", value.text)),
+        },
+        Kind::Choice(choices) => {
+            if choices.iter().any(|c| c.eq_ignore_ascii_case(&value.text)) {
+                Ok(())
+            } else {
+                let d = Diagnostic::new("bad-value", format!("{what} must be one of {}, not {:?}", choices.join(", "), value.text))
+                    .at(value.span.clone());
+                Err(match did_you_mean(&value.text, choices.iter().copied()) {
+                    Some(s) => d.hint(format!("did you mean {s}?")),
+                    None => d,
+                })
+            }
+        }
+        Kind::Frame => {
+            if is_identifier(&value.text) {
+                Ok(())
+            } else {
+                bad(format!("{what} must be a frame name, not {:?}", value.text))
+            }
+        }
+        Kind::Text | Kind::Path | Kind::ValueOrColumn | Kind::MagicName => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn magic(code: &str) -> MagicCall {
+        match split_cell(code).unwrap().remove(0) {
+            Statement::Magic(m) => m,
+            other => panic!("not a magic: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn assignment_and_arguments_keep_their_positions() {
+        let code = "procs = %load  data/x.csv --format csv";
+        let m = magic(code);
+        assert_eq!(m.assign.as_ref().unwrap().text, "procs");
+        assert_eq!(m.name.text, "load");
+        assert_eq!(&code[m.name.span.clone()], "%load");
+        assert_eq!(&code[m.args.span.clone()], "  data/x.csv --format csv");
+    }
+
+    #[test]
+    fn cell_magic_takes_the_rest_as_body() {
+        let m = magic("%%sql\nSELECT *\nFROM t");
+        assert!(m.cell);
+        assert_eq!(m.body.unwrap().text, "SELECT *\nFROM t");
+    }
+
+    #[test]
+    fn several_line_magics_and_comments() {
+        let s = split_cell("# load\n%load a.csv\n\n%vars\n").unwrap();
+        assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn non_magic_code_is_code() {
+        let s = split_cell("let x = 1;").unwrap();
+        assert!(matches!(&s[0], Statement::Code(c) if c.text == "let x = 1;"));
+        // `a == %b` is not an assignment.
+        let s = split_cell("a == %b").unwrap();
+        assert!(matches!(&s[0], Statement::Code(_)));
+    }
+
+    #[test]
+    fn continuation_lines_join_with_exact_spans() {
+        let code = "%load a.csv \\\n  --format csv\n%vars";
+        let s = split_cell(code).unwrap();
+        assert_eq!(s.len(), 2);
+        let Statement::Magic(m) = &s[0] else { panic!() };
+        let t = tokenize(&m.args.text, m.args.span.start).unwrap();
+        let words: Vec<_> = t.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(words, ["a.csv", "--format", "csv"]);
+        assert_eq!(&code[t[2].span.clone()], "csv");
+    }
+
+    #[test]
+    fn help_suffix() {
+        let m = magic("%iptype?");
+        assert!(m.help);
+        assert_eq!(m.name.text, "iptype");
+    }
+
+    #[test]
+    fn quotes_group_and_unclosed_quotes_are_errors() {
+        let t = tokenize(r#"a "b c" 'd\e' "x\"y""#, 0).unwrap();
+        let words: Vec<_> = t.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(words, ["a", "b c", r"d\e", "x\"y"]);
+        let e = tokenize("a 'b", 10).unwrap_err();
+        assert_eq!(e.code, "unclosed-quote");
+        assert_eq!(e.span, Some(12..14));
+    }
+}

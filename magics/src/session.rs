@@ -1,0 +1,84 @@
+//! The session: named frames that live as long as the kernel does.
+//!
+//! `name = %magic …` stores a frame under `name`; every frame result is also stored as
+//! `_`. Lookups that fail say which frames exist and suggest the likely one, because a
+//! mistyped frame name is the most common error in a long investigation.
+
+use std::collections::BTreeMap;
+
+use huntbook::Frame;
+
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::parse::Spanned;
+
+/// The name under which the last frame result is always stored.
+pub const LAST: &str = "_";
+
+#[derive(Debug, Default)]
+pub struct Session {
+    frames: BTreeMap<String, Frame>,
+}
+
+impl Session {
+    pub fn get(&self, name: &str) -> Option<&Frame> {
+        self.frames.get(name)
+    }
+
+    pub fn insert(&mut self, name: impl Into<String>, frame: Frame) {
+        self.frames.insert(name.into(), frame);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Frame)> {
+        self.frames.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.frames.keys().map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    /// The frame an argument names, or a diagnostic that lists what exists.
+    pub fn frame(&self, arg: &Spanned) -> Result<&Frame, Diagnostic> {
+        self.get(&arg.text).ok_or_else(|| self.no_frame(arg))
+    }
+
+    fn no_frame(&self, arg: &Spanned) -> Diagnostic {
+        let d = Diagnostic::new("no-such-frame", format!("there is no frame named {:?}", arg.text)).at(arg.span.clone());
+        if self.is_empty() {
+            return d.hint("the session has no frames yet: load one with  name = %load PATH");
+        }
+        match did_you_mean(&arg.text, self.names()) {
+            Some(s) => d.hint(format!("did you mean {s}? (%vars lists the frames)")),
+            None => d.hint(format!("frames: {}", self.names().collect::<Vec<_>>().join(", "))),
+        }
+    }
+
+    /// Resolves `frame.Column` into the frame and the column name, checking both.
+    pub fn column<'a>(&'a self, arg: &Spanned) -> Result<(&'a Frame, String), Diagnostic> {
+        let Some((frame_name, column)) = arg.text.split_once('.') else {
+            return Err(Diagnostic::new("not-a-column", format!("{:?} is not of the form frame.Column", arg.text)).at(arg.span.clone()));
+        };
+        let frame_span = arg.span.start..arg.span.start + frame_name.len();
+        let frame = self.frame(&Spanned {
+            text: frame_name.to_string(),
+            span: frame_span,
+        })?;
+        let names = frame.column_names();
+        if !names.iter().any(|n| n == column) {
+            let d = Diagnostic::new("no-such-column", format!("frame {frame_name:?} has no column {column:?}"))
+                .at(arg.span.start + frame_name.len() + 1..arg.span.end);
+            return Err(match did_you_mean(column, names.iter().map(String::as_str)) {
+                Some(s) => d.hint(format!("did you mean {frame_name}.{s}?")),
+                None => d.hint(format!("columns: {}", names.join(", "))),
+            });
+        }
+        Ok((frame, column.to_string()))
+    }
+}

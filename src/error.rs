@@ -1,0 +1,58 @@
+//! Engine errors: concrete kinds, each naming the thing that was wrong (a path, a format,
+//! a statement), because the analyst reads these messages in a notebook and has to act on
+//! them without a stack trace.
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not a readable {format} file: {message}", path.display())]
+    Format {
+        path: PathBuf,
+        format: &'static str,
+        message: String,
+    },
+    #[error("no file or folder matches {pattern}")]
+    NoMatch { pattern: String },
+    #[error("{} has no files Huntbook can read (expected .csv, .json, .ndjson, .jsonl or .parquet)", path.display())]
+    EmptyFolder { path: PathBuf },
+    #[error("cannot tell the format of {}: {reason}", path.display())]
+    UnknownFormat { path: PathBuf, reason: String },
+    #[error("{0}")]
+    Sql(String),
+    #[error("{0:?} is not an IP address")]
+    InvalidIp(String),
+    #[error("no column {column:?} in the frame (columns: {available})")]
+    NoColumn { column: String, available: String },
+    #[error("column {column:?} holds {dtype} values, not text")]
+    NotText { column: String, dtype: String },
+    #[error("{0}")]
+    Polars(#[from] polars::error::PolarsError),
+}
+
+impl Error {
+    /// A short stable identifier for the kind of error, used as the error name the
+    /// notebook shows and as the diagnostic code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Io { .. } => "io-error",
+            Error::Format { .. } => "bad-file",
+            Error::NoMatch { .. } => "no-such-file",
+            Error::EmptyFolder { .. } => "empty-folder",
+            Error::UnknownFormat { .. } => "unknown-format",
+            Error::Sql(_) => "sql-error",
+            Error::InvalidIp(_) => "invalid-ip",
+            Error::NoColumn { .. } => "no-such-column",
+            Error::NotText { .. } => "wrong-type",
+            Error::Polars(_) => "data-error",
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! A [`Frame`] is a polars `DataFrame` plus where it came from.
+//!
+//! Provenance travels with the data so that every displayed result can say which source,
+//! query and parameters produced it; [`Warned`] carries the non-fatal problems met on the
+//! way (skipped files, cut rows) so they reach the analyst instead of a log.
+
+use polars::prelude::DataFrame;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Provenance {
+    /// Where the rows came from: a file path, a glob, a source name, or a derivation.
+    pub source: String,
+    /// The query or statement that produced the rows, when there was one.
+    pub query: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub data: DataFrame,
+    pub provenance: Provenance,
+}
+
+impl Frame {
+    pub fn new(data: DataFrame, source: impl Into<String>) -> Self {
+        Frame {
+            data,
+            provenance: Provenance {
+                source: source.into(),
+                query: None,
+            },
+        }
+    }
+
+    pub fn with_query(mut self, query: impl Into<String>) -> Self {
+        self.provenance.query = Some(query.into());
+        self
+    }
+
+    pub fn height(&self) -> usize {
+        self.data.height()
+    }
+
+    pub fn width(&self) -> usize {
+        self.data.width()
+    }
+
+    pub fn column_names(&self) -> Vec<String> {
+        self.data
+            .get_column_names()
+            .into_iter()
+            .map(|n| n.to_string())
+            .collect()
+    }
+}
+
+/// A value together with the warnings met while producing it.
+#[derive(Debug, Clone)]
+pub struct Warned<T> {
+    pub value: T,
+    pub warnings: Vec<String>,
+}
+
+impl<T> Warned<T> {
+    pub fn clean(value: T) -> Self {
+        Warned {
+            value,
+            warnings: Vec::new(),
+        }
+    }
+}

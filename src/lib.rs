@@ -1,0 +1,17 @@
+//! Huntbook's engine: frames, sources, analysis, enrichment and rendering.
+//!
+//! The engine takes typed inputs and returns typed results — [`Frame`]s, classifications,
+//! rendered HTML/SVG strings — and knows nothing of Jupyter. Everything the kernel shows
+//! passes through here as plain data, so the same results can be rendered to a notebook,
+//! a file export or a test assertion. Partial results are values ([`Warned`]): anything
+//! skipped, cut or failed travels beside the result and is shown, never swallowed.
+
+pub mod error;
+pub mod frame;
+pub mod ip;
+pub mod load;
+pub mod render;
+pub mod sql;
+
+pub use error::{Error, Result};
+pub use frame::{Frame, Provenance, Warned};

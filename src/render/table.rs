@@ -1,0 +1,343 @@
+//! Frames as tables: HTML, plain text and Table Schema JSON
+//! (`application/vnd.dataresource+json`) from one row selection.
+//!
+//! All three forms show the same rows, so what a reader sees does not depend on the front
+//! end. Rows beyond the limit are cut with a visible "showing N of M rows" line in every
+//! form; cell text is never cut in HTML (long command lines wrap), and in plain text a cell
+//! wider than [`TEXT_CELL_WIDTH`] is shortened with an ellipsis that says so.
+
+use std::fmt::Write;
+
+use polars::prelude::*;
+use serde_json::{Map, Value, json};
+
+use super::escape::escape_html;
+use crate::frame::Frame;
+
+/// The widest a plain-text cell gets before it is shortened with "…".
+pub const TEXT_CELL_WIDTH: usize = 48;
+
+#[derive(Debug, Clone)]
+pub struct TableOptions {
+    /// How many rows to show at most.
+    pub max_rows: usize,
+    /// The session name of the frame, shown in the caption.
+    pub name: Option<String>,
+    /// What to type to see more rows; shown when rows are cut.
+    pub more_hint: Option<String>,
+    /// Non-fatal problems met while producing the frame, shown above the table.
+    pub warnings: Vec<String>,
+}
+
+impl Default for TableOptions {
+    fn default() -> Self {
+        TableOptions {
+            max_rows: 20,
+            name: None,
+            more_hint: None,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TableRender {
+    pub html: String,
+    pub text: String,
+    pub dataresource: Value,
+}
+
+const STYLE: &str = "<style>\
+.hb-frame{font-family:var(--jp-code-font-family,monospace);font-size:12px}\
+.hb-frame .hb-caption{margin:2px 0 4px 0;color:var(--jp-ui-font-color1,#333)}\
+.hb-frame .hb-warn{margin:2px 0;padding:2px 6px;border-left:3px solid #d9822b;background:rgba(217,130,43,.08)}\
+.hb-frame .hb-scroll{overflow-x:auto;max-width:100%}\
+.hb-frame table{border-collapse:collapse}\
+.hb-frame th,.hb-frame td{border:1px solid rgba(128,128,128,.3);padding:2px 6px;text-align:left;vertical-align:top}\
+.hb-frame td{white-space:pre-wrap;word-break:break-word;max-width:60ch}\
+.hb-frame thead th{position:sticky;top:0;background:var(--jp-layout-color1,#fff)}\
+.hb-frame .hb-dtype{font-weight:normal;opacity:.6;font-size:10px}\
+.hb-frame .hb-null{opacity:.45;font-style:italic}\
+.hb-frame .hb-idx{opacity:.6}\
+.hb-frame .hb-more{margin-top:4px;font-style:italic}\
+</style>";
+
+pub fn render_table(frame: &Frame, options: &TableOptions) -> TableRender {
+    let df = &frame.data;
+    let shown = df.height().min(options.max_rows);
+    let cells = collect_cells(df, shown);
+    TableRender {
+        html: html(frame, options, shown, &cells),
+        text: text(frame, options, shown, &cells),
+        dataresource: dataresource(df, shown),
+    }
+}
+
+/// The text of each shown cell, column by column; `None` is a null.
+fn collect_cells(df: &DataFrame, rows: usize) -> Vec<Vec<Option<String>>> {
+    df.columns()
+        .iter()
+        .map(|col| (0..rows).map(|i| col.get(i).ok().and_then(|v| cell_text(&v))).collect())
+        .collect()
+}
+
+fn cell_text(value: &AnyValue) -> Option<String> {
+    match value {
+        AnyValue::Null => None,
+        AnyValue::String(s) => Some((*s).to_string()),
+        AnyValue::StringOwned(s) => Some(s.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+fn shape_line(frame: &Frame) -> String {
+    format!(
+        "{} rows × {} columns",
+        thousands(frame.height()),
+        thousands(frame.width())
+    )
+}
+
+fn more_line(frame: &Frame, options: &TableOptions, shown: usize) -> Option<String> {
+    if shown >= frame.height() {
+        return None;
+    }
+    let mut line = format!(
+        "showing {} of {} rows",
+        thousands(shown),
+        thousands(frame.height())
+    );
+    if let Some(hint) = &options.more_hint {
+        let _ = write!(line, " — {hint}");
+    }
+    Some(line)
+}
+
+fn html(frame: &Frame, options: &TableOptions, shown: usize, cells: &[Vec<Option<String>>]) -> String {
+    let df = &frame.data;
+    let mut out = String::with_capacity(1024 + shown * df.width() * 24);
+    out.push_str("<div class=\"hb-frame\">");
+    out.push_str(STYLE);
+    out.push_str("<div class=\"hb-caption\">");
+    if let Some(name) = &options.name {
+        let _ = write!(out, "<b>{}</b> · ", escape_html(name));
+    }
+    out.push_str(&shape_line(frame));
+    if !frame.provenance.source.is_empty() {
+        let _ = write!(out, " · from <code>{}</code>", escape_html(&frame.provenance.source));
+    }
+    out.push_str("</div>");
+    for warning in &options.warnings {
+        let _ = write!(out, "<div class=\"hb-warn\">⚠ {}</div>", escape_html(warning));
+    }
+    out.push_str("<div class=\"hb-scroll\"><table><thead><tr><th></th>");
+    for col in df.columns() {
+        let _ = write!(
+            out,
+            "<th>{}<br><span class=\"hb-dtype\">{}</span></th>",
+            escape_html(col.name()),
+            escape_html(&col.dtype().to_string())
+        );
+    }
+    out.push_str("</tr></thead><tbody>");
+    for row in 0..shown {
+        let _ = write!(out, "<tr><th class=\"hb-idx\">{row}</th>");
+        for col in cells {
+            match &col[row] {
+                Some(text) => {
+                    let _ = write!(out, "<td>{}</td>", escape_html(text));
+                }
+                None => out.push_str("<td class=\"hb-null\">null</td>"),
+            }
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table></div>");
+    if let Some(more) = more_line(frame, options, shown) {
+        let _ = write!(out, "<div class=\"hb-more\">{}</div>", escape_html(&more));
+    }
+    out.push_str("</div>");
+    out
+}
+
+fn text(frame: &Frame, options: &TableOptions, shown: usize, cells: &[Vec<Option<String>>]) -> String {
+    let df = &frame.data;
+    let mut out = String::new();
+    if let Some(name) = &options.name {
+        let _ = write!(out, "{name}: ");
+    }
+    let _ = writeln!(out, "{}", shape_line(frame));
+    for warning in &options.warnings {
+        let _ = writeln!(out, "warning: {warning}");
+    }
+    let mut shortened = false;
+    let columns: Vec<Vec<String>> = df
+        .columns()
+        .iter()
+        .zip(cells)
+        .map(|(col, values)| {
+            let mut lines = vec![col.name().to_string(), col.dtype().to_string()];
+            for value in values {
+                let text = value.as_deref().unwrap_or("null").replace(['\n', '\r', '\t'], " ");
+                let (text, cut) = shorten(&text, TEXT_CELL_WIDTH);
+                shortened |= cut;
+                lines.push(text);
+            }
+            lines
+        })
+        .collect();
+    let widths: Vec<usize> = columns
+        .iter()
+        .map(|c| c.iter().map(|s| s.chars().count()).max().unwrap_or(0))
+        .collect();
+    let index_width = shown.saturating_sub(1).to_string().len();
+    for line in 0..shown + 2 {
+        let index = if line < 2 { String::new() } else { (line - 2).to_string() };
+        let _ = write!(out, "{index:>index_width$}");
+        for (col, width) in columns.iter().zip(&widths) {
+            let _ = write!(out, "  {:<width$}", col[line], width = *width);
+        }
+        out.truncate(out.trim_end_matches(' ').len());
+        out.push('\n');
+    }
+    if let Some(more) = more_line(frame, options, shown) {
+        let _ = writeln!(out, "{more}");
+    }
+    if shortened {
+        let _ = writeln!(
+            out,
+            "(cells wider than {TEXT_CELL_WIDTH} characters are shortened with … in plain text; the HTML view shows them whole)"
+        );
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+fn shorten(text: &str, width: usize) -> (String, bool) {
+    if text.chars().count() <= width {
+        return (text.to_string(), false);
+    }
+    let mut s: String = text.chars().take(width - 1).collect();
+    s.push('…');
+    (s, true)
+}
+
+/// Table Schema (the `application/vnd.dataresource+json` form JupyterLab shows as a grid).
+fn dataresource(df: &DataFrame, rows: usize) -> Value {
+    let fields: Vec<Value> = df
+        .columns()
+        .iter()
+        .map(|c| json!({"name": c.name().as_str(), "type": schema_type(c.dtype())}))
+        .collect();
+    let data: Vec<Value> = (0..rows)
+        .map(|i| {
+            let mut record = Map::new();
+            for col in df.columns() {
+                let value = col.get(i).map(|v| cell_json(&v, col.dtype())).unwrap_or(Value::Null);
+                record.insert(col.name().to_string(), value);
+            }
+            Value::Object(record)
+        })
+        .collect();
+    json!({"schema": {"fields": fields}, "data": data})
+}
+
+fn schema_type(dtype: &DataType) -> &'static str {
+    match dtype {
+        DataType::Boolean => "boolean",
+        d if d.is_integer() => "integer",
+        d if d.is_float() => "number",
+        DataType::Datetime(..) => "datetime",
+        DataType::Date => "date",
+        DataType::Duration(_) => "duration",
+        DataType::String => "string",
+        _ => "any",
+    }
+}
+
+fn cell_json(value: &AnyValue, dtype: &DataType) -> Value {
+    match value {
+        AnyValue::Null => Value::Null,
+        AnyValue::Boolean(b) => Value::Bool(*b),
+        v if dtype.is_integer() => v
+            .extract::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|| Value::String(v.to_string())),
+        v if dtype.is_float() => v
+            .extract::<f64>()
+            .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
+            .unwrap_or_else(|| Value::String(v.to_string())),
+        v => Value::String(cell_text(v).unwrap_or_default()),
+    }
+}
+
+/// 1234567 → "1,234,567": row counts are read at a glance.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame() -> Frame {
+        let df = df! {
+            "Host" => ["web01", "<script>alert(1)</script>", "db02"],
+            "Count" => [Some(3i64), None, Some(1_000_000)],
+        }
+        .unwrap();
+        Frame::new(df, "test")
+    }
+
+    #[test]
+    fn cut_rows_are_announced_in_every_form() {
+        let options = TableOptions {
+            max_rows: 2,
+            more_hint: Some("%show t --rows 3".into()),
+            ..TableOptions::default()
+        };
+        let r = render_table(&frame(), &options);
+        assert!(r.html.contains("showing 2 of 3 rows — %show t --rows 3"));
+        assert!(r.text.contains("showing 2 of 3 rows"));
+        assert_eq!(r.dataresource["data"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn data_is_escaped_and_nulls_are_marked() {
+        let r = render_table(&frame(), &TableOptions::default());
+        assert!(!r.html.contains("<script>alert"));
+        assert!(r.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(r.html.contains("<td class=\"hb-null\">null</td>"));
+        assert!(!r.html.contains("showing"));
+        assert_eq!(r.dataresource["data"][1]["Count"], Value::Null);
+        assert_eq!(r.dataresource["data"][2]["Count"], json!(1_000_000));
+        assert_eq!(r.dataresource["schema"]["fields"][1]["type"], "integer");
+    }
+
+    #[test]
+    fn plain_text_is_aligned_with_dtypes() {
+        let r = render_table(&frame(), &TableOptions::default());
+        let lines: Vec<&str> = r.text.lines().collect();
+        assert_eq!(lines[0], "3 rows × 2 columns");
+        assert_eq!(lines[1], "   Host                       Count");
+        assert_eq!(lines[2], "   str                        i64");
+        assert_eq!(lines[3], "0  web01                      3");
+        assert_eq!(lines[4], "1  <script>alert(1)</script>  null");
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}

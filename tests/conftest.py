@@ -1,0 +1,50 @@
+"""Shared set-up for the Python test suites: a throwaway Jupyter data directory with the
+Huntbook kernelspec installed by the binary itself (`huntbook install --prefix`), so the
+tests exercise the real install path and never touch the developer's own Jupyter config.
+
+The binary is taken from HUNTBOOK_BIN (tests/run.sh sets it after building)."""
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = (ROOT.parent / "shared" / "data").resolve()
+
+
+def huntbook_bin() -> Path:
+    explicit = os.environ.get("HUNTBOOK_BIN")
+    if explicit:
+        return Path(explicit)
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    return target / "debug" / "huntbook"
+
+
+def _install_kernelspec() -> Path:
+    prefix = Path(tempfile.mkdtemp(prefix="huntbook-jupyter-"))
+    binary = huntbook_bin()
+    if not binary.exists():
+        raise RuntimeError(f"{binary} does not exist: build it with `cargo build -p huntbook-kernel` or set HUNTBOOK_BIN")
+    subprocess.run([str(binary), "install", "--prefix", str(prefix)], check=True, capture_output=True)
+    data = prefix / "share" / "jupyter"
+    os.environ["JUPYTER_PATH"] = str(data)
+    os.environ["JUPYTER_DATA_DIR"] = str(prefix / "data")
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(prefix / "runtime")
+    # Keep test runs out of the developer's history file.
+    os.environ["HUNTBOOK_HISTORY"] = str(prefix / "history.ndjson")
+    return data
+
+
+# Installed at import time: jupyter_kernel_test's classes start their kernel in
+# setUpClass, before any pytest fixture would run.
+KERNELSPEC_DIR = _install_kernelspec()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"the shared data folder {SHARED_DATA} is missing; tests read real data from ../shared/data")
+    return SHARED_DATA

@@ -1,0 +1,90 @@
+//! The engine on real files from ../shared/data: loading every format, SQL, IP classes.
+
+use std::path::PathBuf;
+
+use huntbook::load::{FileFormat, load, read_file};
+use huntbook::{Error, ip, sql};
+
+fn data(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(path)
+}
+
+#[test]
+fn json_records_with_nested_objects() {
+    let df = read_file(&data("msticpy/logons/aad_signin_logs.json"), None).unwrap();
+    assert_eq!(df.height(), 86);
+    assert!(df.get_column_names().iter().any(|c| c.as_str() == "UserPrincipalName"));
+}
+
+#[test]
+fn ndjson_and_csv_agree_on_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = read_file(&data("msticpy/logons/localdata_failed_logons.csv"), None).unwrap();
+    let ndjson_path = dir.path().join("failed.ndjson");
+    let lines: Vec<String> = (0..csv.height())
+        .map(|i| {
+            let account = csv.column("Account").unwrap().get(i).unwrap();
+            let account = account.get_str().unwrap_or_default().replace('\\', "\\\\");
+            format!(r#"{{"Account": "{account}", "Row": {i}}}"#)
+        })
+        .collect();
+    std::fs::write(&ndjson_path, lines.join("\n")).unwrap();
+    let ndjson = read_file(&ndjson_path, None).unwrap();
+    assert_eq!(ndjson.height(), csv.height());
+    assert_eq!(ndjson.column("Account").unwrap().get(0).unwrap(), csv.column("Account").unwrap().get(0).unwrap());
+}
+
+#[test]
+fn parquet_keeps_its_types() {
+    let df = read_file(&data("msticpy/process/mde_deviceprocessevents_pub.parquet"), Some(FileFormat::Parquet)).unwrap();
+    assert_eq!(df.height(), 200);
+    assert!(df.column("Timestamp").unwrap().dtype().is_temporal());
+}
+
+#[test]
+fn a_folder_load_skips_unreadable_files_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(data("msticpy/logons/localdata_failed_logons.csv"), dir.path().join("a.csv")).unwrap();
+    std::fs::write(dir.path().join("b.parquet"), b"not parquet").unwrap();
+    std::fs::write(dir.path().join("README.md"), b"ignored: not a data file").unwrap();
+    let loaded = load(dir.path().to_str().unwrap(), None).unwrap();
+    assert_eq!(loaded.value.height(), 4);
+    assert_eq!(loaded.warnings.len(), 1);
+    assert!(loaded.warnings[0].contains("b.parquet"), "{:?}", loaded.warnings);
+}
+
+#[test]
+fn missing_and_empty_sources_are_named() {
+    let err = load("/nonexistent/evidence", None).unwrap_err();
+    assert!(matches!(&err, Error::NoMatch { pattern } if pattern == "/nonexistent/evidence"));
+    let dir = tempfile::tempdir().unwrap();
+    let err = load(dir.path().to_str().unwrap(), None).unwrap_err();
+    assert_eq!(err.code(), "empty-folder");
+    let err = load(&format!("{}/*.csv", dir.path().display()), None).unwrap_err();
+    assert_eq!(err.code(), "no-such-file");
+}
+
+#[test]
+fn sql_over_real_frames() {
+    let logons = read_file(&data("msticpy/logons/localdata_host_logons.csv"), None).unwrap();
+    let out = sql::run(
+        [("logons", &logons)],
+        "SELECT LogonType, COUNT(*) AS n FROM logons GROUP BY LogonType ORDER BY LogonType",
+    )
+    .unwrap();
+    let total: i64 = out.column("n").unwrap().as_materialized_series().sum().unwrap();
+    assert_eq!(total, 25);
+    let err = sql::run([("logons", &logons)], "SELECT * FROM missing").unwrap_err();
+    assert!(err.to_string().contains("frames: logons"), "{err}");
+}
+
+#[test]
+fn ip_classes_over_a_real_column() {
+    let flows = read_file(&data("msticpy/network/az_net_flows.csv"), None).unwrap();
+    let typed = ip::classify_column(&flows, "AllExtIPs").unwrap();
+    let classes = typed.value.column(ip::IP_TYPE_COLUMN).unwrap().str().unwrap().clone();
+    let public = classes.iter().filter(|c| *c == Some("Public")).count();
+    assert!(public > 400, "{public} public of {}", classes.len());
+    let err = ip::classify_column(&flows, "AllowedOutFlows").unwrap_err();
+    assert_eq!(err.code(), "wrong-type");
+}

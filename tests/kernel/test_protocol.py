@@ -1,0 +1,203 @@
+"""Protocol behaviour beyond jupyter_kernel_test: signatures, interrupts, a responsive
+control channel, errors that leave the session intact, stop_on_error, shutdown and
+restart. Every test talks to a real kernel process through jupyter_client."""
+
+import time
+from pathlib import Path
+
+import pytest
+import zmq
+from jupyter_client.manager import start_new_kernel
+from jupyter_client.session import Session
+
+TIMEOUT = 30
+
+
+@pytest.fixture
+def kernel():
+    km, kc = start_new_kernel(kernel_name="huntbook")
+    yield km, kc
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+def run(kc, code, **kw):
+    """Executes code; returns (reply content, iopub messages up to idle)."""
+    msg_id = kc.execute(code, **kw)
+    reply = kc.get_shell_msg(timeout=TIMEOUT)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    outputs = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+        outputs.append(msg)
+    return reply["content"], outputs
+
+
+def error_of(outputs):
+    errors = [m for m in outputs if m["msg_type"] == "error"]
+    assert len(errors) == 1, outputs
+    return errors[0]["content"]
+
+
+def test_messages_with_a_bad_or_missing_signature_are_dropped(kernel):
+    km, kc = kernel
+    info = km.get_connection_info()
+    ctx = zmq.Context.instance()
+    for key in (b"not-the-key", b""):
+        sock = ctx.socket(zmq.DEALER)
+        sock.connect(f"tcp://{info['ip']}:{info['shell_port']}")
+        forged = Session(key=key)
+        forged.send(sock, "execute_request", {"code": "%echo forged", "silent": False})
+        assert sock.poll(1000) == 0, "the kernel answered a message with a bad signature"
+        sock.close(0)
+    # And it keeps serving properly signed requests.
+    content, outputs = run(kc, "%iptype 8.8.8.8")
+    assert content["status"] == "ok"
+    assert not any(m["msg_type"] == "stream" and "forged" in m["content"]["text"] for m in outputs)
+
+
+def test_interrupt_stops_the_cell_and_keeps_the_session(kernel, shared_data):
+    km, kc = kernel
+    content, _ = run(kc, f"logons = %load {shared_data}/msticpy/logons/localdata_host_logons.csv")
+    assert content["status"] == "ok"
+    msg_id = kc.execute("%sleep 60")
+    time.sleep(0.5)
+    started = time.monotonic()
+    km.interrupt_kernel()
+    reply = kc.get_shell_msg(timeout=TIMEOUT)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "interrupted"
+    assert time.monotonic() - started < 5
+    content, outputs = run(kc, "%show logons --rows 1")
+    assert content["status"] == "ok"
+    result = [m for m in outputs if m["msg_type"] == "execute_result"][0]
+    assert "logons · 25 rows" in result["content"]["data"]["text/html"]
+
+
+def test_control_answers_while_a_cell_runs(kernel):
+    km, kc = kernel
+    kc.execute("%sleep 3")
+    time.sleep(0.3)
+    started = time.monotonic()
+    msg = kc.session.msg("kernel_info_request", {})
+    kc.control_channel.send(msg)
+    reply = kc.control_channel.get_msg(timeout=TIMEOUT)
+    assert reply["msg_type"] == "kernel_info_reply"
+    assert time.monotonic() - started < 1.5, "control waited for the running cell"
+    kc.get_shell_msg(timeout=TIMEOUT)
+
+
+BAD_INPUT = [
+    ("%nosuchmagic", "unknown-magic", "%nosuchmagic"),
+    ("%load /no/such/evidence.csv", "no-such-file", "/no/such/evidence.csv"),
+    ("%%sql\nSELEC broken FROM", "sql-error", "SELEC"),
+    ("%show nosuchframe", "no-such-frame", "nosuchframe"),
+    ("%load {corrupt}", "bad-file", "corrupt.parquet"),
+    ("%iptype 999.1.1.1", "invalid-ip", "999.1.1.1"),
+]
+
+
+@pytest.mark.parametrize("code,ename,named", BAD_INPUT, ids=[b[1] for b in BAD_INPUT])
+def test_bad_input_is_a_clear_error_and_loses_nothing(kernel, shared_data, tmp_path, code, ename, named):
+    km, kc = kernel
+    corrupt = tmp_path / "corrupt.parquet"
+    corrupt.write_bytes(b"PAR1" + b"\x00garbage" * 20)
+    code = code.format(corrupt=corrupt)
+    run(kc, f"logons = %load {shared_data}/msticpy/logons/localdata_host_logons.csv")
+    content, outputs = run(kc, code)
+    assert content["status"] == "error"
+    assert content["ename"] == ename
+    error = error_of(outputs)
+    assert named in error["evalue"] or named in "\n".join(error["traceback"]), error
+    assert km.is_alive()
+    content, _ = run(kc, "%show logons")
+    assert content["status"] == "ok", "the session lost its frames"
+
+
+def test_stop_on_error_aborts_queued_cells(kernel):
+    km, kc = kernel
+    first = kc.execute("%nosuchmagic")
+    second = kc.execute("%echo should not run")
+    replies = {}
+    for _ in range(2):
+        reply = kc.get_shell_msg(timeout=TIMEOUT)
+        replies[reply["parent_header"]["msg_id"]] = reply["content"]["status"]
+    assert replies == {first: "error", second: "aborted"}
+    content, _ = run(kc, "%echo runs again")
+    assert content["status"] == "ok"
+
+
+def test_busy_and_idle_wrap_every_request(kernel):
+    km, kc = kernel
+    msg_id = kc.complete("%ipt", 4)
+    kc.get_shell_msg(timeout=TIMEOUT)
+    states = []
+    while len(states) < 2:
+        msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status":
+            states.append(msg["content"]["execution_state"])
+    assert states == ["busy", "idle"]
+
+
+def test_execution_count_and_silent_execution(kernel):
+    km, kc = kernel
+    first, _ = run(kc, "%iptype 8.8.8.8")
+    silent, outputs = run(kc, "%iptype 8.8.8.8", silent=True)
+    assert not [m for m in outputs if m["msg_type"] in ("execute_input", "execute_result")]
+    after, _ = run(kc, "%iptype 8.8.8.8")
+    assert after["execution_count"] == first["execution_count"] + 1
+
+
+def test_user_expressions_are_evaluated(kernel):
+    km, kc = kernel
+    content, _ = run(kc, "%echo hi", user_expressions={"cls": "%iptype 10.0.0.1", "bad": "%nosuch"})
+    assert content["user_expressions"]["cls"]["data"]["text/plain"] == "Private"
+    assert content["user_expressions"]["bad"]["status"] == "error"
+
+
+def test_restart_gives_a_fresh_session(kernel, shared_data):
+    km, kc = kernel
+    run(kc, f"logons = %load {shared_data}/msticpy/logons/localdata_host_logons.csv")
+    km.restart_kernel()
+    kc.wait_for_ready(timeout=TIMEOUT)
+    content, _ = run(kc, "%show logons")
+    assert content["status"] == "error" and content["ename"] == "no-such-frame"
+
+
+def test_shutdown_ends_the_process_cleanly():
+    km, kc = start_new_kernel(kernel_name="huntbook")
+    try:
+        kc.shutdown()
+        reply = kc.get_control_msg(timeout=TIMEOUT)
+        assert reply["content"] == {"status": "ok", "restart": False}
+        deadline = time.monotonic() + 10
+        while km.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not km.is_alive()
+        assert km.provisioner.process.returncode == 0
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_secret_prompts_over_stdin_with_hidden_input(kernel):
+    km, kc = kernel
+    msg_id = kc.execute("%secret virustotal", allow_stdin=True)
+    request = kc.get_stdin_msg(timeout=TIMEOUT)
+    assert request["msg_type"] == "input_request"
+    assert request["parent_header"]["msg_id"] == msg_id
+    assert request["content"]["password"] is True
+    kc.input("s3cr3t-api-key")
+    reply = kc.get_shell_msg(timeout=TIMEOUT)
+    assert reply["content"]["status"] == "ok"
+    content, outputs = run(kc, "%secret")
+    shown = [m for m in outputs if m["msg_type"] == "execute_result"][0]["content"]["data"]["text/plain"]
+    assert "virustotal" in shown and "s3cr3t" not in shown
+    # Without stdin the cell fails clearly instead of hanging.
+    content, outputs = run(kc, "%secret otx", allow_stdin=False)
+    assert content["ename"] == "no-prompt"

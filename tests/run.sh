@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test of Huntbook: the Rust unit and integration tests, then the kernel under
+# real Jupyter clients (jupyter_kernel_test, jupyter_client, nbclient).
+#
+# Python packages go into a venv (HUNTBOOK_TEST_VENV, default .venv-test); the shared data
+# is read from ../shared/data beside the checkout.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+if [ ! -d ../shared/data ]; then
+    echo "tests/run.sh: ../shared/data is missing; the tests read real data from there" >&2
+    exit 1
+fi
+
+target=${CARGO_TARGET_DIR:-$root/target}
+
+echo "== build the kernel binary"
+cargo build --locked -p huntbook-kernel
+
+echo "== Rust tests"
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --locked --workspace --no-fail-fast
+else
+    cargo test --locked --workspace --no-fail-fast
+fi
+
+echo "== Python clients"
+venv=${HUNTBOOK_TEST_VENV:-$root/.venv-test}
+stamp="$venv/.requirements-$(sha256sum tests/requirements.txt | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/requirements.txt
+    touch "$stamp"
+fi
+export HUNTBOOK_BIN="$target/debug/huntbook"
+"$venv/bin/python" -m pytest tests -p no:cacheprovider -q "$@"
