@@ -76,7 +76,7 @@ def test_interrupt_stops_the_cell_and_keeps_the_session(kernel, shared_data):
     content, outputs = run(kc, "%show logons --rows 1")
     assert content["status"] == "ok"
     result = [m for m in outputs if m["msg_type"] == "execute_result"][0]
-    assert "logons · 25 rows" in result["content"]["data"]["text/html"]
+    assert "<b>logons</b> · 25 rows × 20 columns" in result["content"]["data"]["text/html"]
 
 
 def test_control_answers_while_a_cell_runs(kernel):
