@@ -34,6 +34,8 @@ pub enum Error {
     NoColumn { column: String, available: String },
     #[error("column {column:?} holds {dtype} values, not text")]
     NotText { column: String, dtype: String },
+    #[error("stopped: {what}")]
+    Cancelled { what: String },
     #[error("{0}")]
     Polars(#[from] polars::error::PolarsError),
 }
@@ -52,6 +54,7 @@ impl Error {
             Error::InvalidIp(_) => "invalid-ip",
             Error::NoColumn { .. } => "no-such-column",
             Error::NotText { .. } => "wrong-type",
+            Error::Cancelled { .. } => "interrupted",
             Error::Polars(_) => "data-error",
         }
     }

@@ -98,9 +98,7 @@ fn classify_v6(ip: Ipv6Addr) -> IpClass {
         link_local: in_v6(ip, 0xfe80, 0, 10),
         unspecified: ip == Ipv6Addr::UNSPECIFIED,
         private,
-        reserved: V6_RESERVED
-            .iter()
-            .any(|&(first, prefix)| in_v6(ip, first, 0, prefix)),
+        reserved: V6_RESERVED.iter().any(|&(first, prefix)| in_v6(ip, first, 0, prefix)),
     })
 }
 
@@ -157,8 +155,7 @@ const V4_PRIVATE: &[([u8; 4], u8)] = &[
 const V4_PRIVATE_EXCEPTIONS: &[[u8; 4]] = &[[192, 0, 0, 9], [192, 0, 0, 10]];
 
 fn is_private_v4(ip: Ipv4Addr) -> bool {
-    V4_PRIVATE.iter().any(|&(net, len)| in_v4(ip, net, len))
-        && !V4_PRIVATE_EXCEPTIONS.contains(&ip.octets())
+    V4_PRIVATE.iter().any(|&(net, len)| in_v4(ip, net, len)) && !V4_PRIVATE_EXCEPTIONS.contains(&ip.octets())
 }
 
 fn in_v4(ip: Ipv4Addr, net: [u8; 4], prefix: u8) -> bool {
@@ -234,6 +231,51 @@ fn in_v6(ip: Ipv6Addr, first: u16, second: u16, prefix: u8) -> bool {
     u128::from(ip) & mask == net & mask
 }
 
+/// The name of the column [`classify_column`] adds.
+pub const IP_TYPE_COLUMN: &str = "IpType";
+
+/// Adds an [`IP_TYPE_COLUMN`] with the class of each value of `column`. Values that are
+/// not IP addresses are classed "Invalid" and counted in a warning; nulls stay null.
+pub fn classify_column(
+    df: &polars::prelude::DataFrame,
+    column: &str,
+) -> Result<crate::frame::Warned<polars::prelude::DataFrame>> {
+    use polars::prelude::*;
+    let col = df.column(column).map_err(|_| Error::NoColumn {
+        column: column.to_string(),
+        available: df
+            .get_column_names()
+            .iter()
+            .map(|n| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })?;
+    let text = col.str().map_err(|_| Error::NotText {
+        column: column.to_string(),
+        dtype: col.dtype().to_string(),
+    })?;
+    let mut invalid = 0usize;
+    let classes: Vec<Option<&'static str>> = text
+        .iter()
+        .map(|value| {
+            value.map(|v| {
+                let class = classify_lenient(v);
+                invalid += usize::from(class == IpClass::Invalid);
+                class.as_str()
+            })
+        })
+        .collect();
+    let mut out = df.clone();
+    out.with_column(Column::new(IP_TYPE_COLUMN.into(), classes))?;
+    let mut warnings = Vec::new();
+    if invalid > 0 {
+        warnings.push(format!(
+            "{invalid} value(s) in column {column:?} are not IP addresses; their {IP_TYPE_COLUMN} is \"Invalid\""
+        ));
+    }
+    Ok(crate::frame::Warned { value: out, warnings })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,52 +330,4 @@ mod tests {
         assert_eq!(err.to_string(), "\"not-an-ip\" is not an IP address");
         assert_eq!(classify_lenient("999.1.1.1"), IpClass::Invalid);
     }
-}
-
-/// The name of the column [`classify_column`] adds.
-pub const IP_TYPE_COLUMN: &str = "IpType";
-
-/// Adds an [`IP_TYPE_COLUMN`] with the class of each value of `column`. Values that are
-/// not IP addresses are classed "Invalid" and counted in a warning; nulls stay null.
-pub fn classify_column(
-    df: &polars::prelude::DataFrame,
-    column: &str,
-) -> Result<crate::frame::Warned<polars::prelude::DataFrame>> {
-    use polars::prelude::*;
-    let col = df.column(column).map_err(|_| Error::NoColumn {
-        column: column.to_string(),
-        available: df
-            .get_column_names()
-            .iter()
-            .map(|n| n.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-    })?;
-    let text = col.str().map_err(|_| Error::NotText {
-        column: column.to_string(),
-        dtype: col.dtype().to_string(),
-    })?;
-    let mut invalid = 0usize;
-    let classes: Vec<Option<&'static str>> = text
-        .iter()
-        .map(|value| {
-            value.map(|v| {
-                let class = classify_lenient(v);
-                invalid += usize::from(class == IpClass::Invalid);
-                class.as_str()
-            })
-        })
-        .collect();
-    let mut out = df.clone();
-    out.with_column(Column::new(IP_TYPE_COLUMN.into(), classes))?;
-    let mut warnings = Vec::new();
-    if invalid > 0 {
-        warnings.push(format!(
-            "{invalid} value(s) in column {column:?} are not IP addresses; their {IP_TYPE_COLUMN} is \"Invalid\""
-        ));
-    }
-    Ok(crate::frame::Warned {
-        value: out,
-        warnings,
-    })
 }

@@ -71,6 +71,16 @@ pub const SOURCE_FILE_COLUMN: &str = "SourceFile";
 
 /// Loads `spec` — a file, a folder, or a glob pattern — into one frame.
 pub fn load(spec: &str, format: Option<FileFormat>) -> Result<Warned<Frame>> {
+    load_with_progress(spec, format, &mut |_, _| true)
+}
+
+/// [`load`], calling `progress(files_done, files_total)` before each file of a folder or
+/// glob and once at the end; returning `false` stops the load with [`Error::Cancelled`].
+pub fn load_with_progress(
+    spec: &str,
+    format: Option<FileFormat>,
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> Result<Warned<Frame>> {
     let path = Path::new(spec);
     if path.is_file() {
         let df = read_file(path, format)?;
@@ -85,7 +95,7 @@ pub fn load(spec: &str, format: Option<FileFormat>) -> Result<Warned<Frame>> {
             pattern: spec.to_string(),
         });
     };
-    load_many(spec, &files, format)
+    load_many(spec, &files, format, progress)
 }
 
 fn folder_files(dir: &Path, format: Option<FileFormat>) -> Result<Vec<PathBuf>> {
@@ -126,17 +136,24 @@ fn glob_files(pattern: &str) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn load_many(spec: &str, files: &[PathBuf], format: Option<FileFormat>) -> Result<Warned<Frame>> {
+fn load_many(
+    spec: &str,
+    files: &[PathBuf],
+    format: Option<FileFormat>,
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> Result<Warned<Frame>> {
     let mut frames = Vec::with_capacity(files.len());
     let mut warnings = Vec::new();
-    for file in files {
+    for (done, file) in files.iter().enumerate() {
+        if !progress(done, files.len()) {
+            return Err(Error::Cancelled {
+                what: format!("loading {spec} after {done} of {} files", files.len()),
+            });
+        }
         match read_file(file, format) {
             Ok(mut df) => {
                 let name = file.display().to_string();
-                df.with_column(Column::new(
-                    SOURCE_FILE_COLUMN.into(),
-                    vec![name; df.height()],
-                ))?;
+                df.with_column(Column::new(SOURCE_FILE_COLUMN.into(), vec![name; df.height()]))?;
                 frames.push(df.lazy());
             }
             Err(e) => warnings.push(format!("skipped {}: {e}", file.display())),
@@ -146,10 +163,15 @@ fn load_many(spec: &str, files: &[PathBuf], format: Option<FileFormat>) -> Resul
         return Err(Error::Format {
             path: PathBuf::from(spec),
             format: "data",
-            message: format!("none of its {} files could be read: {}", files.len(), warnings.join("; ")),
+            message: format!(
+                "none of its {} files could be read: {}",
+                files.len(),
+                warnings.join("; ")
+            ),
         });
     }
     let df = concat_lf_diagonal(frames, UnionArgs::default())?.collect()?;
+    progress(files.len(), files.len());
     Ok(Warned {
         value: Frame::new(df, spec),
         warnings,

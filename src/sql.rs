@@ -11,10 +11,7 @@ use polars::sql::SQLContext;
 use crate::error::{Error, Result};
 
 /// Runs `statement` with each `(name, frame)` registered as a table.
-pub fn run<'a>(
-    tables: impl IntoIterator<Item = (&'a str, &'a DataFrame)>,
-    statement: &str,
-) -> Result<DataFrame> {
+pub fn run<'a>(tables: impl IntoIterator<Item = (&'a str, &'a DataFrame)>, statement: &str) -> Result<DataFrame> {
     let mut ctx = SQLContext::new();
     let mut names = Vec::new();
     for (name, df) in tables {

@@ -6,7 +6,9 @@ use huntbook::load::{FileFormat, load, read_file};
 use huntbook::{Error, ip, sql};
 
 fn data(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(path)
 }
 
 #[test]
@@ -31,12 +33,19 @@ fn ndjson_and_csv_agree_on_the_same_rows() {
     std::fs::write(&ndjson_path, lines.join("\n")).unwrap();
     let ndjson = read_file(&ndjson_path, None).unwrap();
     assert_eq!(ndjson.height(), csv.height());
-    assert_eq!(ndjson.column("Account").unwrap().get(0).unwrap(), csv.column("Account").unwrap().get(0).unwrap());
+    assert_eq!(
+        ndjson.column("Account").unwrap().get(0).unwrap(),
+        csv.column("Account").unwrap().get(0).unwrap()
+    );
 }
 
 #[test]
 fn parquet_keeps_its_types() {
-    let df = read_file(&data("msticpy/process/mde_deviceprocessevents_pub.parquet"), Some(FileFormat::Parquet)).unwrap();
+    let df = read_file(
+        &data("msticpy/process/mde_deviceprocessevents_pub.parquet"),
+        Some(FileFormat::Parquet),
+    )
+    .unwrap();
     assert_eq!(df.height(), 200);
     assert!(df.column("Timestamp").unwrap().dtype().is_temporal());
 }
@@ -44,7 +53,11 @@ fn parquet_keeps_its_types() {
 #[test]
 fn a_folder_load_skips_unreadable_files_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(data("msticpy/logons/localdata_failed_logons.csv"), dir.path().join("a.csv")).unwrap();
+    std::fs::copy(
+        data("msticpy/logons/localdata_failed_logons.csv"),
+        dir.path().join("a.csv"),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("b.parquet"), b"not parquet").unwrap();
     std::fs::write(dir.path().join("README.md"), b"ignored: not a data file").unwrap();
     let loaded = load(dir.path().to_str().unwrap(), None).unwrap();
@@ -87,4 +100,21 @@ fn ip_classes_over_a_real_column() {
     assert!(public > 400, "{public} public of {}", classes.len());
     let err = ip::classify_column(&flows, "AllowedOutFlows").unwrap_err();
     assert_eq!(err.code(), "wrong-type");
+}
+
+#[test]
+fn multi_file_loads_report_progress_and_can_be_stopped() {
+    use huntbook::load::load_with_progress;
+    let glob = format!("{}/*.csv", data("msticpy/logons").display());
+    let mut calls = Vec::new();
+    let loaded = load_with_progress(&glob, None, &mut |done, total| {
+        calls.push((done, total));
+        true
+    })
+    .unwrap();
+    assert_eq!(loaded.value.height(), 43);
+    assert_eq!(calls, [(0, 3), (1, 3), (2, 3), (3, 3)]);
+    let err = load_with_progress(&glob, None, &mut |done, _| done < 1).unwrap_err();
+    assert_eq!(err.code(), "interrupted");
+    assert!(err.to_string().contains("after 1 of 3 files"), "{err}");
 }

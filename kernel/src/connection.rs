@@ -25,11 +25,15 @@ fn default_scheme() -> String {
 
 impl ConnectionInfo {
     pub fn read(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read connection file {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read connection file {}: {e}", path.display()))?;
         let info: ConnectionInfo =
             serde_json::from_str(&text).map_err(|e| format!("connection file {} is not valid: {e}", path.display()))?;
         if info.transport != "tcp" {
-            return Err(format!("transport {:?} is not supported; Huntbook speaks tcp", info.transport));
+            return Err(format!(
+                "transport {:?} is not supported; Huntbook speaks tcp",
+                info.transport
+            ));
         }
         if !info.key.is_empty() && info.signature_scheme != "hmac-sha256" {
             return Err(format!(

@@ -13,7 +13,9 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
-use huntbook_magics::{CellError, CellOutcome, Interpreter, Io, IsComplete, MimeBundle, PromptError, RecordingIo, Stream};
+use huntbook_magics::{
+    CellError, CellOutcome, Interpreter, Io, IsComplete, MimeBundle, PromptError, RecordingIo, Stream,
+};
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -60,7 +62,12 @@ pub struct Executor {
 }
 
 impl Executor {
-    pub fn new(shared: Shared, shell_out: UnboundedSender<Message>, stdin_out: UnboundedSender<Message>, input_replies: Receiver<Message>) -> Self {
+    pub fn new(
+        shared: Shared,
+        shell_out: UnboundedSender<Message>,
+        stdin_out: UnboundedSender<Message>,
+        input_replies: Receiver<Message>,
+    ) -> Self {
         Executor {
             shared,
             shell_out,
@@ -89,7 +96,9 @@ impl Executor {
     }
 
     fn reply(&self, request: &Message, msg_type: &str, content: Value) {
-        let _ = self.shell_out.send(self.shared.session.child(request, msg_type, content, true));
+        let _ = self
+            .shell_out
+            .send(self.shared.session.child(request, msg_type, content, true));
     }
 
     fn handle(&mut self, request: &Message, requests: &Receiver<Message>) {
@@ -99,11 +108,22 @@ impl Executor {
             "kernel_info_request" => self.reply(request, "kernel_info_reply", kernel_info()),
             "complete_request" => {
                 let code = str_field(content, "code");
-                let cursor = byte_offset(code, content.get("cursor_pos").and_then(Value::as_u64).unwrap_or(code.chars().count() as u64));
+                let cursor = byte_offset(
+                    code,
+                    content
+                        .get("cursor_pos")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(code.chars().count() as u64),
+                );
                 let c = self.interpreter.complete(code, cursor);
                 let start = code[..c.start].chars().count();
                 let end = code[..c.end].chars().count();
-                let types: Vec<Value> = c.matches.iter().zip(&c.kinds).map(|(m, k)| json!({"start": start, "end": end, "text": m, "type": k})).collect();
+                let types: Vec<Value> = c
+                    .matches
+                    .iter()
+                    .zip(&c.kinds)
+                    .map(|(m, k)| json!({"start": start, "end": end, "text": m, "type": k}))
+                    .collect();
                 self.reply(
                     request,
                     "complete_reply",
@@ -113,10 +133,20 @@ impl Executor {
             }
             "inspect_request" => {
                 let code = str_field(content, "code");
-                let cursor = byte_offset(code, content.get("cursor_pos").and_then(Value::as_u64).unwrap_or(code.chars().count() as u64));
+                let cursor = byte_offset(
+                    code,
+                    content
+                        .get("cursor_pos")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(code.chars().count() as u64),
+                );
                 let found = self.interpreter.inspect(code, cursor);
                 let data = found.as_ref().map_or_else(Map::new, |b| b.data.clone());
-                self.reply(request, "inspect_reply", json!({"status": "ok", "found": found.is_some(), "data": data, "metadata": {}}));
+                self.reply(
+                    request,
+                    "inspect_reply",
+                    json!({"status": "ok", "found": found.is_some(), "data": data, "metadata": {}}),
+                );
             }
             "is_complete_request" => {
                 let reply = match self.interpreter.is_complete(str_field(content, "code")) {
@@ -135,8 +165,12 @@ impl Executor {
                 // No comm targets are registered: close the comm so the front end does not
                 // wait on it, as the protocol asks for an unknown target.
                 let comm_id = content.get("comm_id").cloned().unwrap_or(Value::Null);
-                log::warn(&format!("comm target {:?} is not known; closing the comm", content.get("target_name")));
-                self.shared.publish(request, "comm_close", json!({"comm_id": comm_id, "data": {}}));
+                log::warn(&format!(
+                    "comm target {:?} is not known; closing the comm",
+                    content.get("target_name")
+                ));
+                self.shared
+                    .publish(request, "comm_close", json!({"comm_id": comm_id, "data": {}}));
             }
             "comm_msg" | "comm_close" => log::debug(&format!("{} for an unknown comm ignored", request.msg_type())),
             "interrupt_request" => {
@@ -176,7 +210,11 @@ impl Executor {
         }
         let count = self.execution_count;
         if !silent {
-            self.shared.publish(request, "execute_input", json!({"code": code, "execution_count": count}));
+            self.shared.publish(
+                request,
+                "execute_input",
+                json!({"code": code, "execution_count": count}),
+            );
         }
         self.shared.interrupt.store(false, Ordering::SeqCst);
         let mut io = KernelIo {
@@ -190,14 +228,17 @@ impl Executor {
         let interpreter = &mut self.interpreter;
         // The interpreter already isolates each magic; this second net catches a panic in
         // the interpreter itself, so no cell can take the kernel down.
-        let outcome = catch_unwind(AssertUnwindSafe(|| interpreter.execute(&code, &mut io))).unwrap_or_else(|_| CellOutcome {
-            error: Some(CellError {
-                ename: "internal-error".into(),
-                evalue: "Huntbook failed unexpectedly while running this cell".into(),
-                traceback: vec!["internal error: this is a bug in Huntbook; the session and its frames are intact".into()],
-            }),
-            ..CellOutcome::default()
-        });
+        let outcome =
+            catch_unwind(AssertUnwindSafe(|| interpreter.execute(&code, &mut io))).unwrap_or_else(|_| CellOutcome {
+                error: Some(CellError {
+                    ename: "internal-error".into(),
+                    evalue: "Huntbook failed unexpectedly while running this cell".into(),
+                    traceback: vec![
+                        "internal error: this is a bug in Huntbook; the session and its frames are intact".into(),
+                    ],
+                }),
+                ..CellOutcome::default()
+            });
         if let (Some(result), false) = (&outcome.result, silent) {
             self.shared.publish(
                 request,
@@ -206,11 +247,16 @@ impl Executor {
             );
         }
         if store_history {
-            self.history.record(count, &code, outcome.result.as_ref().map(|r| r.plain().to_string()));
+            self.history
+                .record(count, &code, outcome.result.as_ref().map(|r| r.plain().to_string()));
         }
         match &outcome.error {
             Some(error) => {
-                self.shared.publish(request, "error", json!({"ename": error.ename, "evalue": error.evalue, "traceback": error.traceback}));
+                self.shared.publish(
+                    request,
+                    "error",
+                    json!({"ename": error.ename, "evalue": error.evalue, "traceback": error.traceback}),
+                );
                 self.reply(
                     request,
                     "execute_reply",
@@ -221,7 +267,11 @@ impl Executor {
                 }
             }
             None => {
-                let payload: Vec<Value> = outcome.pages.iter().map(|p| json!({"source": "page", "data": p.data, "start": 0})).collect();
+                let payload: Vec<Value> = outcome
+                    .pages
+                    .iter()
+                    .map(|p| json!({"source": "page", "data": p.data, "start": 0}))
+                    .collect();
                 let expressions = self.user_expressions(content.get("user_expressions"));
                 self.reply(
                     request,
@@ -240,7 +290,9 @@ impl Executor {
         };
         for (name, expression) in expressions {
             let mut io = RecordingIo::default();
-            let outcome = self.interpreter.execute(expression.as_str().unwrap_or_default(), &mut io);
+            let outcome = self
+                .interpreter
+                .execute(expression.as_str().unwrap_or_default(), &mut io);
             let value = match outcome.error {
                 Some(e) => json!({"status": "error", "ename": e.ename, "evalue": e.evalue, "traceback": e.traceback}),
                 None => {
@@ -259,7 +311,11 @@ impl Executor {
         for message in queued {
             if message.msg_type() == "execute_request" {
                 self.shared.status(&message, "busy");
-                self.reply(&message, "execute_reply", json!({"status": "aborted", "execution_count": self.execution_count}));
+                self.reply(
+                    &message,
+                    "execute_reply",
+                    json!({"status": "aborted", "execution_count": self.execution_count}),
+                );
                 self.shared.status(&message, "idle");
             } else {
                 self.pending.push_back(message);
@@ -286,13 +342,17 @@ impl Io for KernelIo<'_> {
             Stream::Stdout => "stdout",
             Stream::Stderr => "stderr",
         };
-        self.shared.publish(self.parent, "stream", json!({"name": name, "text": text}));
+        self.shared
+            .publish(self.parent, "stream", json!({"name": name, "text": text}));
     }
 
     fn display(&mut self, bundle: &MimeBundle, display_id: Option<&str>) {
         let transient = display_id.map_or_else(|| json!({}), |id| json!({"display_id": id}));
-        self.shared
-            .publish(self.parent, "display_data", json!({"data": bundle.data, "metadata": bundle.metadata, "transient": transient}));
+        self.shared.publish(
+            self.parent,
+            "display_data",
+            json!({"data": bundle.data, "metadata": bundle.metadata, "transient": transient}),
+        );
     }
 
     fn update_display(&mut self, bundle: &MimeBundle, display_id: &str) {
@@ -317,7 +377,12 @@ impl Io for KernelIo<'_> {
         }
         // A reply left over from an abandoned prompt must not answer this one.
         while self.replies.try_recv().is_ok() {}
-        let request = self.shared.session.child(self.parent, "input_request", json!({"prompt": prompt, "password": password}), true);
+        let request = self.shared.session.child(
+            self.parent,
+            "input_request",
+            json!({"prompt": prompt, "password": password}),
+            true,
+        );
         if self.stdin_out.send(request).is_err() {
             return Err(PromptError::Cancelled);
         }
@@ -337,7 +402,9 @@ fn str_field<'a>(content: &'a Value, key: &str) -> &'a str {
 
 /// Jupyter counts cursor positions in code points; the interpreter works in bytes.
 fn byte_offset(code: &str, code_points: u64) -> usize {
-    code.char_indices().nth(code_points as usize).map_or(code.len(), |(i, _)| i)
+    code.char_indices()
+        .nth(code_points as usize)
+        .map_or(code.len(), |(i, _)| i)
 }
 
 #[cfg(test)]

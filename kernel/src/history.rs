@@ -49,12 +49,20 @@ impl Request {
         let u = |k: &str| content.get(k).and_then(Value::as_u64);
         Request {
             output: content.get("output").and_then(Value::as_bool).unwrap_or(false),
-            access: content.get("hist_access_type").and_then(Value::as_str).unwrap_or("tail").to_string(),
+            access: content
+                .get("hist_access_type")
+                .and_then(Value::as_str)
+                .unwrap_or("tail")
+                .to_string(),
             session: content.get("session").and_then(Value::as_i64).unwrap_or(0),
             start: u("start").unwrap_or(0),
             stop: u("stop"),
             n: u("n").map(|n| n as usize),
-            pattern: content.get("pattern").and_then(Value::as_str).unwrap_or("*").to_string(),
+            pattern: content
+                .get("pattern")
+                .and_then(Value::as_str)
+                .unwrap_or("*")
+                .to_string(),
             unique: content.get("unique").and_then(Value::as_bool).unwrap_or(false),
         }
     }
@@ -102,7 +110,10 @@ impl History {
                 .and_then(|_| OpenOptions::new().create(true).append(true).open(file))
                 .and_then(|mut f| writeln!(f, "{}", serde_json::to_string(&entry).unwrap_or_default()));
             if let Err(e) = written {
-                crate::log::warn(&format!("history not saved to {}: {e}; keeping it in memory", file.display()));
+                crate::log::warn(&format!(
+                    "history not saved to {}: {e}; keeping it in memory",
+                    file.display()
+                ));
                 self.file = None;
             }
         }
@@ -124,11 +135,19 @@ impl History {
                     .collect()
             }
             "search" => {
-                let mut hits: Vec<&Entry> = self.entries.iter().filter(|e| glob_match(&req.pattern, &e.input)).collect();
+                let mut hits: Vec<&Entry> = self
+                    .entries
+                    .iter()
+                    .filter(|e| glob_match(&req.pattern, &e.input))
+                    .collect();
                 if req.unique {
                     // Keep the newest occurrence of each input, in chronological order.
                     let mut seen = std::collections::HashSet::new();
-                    let mut newest_first: Vec<&Entry> = hits.into_iter().rev().filter(|e| seen.insert(e.input.as_str())).collect();
+                    let mut newest_first: Vec<&Entry> = hits
+                        .into_iter()
+                        .rev()
+                        .filter(|e| seen.insert(e.input.as_str()))
+                        .collect();
                     newest_first.reverse();
                     hits = newest_first;
                 }
@@ -150,10 +169,10 @@ impl History {
 }
 
 fn last_n(mut entries: Vec<&Entry>, n: Option<usize>) -> Vec<&Entry> {
-    if let Some(n) = n {
-        if entries.len() > n {
-            entries.drain(..entries.len() - n);
-        }
+    if let Some(n) = n
+        && entries.len() > n
+    {
+        entries.drain(..entries.len() - n);
     }
     entries
 }
@@ -241,7 +260,10 @@ mod tests {
 
     fn history() -> History {
         let mut h = History::open(None);
-        for (i, code) in ["%iptype 8.8.8.8", "%echo hi", "%iptype 8.8.8.8", "%iptype 10.0.0.1"].iter().enumerate() {
+        for (i, code) in ["%iptype 8.8.8.8", "%echo hi", "%iptype 8.8.8.8", "%iptype 10.0.0.1"]
+            .iter()
+            .enumerate()
+        {
             h.record(i as u64 + 1, code, Some(format!("out{i}")));
         }
         h
@@ -254,15 +276,39 @@ mod tests {
     #[test]
     fn tail_range_and_search() {
         let h = history();
-        let tail = h.answer(&Request { access: "tail".into(), n: Some(2), ..Request::default() });
+        let tail = h.answer(&Request {
+            access: "tail".into(),
+            n: Some(2),
+            ..Request::default()
+        });
         assert_eq!(inputs(&tail), ["%iptype 8.8.8.8", "%iptype 10.0.0.1"]);
-        let range = h.answer(&Request { access: "range".into(), session: 0, start: 2, stop: Some(3), ..Request::default() });
+        let range = h.answer(&Request {
+            access: "range".into(),
+            session: 0,
+            start: 2,
+            stop: Some(3),
+            ..Request::default()
+        });
         assert_eq!(inputs(&range), ["%echo hi"]);
-        let search = h.answer(&Request { access: "search".into(), pattern: "%iptype 8*".into(), ..Request::default() });
+        let search = h.answer(&Request {
+            access: "search".into(),
+            pattern: "%iptype 8*".into(),
+            ..Request::default()
+        });
         assert_eq!(search.len(), 2);
-        let unique = h.answer(&Request { access: "search".into(), pattern: "%iptype*".into(), unique: true, ..Request::default() });
+        let unique = h.answer(&Request {
+            access: "search".into(),
+            pattern: "%iptype*".into(),
+            unique: true,
+            ..Request::default()
+        });
         assert_eq!(inputs(&unique), ["%iptype 8.8.8.8", "%iptype 10.0.0.1"]);
-        let with_output = h.answer(&Request { access: "tail".into(), n: Some(1), output: true, ..Request::default() });
+        let with_output = h.answer(&Request {
+            access: "tail".into(),
+            n: Some(1),
+            output: true,
+            ..Request::default()
+        });
         assert_eq!(with_output[0][2], json!(["%iptype 10.0.0.1", "out3"]));
     }
 

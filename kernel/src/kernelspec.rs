@@ -28,12 +28,15 @@ impl Destination {
                 if let Some(dir) = std::env::var_os("JUPYTER_DATA_DIR") {
                     return Ok(PathBuf::from(dir));
                 }
-                let home = std::env::var_os("HOME").ok_or("HOME is not set, so there is no user data directory; use --prefix DIR")?;
+                let home = std::env::var_os("HOME")
+                    .ok_or("HOME is not set, so there is no user data directory; use --prefix DIR")?;
                 let home = PathBuf::from(home);
                 Ok(if cfg!(target_os = "macos") {
                     home.join("Library/Jupyter")
                 } else {
-                    std::env::var_os("XDG_DATA_HOME").map_or_else(|| home.join(".local/share"), PathBuf::from).join("jupyter")
+                    std::env::var_os("XDG_DATA_HOME")
+                        .map_or_else(|| home.join(".local/share"), PathBuf::from)
+                        .join("jupyter")
                 })
             }
             Destination::SysPrefix => {
@@ -83,7 +86,11 @@ pub fn parse_destination(args: &[String]) -> Result<Destination, String> {
             "--prefix" => Destination::Prefix(PathBuf::from(iter.next().ok_or("--prefix needs a directory")?)),
             other => match other.strip_prefix("--prefix=") {
                 Some(dir) => Destination::Prefix(PathBuf::from(dir)),
-                None => return Err(format!("unknown install option {other:?}; use --user, --sys-prefix or --prefix DIR")),
+                None => {
+                    return Err(format!(
+                        "unknown install option {other:?}; use --user, --sys-prefix or --prefix DIR"
+                    ));
+                }
             },
         };
         if destination.replace(next).is_some() {
@@ -103,8 +110,17 @@ mod tests {
         let dest = parse_destination(&["--prefix".into(), dir.path().display().to_string()]).unwrap();
         let written = install(&dest, Path::new("/opt/huntbook/bin/huntbook")).unwrap();
         assert_eq!(written, dir.path().join("share/jupyter/kernels/huntbook"));
-        let spec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(written.join("kernel.json")).unwrap()).unwrap();
-        assert_eq!(spec["argv"], json!(["/opt/huntbook/bin/huntbook", "kernel", "--connection-file", "{connection_file}"]));
+        let spec: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(written.join("kernel.json")).unwrap()).unwrap();
+        assert_eq!(
+            spec["argv"],
+            json!([
+                "/opt/huntbook/bin/huntbook",
+                "kernel",
+                "--connection-file",
+                "{connection_file}"
+            ])
+        );
         assert_eq!(spec["display_name"], "Huntbook");
         assert_eq!(spec["interrupt_mode"], "message");
         assert!(written.join("logo-64x64.png").exists());

@@ -43,18 +43,34 @@ impl Shared {
 pub async fn serve(info: ConnectionInfo) -> Result<(), String> {
     let signer = Signer::new(&info.key);
     let session = Session::new();
-    let bind_err = |what: &str, port: u16, e: zeromq::ZmqError| format!("cannot bind the {what} socket on port {port}: {e}");
+    let bind_err =
+        |what: &str, port: u16, e: zeromq::ZmqError| format!("cannot bind the {what} socket on port {port}: {e}");
 
     let mut iopub = XPubSocket::new();
-    iopub.bind(&info.endpoint(info.iopub_port)).await.map_err(|e| bind_err("iopub", info.iopub_port, e))?;
+    iopub
+        .bind(&info.endpoint(info.iopub_port))
+        .await
+        .map_err(|e| bind_err("iopub", info.iopub_port, e))?;
     let mut shell = RouterSocket::new();
-    shell.bind(&info.endpoint(info.shell_port)).await.map_err(|e| bind_err("shell", info.shell_port, e))?;
+    shell
+        .bind(&info.endpoint(info.shell_port))
+        .await
+        .map_err(|e| bind_err("shell", info.shell_port, e))?;
     let mut control = RouterSocket::new();
-    control.bind(&info.endpoint(info.control_port)).await.map_err(|e| bind_err("control", info.control_port, e))?;
+    control
+        .bind(&info.endpoint(info.control_port))
+        .await
+        .map_err(|e| bind_err("control", info.control_port, e))?;
     let mut stdin = RouterSocket::new();
-    stdin.bind(&info.endpoint(info.stdin_port)).await.map_err(|e| bind_err("stdin", info.stdin_port, e))?;
+    stdin
+        .bind(&info.endpoint(info.stdin_port))
+        .await
+        .map_err(|e| bind_err("stdin", info.stdin_port, e))?;
     let mut heartbeat = RepSocket::new();
-    heartbeat.bind(&info.endpoint(info.hb_port)).await.map_err(|e| bind_err("heartbeat", info.hb_port, e))?;
+    heartbeat
+        .bind(&info.endpoint(info.hb_port))
+        .await
+        .map_err(|e| bind_err("heartbeat", info.hb_port, e))?;
 
     let (iopub_tx, iopub_rx) = unbounded_channel();
     let shared = Shared {
@@ -63,7 +79,9 @@ pub async fn serve(info: ConnectionInfo) -> Result<(), String> {
         iopub: iopub_tx,
         interrupt: Arc::new(AtomicBool::new(false)),
     };
-    let _ = shared.iopub.send(session.orphan("status", json!({"execution_state": "starting"})));
+    let _ = shared
+        .iopub
+        .send(session.orphan("status", json!({"execution_state": "starting"})));
 
     tokio::spawn(serve_iopub(iopub, iopub_rx, shared.clone()));
     tokio::spawn(serve_heartbeat(heartbeat));
@@ -73,7 +91,9 @@ pub async fn serve(info: ConnectionInfo) -> Result<(), String> {
     let (shell_out_tx, shell_out_rx) = unbounded_channel();
     tokio::spawn(write_router(shell_send, shell_out_rx, signer.clone(), "shell"));
     let (requests_tx, requests_rx) = std::sync::mpsc::channel();
-    tokio::spawn(read_router(shell_recv, signer.clone(), "shell", move |m| requests_tx.send(m).is_ok()));
+    tokio::spawn(read_router(shell_recv, signer.clone(), "shell", move |m| {
+        requests_tx.send(m).is_ok()
+    }));
 
     // Stdin: input requests out, input replies back to the executor.
     let (stdin_send, stdin_recv) = stdin.split();
@@ -151,7 +171,12 @@ async fn serve_heartbeat(mut socket: RepSocket) {
 /// Reads a ROUTER socket, verifies and parses each message, and hands it to `deliver`
 /// until `deliver` returns false. Bad messages are logged and dropped; the socket keeps
 /// serving.
-async fn read_router<S: SocketRecv>(mut socket: S, signer: Signer, channel: &'static str, mut deliver: impl FnMut(Message) -> bool) {
+async fn read_router<S: SocketRecv>(
+    mut socket: S,
+    signer: Signer,
+    channel: &'static str,
+    mut deliver: impl FnMut(Message) -> bool,
+) {
     loop {
         let frames = match socket.recv().await {
             Ok(m) => m.into_vec(),
@@ -173,7 +198,12 @@ async fn read_router<S: SocketRecv>(mut socket: S, signer: Signer, channel: &'st
     }
 }
 
-async fn write_router<S: SocketSend>(mut socket: S, mut outgoing: UnboundedReceiver<Message>, signer: Signer, channel: &'static str) {
+async fn write_router<S: SocketSend>(
+    mut socket: S,
+    mut outgoing: UnboundedReceiver<Message>,
+    signer: Signer,
+    channel: &'static str,
+) {
     while let Some(message) = outgoing.recv().await {
         log::debug(&format!("{channel} -> {}", message.msg_type()));
         if let Err(e) = socket.send(message.to_zmq(&signer)).await {
@@ -187,7 +217,9 @@ async fn serve_control(socket: RouterSocket, shared: Shared) {
     let (out_tx, out_rx) = unbounded_channel();
     tokio::spawn(write_router(send, out_rx, shared.signer.clone(), "control"));
     let (requests_tx, mut requests_rx) = unbounded_channel();
-    tokio::spawn(read_router(recv, shared.signer.clone(), "control", move |m| requests_tx.send(m).is_ok()));
+    tokio::spawn(read_router(recv, shared.signer.clone(), "control", move |m| {
+        requests_tx.send(m).is_ok()
+    }));
     while let Some(request) = requests_rx.recv().await {
         shared.status(&request, "busy");
         let reply = |msg_type: &str, content: Value| shared.session.child(&request, msg_type, content, true);
@@ -220,7 +252,11 @@ async fn serve_control(socket: RouterSocket, shared: Shared) {
 /// Gives the last replies a moment to leave the sockets, then exits. With `restart` the
 /// kernel manager starts a fresh process; either way this one ends.
 pub async fn finish(restart: bool) {
-    log::info(if restart { "restart requested: exiting" } else { "shutdown requested: exiting" });
+    log::info(if restart {
+        "restart requested: exiting"
+    } else {
+        "shutdown requested: exiting"
+    });
     tokio::time::sleep(Duration::from_millis(100)).await;
     std::process::exit(0);
 }

@@ -37,7 +37,9 @@ impl Signer {
     }
 
     pub fn sign(&self, parts: &[&[u8]]) -> String {
-        self.mac(parts).map(|m| hex::encode(m.finalize().into_bytes())).unwrap_or_default()
+        self.mac(parts)
+            .map(|m| hex::encode(m.finalize().into_bytes()))
+            .unwrap_or_default()
     }
 
     /// Whether `signature` (lowercase hex) signs `parts`; always true without a key.
@@ -93,7 +95,10 @@ impl Message {
 
     /// Parses and verifies a multipart message.
     pub fn from_frames(frames: Vec<Bytes>, signer: &Signer) -> Result<Message, WireError> {
-        let split = frames.iter().position(|f| f.as_ref() == DELIMITER).ok_or(WireError::NoDelimiter)?;
+        let split = frames
+            .iter()
+            .position(|f| f.as_ref() == DELIMITER)
+            .ok_or(WireError::NoDelimiter)?;
         if frames.len() < split + 6 {
             return Err(WireError::MissingFrames);
         }
@@ -120,7 +125,12 @@ impl Message {
 
     pub fn to_frames(&self, signer: &Signer) -> Vec<Bytes> {
         let json = |v: &Value| Bytes::from(serde_json::to_vec(v).expect("JSON values serialise"));
-        let body = [json(&self.header), json(&self.parent_header), json(&self.metadata), json(&self.content)];
+        let body = [
+            json(&self.header),
+            json(&self.parent_header),
+            json(&self.metadata),
+            json(&self.content),
+        ];
         let parts: Vec<&[u8]> = body.iter().map(|b| b.as_ref()).collect();
         let signature = signer.sign(&parts);
         let mut frames = self.identities.clone();
@@ -166,7 +176,11 @@ impl Session {
     /// iopub message (which must not).
     pub fn child(&self, parent: &Message, msg_type: &str, content: Value, keep_identities: bool) -> Message {
         Message {
-            identities: if keep_identities { parent.identities.clone() } else { Vec::new() },
+            identities: if keep_identities {
+                parent.identities.clone()
+            } else {
+                Vec::new()
+            },
             header: self.header(msg_type),
             parent_header: parent.header.clone(),
             metadata: json!({}),
@@ -214,27 +228,48 @@ mod tests {
         let signer = Signer::new("secret-key");
         let mut frames = sample(&signer);
         frames[5] = Bytes::from_static(br#"{"code":"evil"}"#);
-        assert_eq!(Message::from_frames(frames, &signer).unwrap_err(), WireError::BadSignature);
+        assert_eq!(
+            Message::from_frames(frames, &signer).unwrap_err(),
+            WireError::BadSignature
+        );
 
         let unsigned = sample(&Signer::new(""));
-        assert_eq!(Message::from_frames(unsigned, &signer).unwrap_err(), WireError::BadSignature);
+        assert_eq!(
+            Message::from_frames(unsigned, &signer).unwrap_err(),
+            WireError::BadSignature
+        );
 
         let other = sample(&Signer::new("other-key"));
-        assert_eq!(Message::from_frames(other, &signer).unwrap_err(), WireError::BadSignature);
+        assert_eq!(
+            Message::from_frames(other, &signer).unwrap_err(),
+            WireError::BadSignature
+        );
 
         let mut garbage_signature = sample(&signer);
         garbage_signature[2] = Bytes::from_static(b"zz-not-hex");
-        assert_eq!(Message::from_frames(garbage_signature, &signer).unwrap_err(), WireError::BadSignature);
+        assert_eq!(
+            Message::from_frames(garbage_signature, &signer).unwrap_err(),
+            WireError::BadSignature
+        );
     }
 
     #[test]
     fn malformed_envelopes_are_rejected() {
         let signer = Signer::new("");
-        assert_eq!(Message::from_frames(vec![Bytes::from_static(b"x")], &signer).unwrap_err(), WireError::NoDelimiter);
+        assert_eq!(
+            Message::from_frames(vec![Bytes::from_static(b"x")], &signer).unwrap_err(),
+            WireError::NoDelimiter
+        );
         let short = vec![Bytes::from_static(DELIMITER), Bytes::new(), Bytes::from_static(b"{}")];
-        assert_eq!(Message::from_frames(short, &signer).unwrap_err(), WireError::MissingFrames);
+        assert_eq!(
+            Message::from_frames(short, &signer).unwrap_err(),
+            WireError::MissingFrames
+        );
         let mut frames = sample(&signer);
         frames[3] = Bytes::from_static(b"[1,2]");
-        assert_eq!(Message::from_frames(frames, &signer).unwrap_err(), WireError::BadJson("header"));
+        assert_eq!(
+            Message::from_frames(frames, &signer).unwrap_err(),
+            WireError::BadJson("header")
+        );
     }
 }

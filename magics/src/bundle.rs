@@ -29,9 +29,6 @@ impl MimeBundle {
     }
 
     pub fn plain(&self) -> &str {
-        self.data
-            .get("text/plain")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        self.data.get("text/plain").and_then(Value::as_str).unwrap_or_default()
     }
 }

@@ -38,9 +38,14 @@ enum Place {
     /// Typing a magic's name (`%lo|`).
     MagicName,
     /// In the arguments of a magic's line; `before` holds the words before the cursor's.
-    Args { sig: &'static Signature, before: Vec<String> },
+    Args {
+        sig: &'static Signature,
+        before: Vec<String>,
+    },
     /// In the body of a cell magic.
-    Body { sig: &'static Signature },
+    Body {
+        sig: &'static Signature,
+    },
     Other,
 }
 
@@ -82,10 +87,17 @@ impl Interpreter {
             }
             Place::Body { .. } | Place::Other => {}
         }
-        let mut matched: Vec<(String, &'static str)> = candidates.iter().filter(|(c, _)| c.starts_with(word)).cloned().collect();
+        let mut matched: Vec<(String, &'static str)> = candidates
+            .iter()
+            .filter(|(c, _)| c.starts_with(word))
+            .cloned()
+            .collect();
         if matched.is_empty() {
             let lower = word.to_lowercase();
-            matched = candidates.into_iter().filter(|(c, _)| c.to_lowercase().starts_with(&lower)).collect();
+            matched = candidates
+                .into_iter()
+                .filter(|(c, _)| c.to_lowercase().starts_with(&lower))
+                .collect();
         }
         Completion {
             kinds: matched.iter().map(|(_, k)| *k).collect(),
@@ -117,18 +129,23 @@ impl Interpreter {
         let line_start = code[..at].rfind('\n').map_or(0, |i| i + 1);
         let first_line_end = code.find('\n').unwrap_or(code.len());
         // The body of a cell magic: anything below its first line.
-        if line_start > 0 {
-            if let Some(sig) = self.cell_magic_of(code) {
-                if at > first_line_end {
-                    return Place::Body { sig };
-                }
-            }
+        if line_start > 0
+            && let Some(sig) = self.cell_magic_of(code)
+            && at > first_line_end
+        {
+            return Place::Body { sig };
         }
         let before = &code[line_start..at];
         let head = before.trim_start();
-        let is_assignment_prefix = head.split_once('=').is_some_and(|(name, rest)| is_identifier(name.trim()) && rest.trim().is_empty());
+        let is_assignment_prefix = head
+            .split_once('=')
+            .is_some_and(|(name, rest)| is_identifier(name.trim()) && rest.trim().is_empty());
         if head.is_empty() || is_assignment_prefix {
-            return if code[at..].starts_with('%') { Place::MagicName } else { Place::Other };
+            return if code[at..].starts_with('%') {
+                Place::MagicName
+            } else {
+                Place::Other
+            };
         }
         let line_end = code[at..].find('\n').map_or(code.len(), |i| at + i);
         let Ok(statements) = split_cell(&code[line_start..line_end]) else {
@@ -141,14 +158,22 @@ impl Interpreter {
             return Place::Other;
         };
         let args_start = call.args.span.start.min(before.len());
-        let words = tokenize(&before[args_start..], 0).map(|t| t.into_iter().map(|t| t.text).collect()).unwrap_or_default();
-        Place::Args { sig: magic.signature(), before: words }
+        let words = tokenize(&before[args_start..], 0)
+            .map(|t| t.into_iter().map(|t| t.text).collect())
+            .unwrap_or_default();
+        Place::Args {
+            sig: magic.signature(),
+            before: words,
+        }
     }
 
     fn cell_magic_of(&self, code: &str) -> Option<&'static Signature> {
         let first = code.lines().find(|l| !l.trim().is_empty())?;
         let name = first.trim_start().strip_prefix("%%")?;
-        let name: String = name.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let name: String = name
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
         self.registry().get(&name).map(|m| m.signature())
     }
 
@@ -157,7 +182,9 @@ impl Interpreter {
         let cursor = floor_char_boundary(code, cursor);
         let is_word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '%');
         let start = code[..cursor].rfind(|c: char| !is_word(c)).map_or(0, |i| i + 1);
-        let end = code[cursor..].find(|c: char| !is_word(c)).map_or(code.len(), |i| cursor + i);
+        let end = code[cursor..]
+            .find(|c: char| !is_word(c))
+            .map_or(code.len(), |i| cursor + i);
         let word = code[start..end].trim_end_matches('.');
         if let Some(name) = word.strip_prefix('%') {
             let name = name.trim_start_matches('%');
@@ -168,12 +195,11 @@ impl Interpreter {
         if let Some(frame) = self.session().get(word) {
             return Some(frame_info(word, frame));
         }
-        if let Some((frame_name, column)) = word.split_once('.') {
-            if let Some(frame) = self.session().get(frame_name) {
-                if let Ok(col) = frame.data.column(column) {
-                    return Some(column_info(frame_name, col));
-                }
-            }
+        if let Some((frame_name, column)) = word.split_once('.')
+            && let Some(frame) = self.session().get(frame_name)
+            && let Ok(col) = frame.data.column(column)
+        {
+            return Some(column_info(frame_name, col));
         }
         // Anywhere else on a magic's line (or in its body), the magic's own help.
         match self.place(code, start) {
@@ -232,14 +258,12 @@ impl Interpreter {
 
 fn kind_at(sig: &Signature, before: &[String]) -> Option<Kind> {
     // The value of an option that takes one?
-    if let Some(last) = before.last() {
-        if let Some(long) = last.strip_prefix("--") {
-            if let Some(opt) = sig.option(long) {
-                if let Some((_, kind)) = opt.value {
-                    return Some(kind);
-                }
-            }
-        }
+    if let Some(last) = before.last()
+        && let Some(long) = last.strip_prefix("--")
+        && let Some(opt) = sig.option(long)
+        && let Some((_, kind)) = opt.value
+    {
+        return Some(kind);
     }
     // Otherwise the next positional parameter: count the words that were not options or
     // option values.
@@ -256,7 +280,10 @@ fn kind_at(sig: &Signature, before: &[String]) -> Option<Kind> {
         }
         positional += 1;
     }
-    sig.params.get(positional).or(sig.params.last().filter(|p| p.rest)).map(|p| p.kind)
+    sig.params
+        .get(positional)
+        .or(sig.params.last().filter(|p| p.rest))
+        .map(|p| p.kind)
 }
 
 fn path_candidates(word: &str) -> Vec<String> {
@@ -299,7 +326,12 @@ fn frame_info(name: &str, frame: &Frame) -> MimeBundle {
     );
     for col in frame.data.columns() {
         let _ = writeln!(text, "  {:<28} {}", col.name().as_str(), col.dtype());
-        let _ = write!(html, "<tr><td>{}</td><td>{}</td></tr>", escape_html(col.name()), escape_html(&col.dtype().to_string()));
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td></tr>",
+            escape_html(col.name()),
+            escape_html(&col.dtype().to_string())
+        );
     }
     html.push_str("</table></div>");
     MimeBundle::text(text.trim_end()).with("text/html", html)

@@ -50,25 +50,25 @@ impl Diagnostic {
     /// Renders the diagnostic against the cell it came from, as the lines of a traceback.
     pub fn render(&self, code: &str) -> Vec<String> {
         let mut lines = vec![format!("\x1b[1;31merror[{}]\x1b[0m: {}", self.code, self.message)];
-        if let Some(span) = &self.span {
-            if span.start <= code.len() {
-                let line_start = code[..span.start].rfind('\n').map_or(0, |i| i + 1);
-                let line_end = code[span.start..].find('\n').map_or(code.len(), |i| span.start + i);
-                let line_no = code[..span.start].matches('\n').count() + 1;
-                let gutter = line_no.to_string().len();
-                let text = &code[line_start..line_end];
-                let col = code[line_start..span.start].chars().count();
-                let end = span.end.min(line_end).max(span.start);
-                let width = code[span.start..end].chars().count().max(1);
-                lines.push(format!("{:gutter$} |", ""));
-                lines.push(format!("{line_no} | {text}"));
-                lines.push(format!(
-                    "{:gutter$} | {}\x1b[1;31m{}\x1b[0m",
-                    "",
-                    " ".repeat(col),
-                    "^".repeat(width)
-                ));
-            }
+        if let Some(span) = &self.span
+            && span.start <= code.len()
+        {
+            let line_start = code[..span.start].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = code[span.start..].find('\n').map_or(code.len(), |i| span.start + i);
+            let line_no = code[..span.start].matches('\n').count() + 1;
+            let gutter = line_no.to_string().len();
+            let text = &code[line_start..line_end];
+            let col = code[line_start..span.start].chars().count();
+            let end = span.end.min(line_end).max(span.start);
+            let width = code[span.start..end].chars().count().max(1);
+            lines.push(format!("{:gutter$} |", ""));
+            lines.push(format!("{line_no} | {text}"));
+            lines.push(format!(
+                "{:gutter$} | {}\x1b[1;31m{}\x1b[0m",
+                "",
+                " ".repeat(col),
+                "^".repeat(width)
+            ));
         }
         if let Some(hint) = &self.hint {
             lines.push(format!("hint: {hint}"));
@@ -108,7 +108,9 @@ mod tests {
     #[test]
     fn caret_points_at_the_span() {
         let code = "x = 1\n%load /nope.csv";
-        let d = Diagnostic::new("no-such-file", "no file").at(12..21).hint("check the path");
+        let d = Diagnostic::new("no-such-file", "no file")
+            .at(12..21)
+            .hint("check the path");
         let lines = d.render(code);
         assert_eq!(lines[2], "2 | %load /nope.csv");
         assert_eq!(lines[3], "  |       \x1b[1;31m^^^^^^^^^\x1b[0m");

@@ -97,7 +97,9 @@ impl Interpreter {
                 )
                 .at(c.span.start..c.span.start + c.text.lines().next().unwrap_or_default().len())
                 .hint("start the line with % to run a magic; %lsmagic lists them")),
-                Statement::Magic(call) => check_target(&call).and_then(|()| self.run_call(&call, io)).map(|o| (call, o)),
+                Statement::Magic(call) => check_target(&call)
+                    .and_then(|()| self.run_call(&call, io))
+                    .map(|o| (call, o)),
             };
             match result {
                 Ok((call, o)) => {
@@ -124,10 +126,12 @@ impl Interpreter {
             let sigil = if call.cell { "%%" } else { "%" };
             let d = Diagnostic::new("unknown-magic", format!("there is no magic {sigil}{}", call.name.text))
                 .at(call.name.span.clone());
-            return Err(match did_you_mean(&call.name.text, self.registry.signatures().map(|s| s.name)) {
-                Some(s) => d.hint(format!("did you mean {sigil}{s}? (%lsmagic lists the magics)")),
-                None => d.hint("%lsmagic lists the magics"),
-            });
+            return Err(
+                match did_you_mean(&call.name.text, self.registry.signatures().map(|s| s.name)) {
+                    Some(s) => d.hint(format!("did you mean {sigil}{s}? (%lsmagic lists the magics)")),
+                    None => d.hint("%lsmagic lists the magics"),
+                },
+            );
         };
         let sig = magic.signature();
         if call.help {
@@ -136,14 +140,24 @@ impl Interpreter {
             return Ok(o);
         }
         if call.cell && !sig.forms.cell() {
-            return Err(Diagnostic::new("not-a-cell-magic", format!("%{} is a line magic; %%{} does not exist", sig.name, sig.name))
-                .at(call.name.span.clone())
-                .hint(format!("usage: {}", sig.usage()[0])));
+            return Err(Diagnostic::new(
+                "not-a-cell-magic",
+                format!("%{} is a line magic; %%{} does not exist", sig.name, sig.name),
+            )
+            .at(call.name.span.clone())
+            .hint(format!("usage: {}", sig.usage()[0])));
         }
         if !call.cell && !sig.forms.line() {
-            return Err(Diagnostic::new("not-a-line-magic", format!("%%{} is a cell magic: it reads the rest of the cell", sig.name))
-                .at(call.name.span.clone())
-                .hint(format!("write %%{} on the first line and the {} below it", sig.name, sig.body.unwrap_or("body"))));
+            return Err(Diagnostic::new(
+                "not-a-line-magic",
+                format!("%%{} is a cell magic: it reads the rest of the cell", sig.name),
+            )
+            .at(call.name.span.clone())
+            .hint(format!(
+                "write %%{} on the first line and the {} below it",
+                sig.name,
+                sig.body.unwrap_or("body")
+            )));
         }
         let args = Args::parse(sig, call)?;
         let mut ctx = Context {
@@ -160,9 +174,11 @@ impl Interpreter {
                     .map(|s| s.to_string())
                     .or_else(|| payload.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown cause".into());
-                Err(Diagnostic::new("internal-error", format!("%{} failed unexpectedly: {what}", sig.name))
-                    .at(call.name.span.clone())
-                    .hint("this is a bug in Huntbook; the session and its frames are intact"))
+                Err(
+                    Diagnostic::new("internal-error", format!("%{} failed unexpectedly: {what}", sig.name))
+                        .at(call.name.span.clone())
+                        .hint("this is a bug in Huntbook; the session and its frames are intact"),
+                )
             }
         }
     }
@@ -179,9 +195,15 @@ impl Interpreter {
         let Outcome { value, warnings, .. } = outcome;
         if let Some(target) = &call.assign {
             let Value::Frame(frame) = value else {
-                return Err(Diagnostic::new("not-a-frame", format!("%{} does not give a frame, so there is nothing to store in {}", call.name.text, target.text))
-                    .at(call.name.span.clone())
-                    .hint("only magics that give frames can be assigned"));
+                return Err(Diagnostic::new(
+                    "not-a-frame",
+                    format!(
+                        "%{} does not give a frame, so there is nothing to store in {}",
+                        call.name.text, target.text
+                    ),
+                )
+                .at(call.name.span.clone())
+                .hint("only magics that give frames can be assigned"));
             };
             for warning in &warnings {
                 io.stream(Stream::Stderr, &format!("warning: {warning}\n"));

@@ -53,7 +53,8 @@ impl Io for RecordingIo {
         self.events.push(Event::Stream(stream, text.to_string()));
     }
     fn display(&mut self, bundle: &MimeBundle, display_id: Option<&str>) {
-        self.events.push(Event::Display(bundle.clone(), display_id.map(str::to_string)));
+        self.events
+            .push(Event::Display(bundle.clone(), display_id.map(str::to_string)));
     }
     fn update_display(&mut self, bundle: &MimeBundle, display_id: &str) {
         self.events.push(Event::Update(bundle.clone(), display_id.to_string()));
@@ -69,6 +70,45 @@ impl Io for RecordingIo {
             Err(PromptError::NotSupported)
         } else {
             Ok(self.answers.remove(0))
+        }
+    }
+}
+
+/// A progress line that is shown once and then updated in place
+/// (`display_data` with a display id, then `update_display_data`).
+#[derive(Debug)]
+pub struct Progress {
+    id: String,
+    shown: bool,
+}
+
+impl Progress {
+    pub fn new(what: &str) -> Self {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Progress {
+            id: format!(
+                "huntbook-{what}-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            ),
+            shown: false,
+        }
+    }
+
+    pub fn show(&mut self, io: &mut dyn Io, text: &str) {
+        let bundle = MimeBundle::text(text).with(
+            "text/html",
+            format!(
+                "<div class=\"hb-progress\">{}</div>",
+                huntbook::render::escape_html(text)
+            ),
+        );
+        if self.shown {
+            io.update_display(&bundle, &self.id);
+        } else {
+            io.display(&bundle, Some(&self.id));
+            self.shown = true;
         }
     }
 }

@@ -67,7 +67,10 @@ pub fn split_cell(code: &str) -> Result<Vec<Statement>, Diagnostic> {
                         format!("%%{} must be on the first line of the cell", call.name.text),
                     )
                     .at(call.name.span.clone())
-                    .hint(format!("move it to the top of the cell, or use the line form %{}", call.name.text)));
+                    .hint(format!(
+                        "move it to the top of the cell, or use the line form %{}",
+                        call.name.text
+                    )));
                 }
                 let body = Spanned {
                     text: code[offset..].to_string(),
@@ -130,14 +133,15 @@ fn magic_head(line: &str, at: usize) -> Result<Option<MagicCall>, Diagnostic> {
     if ident_len > 0 && text.starts_with(is_ident_start) {
         let after = &text[ident_len..];
         let after_ws = after.trim_start();
-        if let Some(rest) = after_ws.strip_prefix('=') {
-            if !rest.starts_with('=') && rest.trim_start().starts_with('%') {
-                assign = Some(Spanned {
-                    text: text[..ident_len].to_string(),
-                    span: at..at + ident_len,
-                });
-                pos = text.len() - rest.trim_start().len();
-            }
+        if let Some(rest) = after_ws.strip_prefix('=')
+            && !rest.starts_with('=')
+            && rest.trim_start().starts_with('%')
+        {
+            assign = Some(Spanned {
+                text: text[..ident_len].to_string(),
+                span: at..at + ident_len,
+            });
+            pos = text.len() - rest.trim_start().len();
         }
     }
     let head = &text[pos..];
@@ -222,22 +226,24 @@ pub fn tokenize(text: &str, base: usize) -> Result<Vec<Token>, Diagnostic> {
                             closed = true;
                             break;
                         }
-                        if c == '"' && q == '\\' {
-                            if let Some(&(k, esc)) = chars.peek() {
-                                if esc == '"' || esc == '\\' {
-                                    chars.next();
-                                    end = k + esc.len_utf8();
-                                    word.push(esc);
-                                    continue;
-                                }
-                            }
+                        if c == '"'
+                            && q == '\\'
+                            && let Some(&(k, esc)) = chars.peek()
+                            && (esc == '"' || esc == '\\')
+                        {
+                            chars.next();
+                            end = k + esc.len_utf8();
+                            word.push(esc);
+                            continue;
                         }
                         word.push(q);
                     }
                     if !closed {
-                        return Err(Diagnostic::new("unclosed-quote", format!("the quote {c} is never closed"))
-                            .at(base + i..base + text.len())
-                            .hint(format!("add a closing {c}")));
+                        return Err(
+                            Diagnostic::new("unclosed-quote", format!("the quote {c} is never closed"))
+                                .at(base + i..base + text.len())
+                                .hint(format!("add a closing {c}")),
+                        );
                     }
                 }
                 c => word.push(c),
@@ -276,7 +282,10 @@ impl Args {
         let mut only_positional = false;
         let mut iter = tokens.iter().enumerate().peekable();
         while let Some((index, token)) = iter.next() {
-            let is_option = !only_positional && !token.quoted && token.text.starts_with('-') && token.text.len() > 1
+            let is_option = !only_positional
+                && !token.quoted
+                && token.text.starts_with('-')
+                && token.text.len() > 1
                 && !token.text[1..].starts_with(|c: char| c.is_ascii_digit() || c == '.');
             if !token.quoted && token.text == "--" && !only_positional {
                 only_positional = true;
@@ -286,14 +295,18 @@ impl Args {
                 let (opt, inline_value) = find_option(sig, token)?;
                 let key = opt.long;
                 if args.options.contains_key(key) || args.flags.contains_key(key) {
-                    return Err(Diagnostic::new("repeated-option", format!("--{key} is given twice"))
-                        .at(token.span.clone()));
+                    return Err(
+                        Diagnostic::new("repeated-option", format!("--{key} is given twice")).at(token.span.clone())
+                    );
                 }
                 match opt.value {
                     None => {
                         if inline_value.is_some() {
-                            return Err(Diagnostic::new("unexpected-value", format!("--{key} is a switch and takes no value"))
-                                .at(token.span.clone()));
+                            return Err(Diagnostic::new(
+                                "unexpected-value",
+                                format!("--{key} is a switch and takes no value"),
+                            )
+                            .at(token.span.clone()));
                         }
                         args.flags.insert(key, token.span.clone());
                     }
@@ -306,9 +319,12 @@ impl Args {
                                     span: next.span.clone(),
                                 },
                                 None => {
-                                    return Err(Diagnostic::new("missing-value", format!("--{key} needs a value ({placeholder})"))
-                                        .at(token.span.clone())
-                                        .hint(opt.help));
+                                    return Err(Diagnostic::new(
+                                        "missing-value",
+                                        format!("--{key} needs a value ({placeholder})"),
+                                    )
+                                    .at(token.span.clone())
+                                    .hint(opt.help));
                                 }
                             },
                         };
@@ -325,9 +341,12 @@ impl Args {
                 } else {
                     format!("%{} takes at most {} argument(s)", sig.name, sig.params.len())
                 };
-                return Err(Diagnostic::new("unexpected-argument", format!("unexpected argument {:?}: {expected}", extra.text))
-                    .at(extra.span.clone())
-                    .hint(format!("usage: {}", sig.usage()[0])));
+                return Err(Diagnostic::new(
+                    "unexpected-argument",
+                    format!("unexpected argument {:?}: {expected}", extra.text),
+                )
+                .at(extra.span.clone())
+                .hint(format!("usage: {}", sig.usage()[0])));
             };
             positional += 1;
             let value = if param.rest {
@@ -353,15 +372,25 @@ impl Args {
             check_kind(param.kind, &value, param.name)?;
             args.params.insert(param.name, value);
         }
-        if let Some(missing) = sig.params.iter().find(|p| p.required && !args.params.contains_key(p.name)) {
-            return Err(Diagnostic::new("missing-argument", format!("%{} needs {}", sig.name, missing.name.to_uppercase()))
-                .at(call.name.span.start..call.args.span.end.max(call.name.span.end))
-                .hint(format!("{} — usage: {}", missing.help, sig.usage()[0])));
+        if let Some(missing) = sig
+            .params
+            .iter()
+            .find(|p| p.required && !args.params.contains_key(p.name))
+        {
+            return Err(Diagnostic::new(
+                "missing-argument",
+                format!("%{} needs {}", sig.name, missing.name.to_uppercase()),
+            )
+            .at(call.name.span.start..call.args.span.end.max(call.name.span.end))
+            .hint(format!("{} — usage: {}", missing.help, sig.usage()[0])));
         }
         if call.cell && sig.body.is_some() && call.body.as_ref().is_none_or(|b| b.text.trim().is_empty()) {
-            return Err(Diagnostic::new("missing-body", format!("%%{} needs a body after its first line", sig.name))
-                .at(call.name.span.clone())
-                .hint(sig.body.unwrap_or_default()));
+            return Err(Diagnostic::new(
+                "missing-body",
+                format!("%%{} needs a body after its first line", sig.name),
+            )
+            .at(call.name.span.clone())
+            .hint(sig.body.unwrap_or_default()));
         }
         Ok(args)
     }
@@ -401,13 +430,18 @@ fn find_option(sig: &Signature, token: &Token) -> Result<(&'static Opt, Option<S
     };
     let Some(opt) = opt else {
         let bare = name.trim_start_matches('-');
-        let mut d = Diagnostic::new("unknown-option", format!("%{} has no option {name}", sig.name)).at(token.span.clone());
+        let mut d =
+            Diagnostic::new("unknown-option", format!("%{} has no option {name}", sig.name)).at(token.span.clone());
         d = match did_you_mean(bare, sig.options.iter().map(|o| o.long)) {
             Some(s) => d.hint(format!("did you mean --{s}?")),
             None if sig.options.is_empty() => d.hint(format!("%{} takes no options", sig.name)),
             None => d.hint(format!(
                 "options: {}",
-                sig.options.iter().map(|o| format!("--{}", o.long)).collect::<Vec<_>>().join(", ")
+                sig.options
+                    .iter()
+                    .map(|o| format!("--{}", o.long))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
         };
         return Err(d);
@@ -433,14 +467,20 @@ fn check_kind(kind: Kind, value: &Spanned, what: &str) -> Result<(), Diagnostic>
         Kind::Seconds => match value.text.parse::<f64>() {
             // A year bounds the wait, and keeps the duration arithmetic far from overflow.
             Ok(n) if (0.0..=31_536_000.0).contains(&n) => Ok(()),
-            _ => bad(format!("{what} must be a number of seconds from 0 to 31536000, not {:?}", value.text)),
+            _ => bad(format!(
+                "{what} must be a number of seconds from 0 to 31536000, not {:?}",
+                value.text
+            )),
         },
         Kind::Choice(choices) => {
             if choices.iter().any(|c| c.eq_ignore_ascii_case(&value.text)) {
                 Ok(())
             } else {
-                let d = Diagnostic::new("bad-value", format!("{what} must be one of {}, not {:?}", choices.join(", "), value.text))
-                    .at(value.span.clone());
+                let d = Diagnostic::new(
+                    "bad-value",
+                    format!("{what} must be one of {}, not {:?}", choices.join(", "), value.text),
+                )
+                .at(value.span.clone());
                 Err(match did_you_mean(&value.text, choices.iter().copied()) {
                     Some(s) => d.hint(format!("did you mean {s}?")),
                     None => d,

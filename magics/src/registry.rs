@@ -110,7 +110,10 @@ impl Registry {
     }
 
     pub fn get(&self, name: &str) -> Option<&dyn Magic> {
-        self.magics.iter().find(|m| m.signature().name == name).map(|m| m.as_ref())
+        self.magics
+            .iter()
+            .find(|m| m.signature().name == name)
+            .map(|m| m.as_ref())
     }
 
     pub fn signatures(&self) -> impl Iterator<Item = &'static Signature> + '_ {

@@ -50,7 +50,8 @@ impl Session {
     }
 
     fn no_frame(&self, arg: &Spanned) -> Diagnostic {
-        let d = Diagnostic::new("no-such-frame", format!("there is no frame named {:?}", arg.text)).at(arg.span.clone());
+        let d =
+            Diagnostic::new("no-such-frame", format!("there is no frame named {:?}", arg.text)).at(arg.span.clone());
         if self.is_empty() {
             return d.hint("the session has no frames yet: load one with  name = %load PATH");
         }
@@ -63,7 +64,11 @@ impl Session {
     /// Resolves `frame.Column` into the frame and the column name, checking both.
     pub fn column<'a>(&'a self, arg: &Spanned) -> Result<(&'a Frame, String), Diagnostic> {
         let Some((frame_name, column)) = arg.text.split_once('.') else {
-            return Err(Diagnostic::new("not-a-column", format!("{:?} is not of the form frame.Column", arg.text)).at(arg.span.clone()));
+            return Err(Diagnostic::new(
+                "not-a-column",
+                format!("{:?} is not of the form frame.Column", arg.text),
+            )
+            .at(arg.span.clone()));
         };
         let frame_span = arg.span.start..arg.span.start + frame_name.len();
         let frame = self.frame(&Spanned {
@@ -72,8 +77,11 @@ impl Session {
         })?;
         let names = frame.column_names();
         if !names.iter().any(|n| n == column) {
-            let d = Diagnostic::new("no-such-column", format!("frame {frame_name:?} has no column {column:?}"))
-                .at(arg.span.start + frame_name.len() + 1..arg.span.end);
+            let d = Diagnostic::new(
+                "no-such-column",
+                format!("frame {frame_name:?} has no column {column:?}"),
+            )
+            .at(arg.span.start + frame_name.len() + 1..arg.span.end);
             return Err(match did_you_mean(column, names.iter().map(String::as_str)) {
                 Some(s) => d.hint(format!("did you mean {frame_name}.{s}?")),
                 None => d.hint(format!("columns: {}", names.join(", "))),

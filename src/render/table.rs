@@ -102,11 +102,7 @@ fn more_line(frame: &Frame, options: &TableOptions, shown: usize) -> Option<Stri
     if shown >= frame.height() {
         return None;
     }
-    let mut line = format!(
-        "showing {} of {} rows",
-        thousands(shown),
-        thousands(frame.height())
-    );
+    let mut line = format!("showing {} of {} rows", thousands(shown), thousands(frame.height()));
     if let Some(hint) = &options.more_hint {
         let _ = write!(line, " — {hint}");
     }
@@ -192,7 +188,11 @@ fn text(frame: &Frame, options: &TableOptions, shown: usize, cells: &[Vec<Option
         .collect();
     let index_width = shown.saturating_sub(1).to_string().len();
     for line in 0..shown + 2 {
-        let index = if line < 2 { String::new() } else { (line - 2).to_string() };
+        let index = if line < 2 {
+            String::new()
+        } else {
+            (line - 2).to_string()
+        };
         let _ = write!(out, "{index:>index_width$}");
         for (col, width) in columns.iter().zip(&widths) {
             let _ = write!(out, "  {:<width$}", col[line], width = *width);
@@ -276,7 +276,7 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

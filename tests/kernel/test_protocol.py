@@ -66,13 +66,12 @@ def test_interrupt_stops_the_cell_and_keeps_the_session(kernel, shared_data):
     assert content["status"] == "ok"
     msg_id = kc.execute("%sleep 60")
     time.sleep(0.5)
-    started = time.monotonic()
     km.interrupt_kernel()
+    # TIMEOUT is half the sleep: only an interrupted cell can answer in time.
     reply = kc.get_shell_msg(timeout=TIMEOUT)
     assert reply["parent_header"]["msg_id"] == msg_id
     assert reply["content"]["status"] == "error"
     assert reply["content"]["ename"] == "interrupted"
-    assert time.monotonic() - started < 5
     content, outputs = run(kc, "%show logons --rows 1")
     assert content["status"] == "ok"
     result = [m for m in outputs if m["msg_type"] == "execute_result"][0]
@@ -81,15 +80,15 @@ def test_interrupt_stops_the_cell_and_keeps_the_session(kernel, shared_data):
 
 def test_control_answers_while_a_cell_runs(kernel):
     km, kc = kernel
-    kc.execute("%sleep 3")
+    kc.execute("%sleep 5")
     time.sleep(0.3)
-    started = time.monotonic()
     msg = kc.session.msg("kernel_info_request", {})
     kc.control_channel.send(msg)
     reply = kc.control_channel.get_msg(timeout=TIMEOUT)
     assert reply["msg_type"] == "kernel_info_reply"
-    assert time.monotonic() - started < 1.5, "control waited for the running cell"
-    kc.get_shell_msg(timeout=TIMEOUT)
+    # The cell is still running: control did not wait for it.
+    assert not kc.shell_channel.msg_ready(), "control waited for the running cell"
+    assert kc.get_shell_msg(timeout=TIMEOUT)["content"]["status"] == "ok"
 
 
 BAD_INPUT = [
@@ -201,3 +200,15 @@ def test_secret_prompts_over_stdin_with_hidden_input(kernel):
     # Without stdin the cell fails clearly instead of hanging.
     content, outputs = run(kc, "%secret otx", allow_stdin=False)
     assert content["ename"] == "no-prompt"
+
+
+def test_multi_file_load_shows_progress_updated_in_place(kernel, shared_data):
+    km, kc = kernel
+    content, outputs = run(kc, f"all = %load {shared_data}/msticpy/logons/*.csv")
+    assert content["status"] == "ok"
+    shown = [m for m in outputs if m["msg_type"] == "display_data"]
+    updates = [m for m in outputs if m["msg_type"] == "update_display_data"]
+    assert len(shown) == 1 and len(updates) == 3
+    display_id = shown[0]["content"]["transient"]["display_id"]
+    assert all(u["content"]["transient"]["display_id"] == display_id for u in updates)
+    assert updates[-1]["content"]["data"]["text/plain"].startswith("loaded 3 files")

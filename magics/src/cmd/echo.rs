@@ -44,7 +44,11 @@ impl Magic for Echo {
 
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
         let text = args.param("text").map(|t| t.text.as_str()).unwrap_or_default();
-        let stream = if args.flag("stderr") { Stream::Stderr } else { Stream::Stdout };
+        let stream = if args.flag("stderr") {
+            Stream::Stderr
+        } else {
+            Stream::Stdout
+        };
         ctx.io.stream(stream, &format!("{text}\n"));
         Ok(Outcome::new(Value::Nothing))
     }

@@ -102,7 +102,12 @@ pub fn help_text(sig: &Signature) -> String {
         let _ = writeln!(out, "Options:");
         for o in sig.options {
             let default = o.default.map(|d| format!(" (default {d})")).unwrap_or_default();
-            let _ = writeln!(out, "  {:<24} {}{default}", option_label(o.long, o.short, o.value), o.help);
+            let _ = writeln!(
+                out,
+                "  {:<24} {}{default}",
+                option_label(o.long, o.short, o.value),
+                o.help
+            );
         }
         out.push('\n');
     }
@@ -124,7 +129,11 @@ pub fn help_text(sig: &Signature) -> String {
 
 fn help_html(sig: &Signature) -> String {
     let e = escape_html;
-    let mut out = format!("<div class=\"hb-help\">{STYLE}<h3><code>%{}</code> — {}</h3>", e(sig.name), e(sig.summary));
+    let mut out = format!(
+        "<div class=\"hb-help\">{STYLE}<h3><code>%{}</code> — {}</h3>",
+        e(sig.name),
+        e(sig.summary)
+    );
     for form in sig.usage() {
         let _ = write!(out, "<pre>{}</pre>", e(&form));
     }
@@ -133,7 +142,12 @@ fn help_html(sig: &Signature) -> String {
         out.push_str("<table>");
         for p in sig.params {
             let optional = if p.required { "" } else { " (optional)" };
-            let _ = write!(out, "<tr><th><code>{}</code></th><td>{}{optional}</td></tr>", e(&p.name.to_uppercase()), e(p.help));
+            let _ = write!(
+                out,
+                "<tr><th><code>{}</code></th><td>{}{optional}</td></tr>",
+                e(&p.name.to_uppercase()),
+                e(p.help)
+            );
         }
         for o in sig.options {
             let default = o.default.map(|d| format!(" (default {})", e(d))).unwrap_or_default();

@@ -85,7 +85,8 @@ impl Magic for IpType {
                 Ok(Outcome::new(Value::Result(MimeBundle::text(class.as_str()))))
             }
             Plan::Column(frame, column) => {
-                let classified = classify_column(&frame.data, &column).map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;
+                let classified =
+                    classify_column(&frame.data, &column).map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;
                 let mut out = Frame::new(classified.value, frame.provenance.source.clone());
                 out.provenance.query = Some(format!("%iptype {}", arg.text));
                 Ok(Outcome::warned(Value::Frame(out), classified.warnings))

@@ -1,8 +1,11 @@
 //! `%load PATH [--format F]`: local files into a frame.
 
-use huntbook::load::{FileFormat, load};
+use std::time::Instant;
+
+use huntbook::load::{FileFormat, load_with_progress};
 
 use crate::diag::Diagnostic;
+use crate::io::Progress;
 use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
@@ -66,10 +69,28 @@ impl Magic for Load {
         &SIGNATURE
     }
 
-    fn run(&self, args: &Args, _ctx: &mut Context) -> Result<Outcome, Diagnostic> {
+    fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
         let plan = Plan::from_args(args);
         let span = args.param("path").map(|p| p.span.clone());
-        let loaded = load(&plan.path, plan.format).map_err(|e| Diagnostic::engine(e, span))?;
+        // A folder or glob reports each file as it goes, and stops between files when the
+        // user interrupts; a single file is one step and shows no progress.
+        let mut progress = Progress::new("load");
+        let started = Instant::now();
+        let io = &mut *ctx.io;
+        let loaded = load_with_progress(&plan.path, plan.format, &mut |done, total| {
+            let text = if done < total {
+                format!("loading {}: file {} of {total}…", plan.path, done + 1)
+            } else {
+                format!(
+                    "loaded {total} files from {} in {:.2} s",
+                    plan.path,
+                    started.elapsed().as_secs_f64()
+                )
+            };
+            progress.show(io, &text);
+            !io.interrupted()
+        })
+        .map_err(|e| Diagnostic::engine(e, span))?;
         Ok(Outcome::warned(Value::Frame(loaded.value), loaded.warnings))
     }
 }

@@ -30,8 +30,18 @@ impl Magic for LsMagic {
     }
 
     fn run(&self, _args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
-        let line: Vec<String> = ctx.registry.signatures().filter(|s| s.forms.line()).map(|s| format!("%{}", s.name)).collect();
-        let cell: Vec<String> = ctx.registry.signatures().filter(|s| s.forms.cell()).map(|s| format!("%%{}", s.name)).collect();
+        let line: Vec<String> = ctx
+            .registry
+            .signatures()
+            .filter(|s| s.forms.line())
+            .map(|s| format!("%{}", s.name))
+            .collect();
+        let cell: Vec<String> = ctx
+            .registry
+            .signatures()
+            .filter(|s| s.forms.cell())
+            .map(|s| format!("%%{}", s.name))
+            .collect();
         let text = format!(
             "Line magics:\n  {}\n\nCell magics:\n  {}\n\n%help NAME or %NAME? shows one in full.",
             line.join("  "),

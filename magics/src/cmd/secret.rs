@@ -63,9 +63,11 @@ impl Magic for SecretMagic {
             return Ok(Outcome::new(Value::Result(MimeBundle::text(text))));
         };
         if !crate::parse::is_identifier(&name.text) {
-            return Err(Diagnostic::new("bad-value", format!("{:?} is not a usable secret name", name.text))
-                .at(name.span.clone())
-                .hint("use letters, digits and _, e.g. virustotal or otx_key"));
+            return Err(
+                Diagnostic::new("bad-value", format!("{:?} is not a usable secret name", name.text))
+                    .at(name.span.clone())
+                    .hint("use letters, digits and _, e.g. virustotal or otx_key"),
+            );
         }
         if args.flag("forget") {
             let text = if ctx.secrets.remove(&name.text) {
@@ -82,10 +84,15 @@ impl Magic for SecretMagic {
             PromptError::Cancelled => Diagnostic::new("interrupted", "the prompt was cancelled"),
         })?;
         if value.is_empty() {
-            return Err(Diagnostic::new("bad-value", format!("no value was entered for {}", name.text)).at(name.span.clone()));
+            return Err(
+                Diagnostic::new("bad-value", format!("no value was entered for {}", name.text)).at(name.span.clone()),
+            );
         }
         ctx.secrets.set(&name.text, Secret::new(value));
-        ctx.io.stream(crate::io::Stream::Stdout, &format!("secret {} kept for this session\n", name.text));
+        ctx.io.stream(
+            crate::io::Stream::Stdout,
+            &format!("secret {} kept for this session\n", name.text),
+        );
         Ok(Outcome::new(Value::Nothing))
     }
 }

@@ -46,6 +46,11 @@ impl Magic for Show {
         let name = args.param("frame").expect("required by the signature");
         let frame = ctx.session.frame(name)?;
         let rows = args.int("rows").map_or(DEFAULT_ROWS, |n| n as usize);
-        Ok(Outcome::new(Value::Result(frame_bundle(frame, Some(&name.text), rows, &[]))))
+        Ok(Outcome::new(Value::Result(frame_bundle(
+            frame,
+            Some(&name.text),
+            rows,
+            &[],
+        ))))
     }
 }

@@ -45,7 +45,11 @@ impl Magic for Sleep {
         let until = Instant::now() + Duration::from_secs_f64(seconds);
         while Instant::now() < until {
             ctx.check_interrupt()?;
-            std::thread::sleep(until.saturating_duration_since(Instant::now()).min(Duration::from_millis(10)));
+            std::thread::sleep(
+                until
+                    .saturating_duration_since(Instant::now())
+                    .min(Duration::from_millis(10)),
+            );
         }
         Ok(Outcome::new(Value::Nothing))
     }

@@ -77,6 +77,8 @@ impl Magic for Vars {
                 ..TableOptions::default()
             },
         );
-        Ok(Outcome::new(Value::Result(MimeBundle::text(table.text).with("text/html", table.html))))
+        Ok(Outcome::new(Value::Result(
+            MimeBundle::text(table.text).with("text/html", table.html),
+        )))
     }
 }
