@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use huntbook_magics::{
     CellError, CellOutcome, Interpreter, Io, IsComplete, MimeBundle, PromptError, RecordingIo, Stream,
@@ -25,6 +25,9 @@ use crate::server::Shared;
 use crate::wire::{Message, PROTOCOL_VERSION};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// How long after a failed cell newly arriving execute requests are still aborted.
+const ABORT_WINDOW: Duration = Duration::from_millis(100);
 
 pub fn kernel_info() -> Value {
     json!({
@@ -107,14 +110,7 @@ impl Executor {
             "execute_request" => self.execute(request, requests),
             "kernel_info_request" => self.reply(request, "kernel_info_reply", kernel_info()),
             "complete_request" => {
-                let code = str_field(content, "code");
-                let cursor = byte_offset(
-                    code,
-                    content
-                        .get("cursor_pos")
-                        .and_then(Value::as_u64)
-                        .unwrap_or(code.chars().count() as u64),
-                );
+                let (code, cursor) = code_and_cursor(content);
                 let c = self.interpreter.complete(code, cursor);
                 let start = code[..c.start].chars().count();
                 let end = code[..c.end].chars().count();
@@ -132,14 +128,7 @@ impl Executor {
                 );
             }
             "inspect_request" => {
-                let code = str_field(content, "code");
-                let cursor = byte_offset(
-                    code,
-                    content
-                        .get("cursor_pos")
-                        .and_then(Value::as_u64)
-                        .unwrap_or(code.chars().count() as u64),
-                );
+                let (code, cursor) = code_and_cursor(content);
                 let found = self.interpreter.inspect(code, cursor);
                 let data = found.as_ref().map_or_else(Map::new, |b| b.data.clone());
                 self.reply(
@@ -257,13 +246,27 @@ impl Executor {
                     "error",
                     json!({"ename": error.ename, "evalue": error.evalue, "traceback": error.traceback}),
                 );
+                // Requests the client sent before it could see this failure are collected
+                // first and answered `aborted` after the error reply; anything it sends
+                // after the reply runs normally.
+                let aborted = if stop_on_error {
+                    self.collect_aborted(requests)
+                } else {
+                    Vec::new()
+                };
                 self.reply(
                     request,
                     "execute_reply",
                     json!({"status": "error", "execution_count": count, "ename": error.ename, "evalue": error.evalue, "traceback": error.traceback}),
                 );
-                if stop_on_error {
-                    self.abort_queued(requests);
+                for message in aborted {
+                    self.shared.status(&message, "busy");
+                    self.reply(
+                        &message,
+                        "execute_reply",
+                        json!({"status": "aborted", "execution_count": self.execution_count}),
+                    );
+                    self.shared.status(&message, "idle");
                 }
             }
             None => {
@@ -305,22 +308,29 @@ impl Executor {
         Value::Object(out)
     }
 
-    /// Answers `aborted` to execute requests already waiting; keeps the rest for later.
-    fn abort_queued(&mut self, requests: &Receiver<Message>) {
-        let queued: Vec<Message> = self.pending.drain(..).chain(requests.try_iter()).collect();
-        for message in queued {
+    /// The execute requests to abort after a failure: those already waiting, and those
+    /// arriving within [`ABORT_WINDOW`] — a front end's "run all" sends its cells in a
+    /// burst, and the ones still in flight when a cell fails must not run either (the
+    /// reason ipykernel has `stop_on_error_timeout`). Other requests are kept for later.
+    fn collect_aborted(&mut self, requests: &Receiver<Message>) -> Vec<Message> {
+        let deadline = Instant::now() + ABORT_WINDOW;
+        let mut queued: VecDeque<Message> = self.pending.drain(..).collect();
+        let mut aborted = Vec::new();
+        loop {
+            let message = match queued.pop_front() {
+                Some(m) => m,
+                None => match requests.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                    Ok(m) => m,
+                    Err(_) => break,
+                },
+            };
             if message.msg_type() == "execute_request" {
-                self.shared.status(&message, "busy");
-                self.reply(
-                    &message,
-                    "execute_reply",
-                    json!({"status": "aborted", "execution_count": self.execution_count}),
-                );
-                self.shared.status(&message, "idle");
+                aborted.push(message);
             } else {
                 self.pending.push_back(message);
             }
         }
+        aborted
     }
 }
 
@@ -398,6 +408,13 @@ impl Io for KernelIo<'_> {
 
 fn str_field<'a>(content: &'a Value, key: &str) -> &'a str {
     content.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// The request's code and its cursor as a byte offset (the end of the code when absent).
+fn code_and_cursor(content: &Value) -> (&str, usize) {
+    let code = str_field(content, "code");
+    let cursor = content.get("cursor_pos").and_then(Value::as_u64);
+    (code, cursor.map_or(code.len(), |c| byte_offset(code, c)))
 }
 
 /// Jupyter counts cursor positions in code points; the interpreter works in bytes.

@@ -43,34 +43,11 @@ impl Shared {
 pub async fn serve(info: ConnectionInfo) -> Result<(), String> {
     let signer = Signer::new(&info.key);
     let session = Session::new();
-    let bind_err =
-        |what: &str, port: u16, e: zeromq::ZmqError| format!("cannot bind the {what} socket on port {port}: {e}");
-
-    let mut iopub = XPubSocket::new();
-    iopub
-        .bind(&info.endpoint(info.iopub_port))
-        .await
-        .map_err(|e| bind_err("iopub", info.iopub_port, e))?;
-    let mut shell = RouterSocket::new();
-    shell
-        .bind(&info.endpoint(info.shell_port))
-        .await
-        .map_err(|e| bind_err("shell", info.shell_port, e))?;
-    let mut control = RouterSocket::new();
-    control
-        .bind(&info.endpoint(info.control_port))
-        .await
-        .map_err(|e| bind_err("control", info.control_port, e))?;
-    let mut stdin = RouterSocket::new();
-    stdin
-        .bind(&info.endpoint(info.stdin_port))
-        .await
-        .map_err(|e| bind_err("stdin", info.stdin_port, e))?;
-    let mut heartbeat = RepSocket::new();
-    heartbeat
-        .bind(&info.endpoint(info.hb_port))
-        .await
-        .map_err(|e| bind_err("heartbeat", info.hb_port, e))?;
+    let iopub = bind(XPubSocket::new(), &info, info.iopub_port, "iopub").await?;
+    let shell = bind(RouterSocket::new(), &info, info.shell_port, "shell").await?;
+    let control = bind(RouterSocket::new(), &info, info.control_port, "control").await?;
+    let stdin = bind(RouterSocket::new(), &info, info.stdin_port, "stdin").await?;
+    let heartbeat = bind(RepSocket::new(), &info, info.hb_port, "heartbeat").await?;
 
     let (iopub_tx, iopub_rx) = unbounded_channel();
     let shared = Shared {
@@ -118,6 +95,14 @@ pub async fn serve(info: ConnectionInfo) -> Result<(), String> {
     log::info(&format!("kernel {} listening on {}", session.id, info.ip));
     serve_control(control, shared).await;
     Ok(())
+}
+
+async fn bind<S: Socket>(mut socket: S, info: &ConnectionInfo, port: u16, what: &str) -> Result<S, String> {
+    socket
+        .bind(&info.endpoint(port))
+        .await
+        .map_err(|e| format!("cannot bind the {what} socket on port {port}: {e}"))?;
+    Ok(socket)
 }
 
 async fn serve_iopub(mut socket: XPubSocket, mut outgoing: UnboundedReceiver<Message>, shared: Shared) {

@@ -14,6 +14,9 @@ use serde_json::{Map, Value, json};
 use super::escape::escape_html;
 use crate::frame::Frame;
 
+/// HTML cells longer than this many characters wrap; shorter ones stay on one line.
+const LONG_CELL: usize = 60;
+
 /// The widest a plain-text cell gets before it is shortened with "…".
 pub const TEXT_CELL_WIDTH: usize = 48;
 
@@ -54,7 +57,8 @@ const STYLE: &str = "<style>\
 .hb-frame .hb-scroll{overflow-x:auto;max-width:100%}\
 .hb-frame table{border-collapse:collapse}\
 .hb-frame th,.hb-frame td{border:1px solid rgba(128,128,128,.3);padding:2px 6px;text-align:left;vertical-align:top}\
-.hb-frame td{white-space:pre-wrap;word-break:break-word;max-width:60ch}\
+.hb-frame td{white-space:pre}\
+.hb-frame td.hb-long{white-space:pre-wrap;word-break:break-word;min-width:30ch;max-width:60ch}\
 .hb-frame thead th{position:sticky;top:0;background:var(--jp-layout-color1,#fff)}\
 .hb-frame .hb-dtype{font-weight:normal;opacity:.6;font-size:10px}\
 .hb-frame .hb-null{opacity:.45;font-style:italic}\
@@ -140,6 +144,11 @@ fn html(frame: &Frame, options: &TableOptions, shown: usize, cells: &[Vec<Option
         let _ = write!(out, "<tr><th class=\"hb-idx\">{row}</th>");
         for col in cells {
             match &col[row] {
+                // Short values never wrap, so GUIDs and timestamps stay on one line; long
+                // ones (command lines, paths) wrap within a readable width.
+                Some(text) if text.chars().count() > LONG_CELL => {
+                    let _ = write!(out, "<td class=\"hb-long\">{}</td>", escape_html(text));
+                }
                 Some(text) => {
                     let _ = write!(out, "<td>{}</td>", escape_html(text));
                 }
