@@ -35,13 +35,16 @@ def start_to_kernel_info(kernel_name: str) -> float:
     km.start_kernel()
     kc = km.client()
     kc.start_channels()
-    # Send kernel_info until one is answered: the sockets may not be bound yet.
+    # Send kernel_info until one is answered: the sockets may not be bound yet. Requests
+    # sent early queue in the client's DEALER socket, so the first reply to any of them
+    # is the moment the kernel became able to answer.
+    sent = set()
     while True:
-        msg_id = kc.kernel_info()
+        sent.add(kc.kernel_info())
         try:
             while True:
                 reply = kc.get_shell_msg(timeout=0.02)
-                if reply["parent_header"].get("msg_id") == msg_id:
+                if reply["parent_header"].get("msg_id") in sent:
                     elapsed = time.perf_counter() - started
                     kc.stop_channels()
                     km.shutdown_kernel(now=True)
