@@ -212,3 +212,20 @@ def test_multi_file_load_shows_progress_updated_in_place(kernel, shared_data):
     display_id = shown[0]["content"]["transient"]["display_id"]
     assert all(u["content"]["transient"]["display_id"] == display_id for u in updates)
     assert updates[-1]["content"]["data"]["text/plain"].startswith("loaded 3 files")
+
+
+def test_history_survives_a_restart(kernel):
+    km, kc = kernel
+    run(kc, "%iptype 203.0.113.7")
+    kc.history(hist_access_type="tail", n=1, output=False, raw=True)
+    before = kc.get_shell_msg(timeout=TIMEOUT)["content"]["history"][-1]
+    km.restart_kernel()
+    kc.wait_for_ready(timeout=TIMEOUT)
+    run(kc, "%echo after the restart")
+    kc.history(hist_access_type="search", pattern="%iptype 203.0.113.7", output=False, raw=True)
+    hits = kc.get_shell_msg(timeout=TIMEOUT)["content"]["history"]
+    assert [before] == hits[-1:], "the previous session's input is not in the history"
+    kc.history(hist_access_type="tail", n=1, output=False, raw=True)
+    latest = kc.get_shell_msg(timeout=TIMEOUT)["content"]["history"][-1]
+    assert latest[2] == "%echo after the restart"
+    assert latest[0] == before[0] + 1, "a restarted kernel starts a new history session"
