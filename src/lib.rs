@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod frame;
+pub mod ioc;
 pub mod ip;
 pub mod load;
 pub mod render;

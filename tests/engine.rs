@@ -123,7 +123,11 @@ fn multi_file_loads_report_progress_and_can_be_stopped() {
 fn a_single_json_object_is_one_row() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("alert.json");
-    std::fs::write(&path, r#"{"AlertName": "Suspicious PowerShell", "Severity": "High", "Count": 3}"#).unwrap();
+    std::fs::write(
+        &path,
+        r#"{"AlertName": "Suspicious PowerShell", "Severity": "High", "Count": 3}"#,
+    )
+    .unwrap();
     let df = read_file(&path, None).unwrap();
     assert_eq!(df.height(), 1);
     assert_eq!(df.column("Severity").unwrap().get(0).unwrap().get_str(), Some("High"));

@@ -93,6 +93,7 @@ impl Registry {
                 Box::new(show::Show),
                 Box::new(vars::Vars),
                 Box::new(iptype::IpType),
+                Box::new(ioc::Ioc),
                 Box::new(echo::Echo),
                 Box::new(secret::SecretMagic),
                 Box::new(clear::Clear),

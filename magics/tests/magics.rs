@@ -412,3 +412,98 @@ fn secrets_are_asked_for_and_never_shown() {
     ok(&mut interp, "%secret virustotal --forget");
     assert!(interp.secrets().get("virustotal").is_none());
 }
+
+/// msticpy's own IoC test strings: every case finds the type it is named after (or, for
+/// defanged cases, exactly what msticpy's test expects), through `%ioc` as an analyst runs it.
+#[test]
+fn ioc_finds_what_msticpy_tests_expect() {
+    let cases: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data("msticpy/ioc/ioc_test_strings.json")).unwrap()).unwrap();
+    let mut interp = Interpreter::default();
+    let mut checked = 0;
+    for case in cases["cases"].as_array().unwrap() {
+        let id = case["id"].as_str().unwrap();
+        let input = case["input"].as_str().unwrap();
+        let (expected_type, expected_found) = match (case.get("expected_type"), id) {
+            (Some(t), _) => (
+                t.as_str().unwrap().to_string(),
+                case["expected_found"].as_bool().unwrap(),
+            ),
+            (None, "domain_neg") => ("dns".to_string(), false),
+            (None, id) if id.starts_with("domain") => ("dns".to_string(), true),
+            (None, id) if id.starts_with("email") => ("email".to_string(), true),
+            (None, "url2") => ("url".to_string(), true),
+            (None, id) => (id.to_string(), true),
+        };
+        ok(&mut interp, &format!("%%ioc --include-paths\n{input}"));
+        let found = interp.session().get("_").unwrap();
+        let kinds: Vec<String> = found
+            .data
+            .column("IoCType")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|k| k.unwrap().to_string())
+            .collect();
+        assert_eq!(
+            kinds.contains(&expected_type),
+            expected_found,
+            "case {id}: {input:?} gave {kinds:?}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 39);
+}
+
+#[test]
+fn ioc_over_frame_columns_keeps_row_and_column() {
+    let mut interp = Interpreter::default();
+    ok(
+        &mut interp,
+        &format!(
+            "procs = %load {}",
+            data("msticpy/process/win4688_processes_on_host.csv")
+        ),
+    );
+    ok(
+        &mut interp,
+        "iocs = %ioc procs.CommandLine,NewProcessName --include-paths",
+    );
+    let iocs = interp.session().get("iocs").unwrap();
+    assert_eq!(
+        iocs.column_names(),
+        ["IoCType", "Observable", "SourceIndex", "SourceColumn", "Input"]
+    );
+    assert!(iocs.height() > 0);
+    let columns: std::collections::BTreeSet<_> = iocs
+        .data
+        .column("SourceColumn")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|c| c.unwrap().to_string())
+        .collect();
+    assert_eq!(
+        columns.into_iter().collect::<Vec<_>>(),
+        ["CommandLine", "NewProcessName"]
+    );
+    // Text, defanged output, errors.
+    let text = ok(
+        &mut interp,
+        "%ioc --defang --types url 'see hxxp://evil[.]example[.]com/x'",
+    );
+    assert!(text.contains("hxxp://evil[.]example[.]com/x"), "{text}");
+    fails(&mut interp, "%ioc --types ipv5 1.2.3.4", "bad-value");
+    fails(&mut interp, "%ioc --custom x=( text", "bad-value");
+    fails(&mut interp, "%ioc procs.NoSuchColumn", "no-such-column");
+    fails(&mut interp, "%ioc --defang --refang x", "conflicting-options");
+    fails(&mut interp, "%ioc two words", "unexpected-argument");
+    ok(&mut interp, r"%ioc --custom ticket=TKT-(\d+) 'see TKT-4411'");
+    let custom = interp.session().get("_").unwrap();
+    assert_eq!(
+        custom.data.column("Observable").unwrap().str().unwrap().get(0),
+        Some("4411")
+    );
+}

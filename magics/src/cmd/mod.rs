@@ -4,6 +4,7 @@
 pub mod clear;
 pub mod echo;
 pub mod help;
+pub mod ioc;
 pub mod iptype;
 pub mod load;
 pub mod lsmagic;

@@ -1,0 +1,210 @@
+//! `%ioc SOURCE | %%ioc`: indicators of compromise out of a frame, columns or text.
+
+use huntbook::Frame;
+use huntbook::ioc::{CustomType, Extractor, IocType, extract_frame, extract_text};
+
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::parse::{Args, Spanned};
+use crate::registry::{Context, Magic, Outcome, Value};
+use crate::session::Session;
+use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
+
+pub struct Ioc;
+
+static SIGNATURE: Signature = Signature {
+    name: "ioc",
+    summary: "Extract indicators (IPs, domains, URLs, hashes, e-mails, CVEs …) from a frame, columns or text",
+    description: "Finds indicators of compromise, defanged ones included (hxxp, [.], [at] …), and gives one row per distinct \
+indicator per input row and column: IoCType, Observable, SourceIndex, SourceColumn, Input. Types: ipv4, ipv6, dns, url, \
+email, md5_hash, sha1_hash, sha256_hash, sha512_hash, cve, mac_address, asn, registry_key, bitcoin_address, and with \
+--include-paths windows_path and linux_path. Domains must end in a public suffix; IPv6 candidates must parse (clock times \
+are not IPv6). SOURCE is a frame (every text column), FRAME.COLUMN[,COLUMN…], or quoted text; %%ioc reads the cell body.",
+    forms: Forms::Both,
+    params: &[Param {
+        name: "source",
+        help: "FRAME, FRAME.COLUMN[,COLUMN…], or one piece of text (quote text with spaces, or use %%ioc)",
+        kind: Kind::ValueOrColumn,
+        required: false,
+        rest: false,
+    }],
+    options: &[
+        Opt {
+            long: "types",
+            short: Some('t'),
+            value: Some(("TYPE,…", Kind::Text)),
+            help: "only these types (comma-separated names, e.g. ipv4,dns,url)",
+            default: None,
+        },
+        Opt {
+            long: "include-paths",
+            short: Some('p'),
+            value: None,
+            help: "also extract Windows and Linux file paths",
+            default: None,
+        },
+        Opt {
+            long: "custom",
+            short: Some('c'),
+            value: Some(("NAME=REGEX", Kind::Text)),
+            help: "also extract a type of your own; the regex's first group (or whole match) is the observable",
+            default: None,
+        },
+        Opt {
+            long: "defang",
+            short: None,
+            value: None,
+            help: "give observables defanged (hxxp, [.]) for sharing",
+            default: None,
+        },
+        Opt {
+            long: "refang",
+            short: None,
+            value: None,
+            help: "give observables live, as they would be used (the default)",
+            default: None,
+        },
+    ],
+    body: Some("text to extract indicators from, such as a pasted report"),
+    returns: "a frame",
+    examples: &[
+        Example {
+            code: "iocs = %ioc procs.CommandLine",
+            about: "indicators in the command lines of the frame procs",
+            expect: None,
+        },
+        Example {
+            code: "%ioc --types dns,url 'beacon to hxxps://update[.]example-cdn[.]com/a.php'",
+            about: "domains and URLs in a line of text",
+            expect: None,
+        },
+        Example {
+            code: "%%ioc --defang\nC2: 45[.]77[.]12[.]3 and evil@phish[.]example[.]org",
+            about: "indicators in pasted report text, defanged for sharing",
+            expect: None,
+        },
+    ],
+};
+
+enum Source<'a> {
+    Columns(&'a Frame, Vec<String>),
+    Text(&'a str, String),
+}
+
+impl Magic for Ioc {
+    fn signature(&self) -> &'static Signature {
+        &SIGNATURE
+    }
+
+    fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
+        let extractor = build_extractor(args)?;
+        if args.flag("defang") && args.flag("refang") {
+            return Err(
+                Diagnostic::new("conflicting-options", "--defang and --refang ask for opposite forms")
+                    .at(args.call_span.clone())
+                    .hint("give one of them; observables are refanged by default"),
+            );
+        }
+        let defanged = args.flag("defang");
+        let source = resolve_source(args, ctx.session)?;
+        let (df, origin) = match source {
+            Source::Columns(frame, columns) => {
+                let df = extract_frame(&frame.data, &columns, &extractor, defanged)
+                    .map_err(|e| Diagnostic::engine(e, args.param("source").map(|p| p.span.clone())))?;
+                (df, format!("%ioc over {}", columns.join(", ")))
+            }
+            Source::Text(text, origin) => {
+                let df = extract_text(text, &extractor, defanged).map_err(|e| Diagnostic::engine(e, None))?;
+                (df, origin)
+            }
+        };
+        Ok(Outcome::new(Value::Frame(Frame::new(df, origin))))
+    }
+}
+
+fn build_extractor(args: &Args) -> Result<Extractor, Diagnostic> {
+    let mut types = IocType::default_set(args.flag("include-paths"));
+    if let Some(list) = args.option("types") {
+        types = parse_types(list)?;
+    }
+    let mut custom = Vec::new();
+    if let Some(spec) = args.option("custom") {
+        let Some((name, pattern)) = spec.text.split_once('=') else {
+            return Err(Diagnostic::new("bad-value", "--custom takes NAME=REGEX").at(spec.span.clone()));
+        };
+        // A size limit keeps a pathological pattern from exhausting memory.
+        let regex = regex::RegexBuilder::new(pattern)
+            .size_limit(1 << 22)
+            .build()
+            .map_err(|e| {
+                Diagnostic::new("bad-value", format!("the --custom regex does not compile: {e}")).at(spec.span.clone())
+            })?;
+        custom.push(CustomType {
+            name: name.trim().to_string(),
+            regex,
+        });
+    }
+    Ok(Extractor::new(types, custom))
+}
+
+fn parse_types(list: &Spanned) -> Result<Vec<IocType>, Diagnostic> {
+    let mut types = Vec::new();
+    for name in list.text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match IocType::from_name(name) {
+            Some(t) => types.push(t),
+            None => {
+                let d =
+                    Diagnostic::new("bad-value", format!("{name:?} is not an indicator type")).at(list.span.clone());
+                return Err(match did_you_mean(name, IocType::ALL.iter().map(|t| t.name())) {
+                    Some(s) => d.hint(format!("did you mean {s}?")),
+                    None => d.hint(format!(
+                        "types: {}",
+                        IocType::ALL.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
+                    )),
+                });
+            }
+        }
+    }
+    Ok(types)
+}
+
+fn resolve_source<'a>(args: &'a Args, session: &'a Session) -> Result<Source<'a>, Diagnostic> {
+    if let Some(body) = &args.body {
+        return Ok(Source::Text(&body.text, "%%ioc cell text".into()));
+    }
+    let Some(source) = args.param("source") else {
+        return Err(
+            Diagnostic::new("missing-argument", "%ioc needs a frame, FRAME.COLUMN or text")
+                .at(args.call_span.clone())
+                .hint("e.g.  %ioc procs.CommandLine  — or use %%ioc and paste text below"),
+        );
+    };
+    let word = source.text.trim();
+    if !word.contains(char::is_whitespace) {
+        if let Some(frame) = session.get(word) {
+            let columns: Vec<String> = frame
+                .data
+                .columns()
+                .iter()
+                .filter(|c| c.dtype() == &polars::prelude::DataType::String)
+                .map(|c| c.name().to_string())
+                .collect();
+            return Ok(Source::Columns(frame, columns));
+        }
+        if let Some((frame_name, list)) = word.split_once('.')
+            && session.get(frame_name).is_some()
+        {
+            let mut columns = Vec::new();
+            let mut frame = None;
+            for column in list.split(',') {
+                let (f, c) = session.column(&Spanned {
+                    text: format!("{frame_name}.{column}"),
+                    span: source.span.clone(),
+                })?;
+                frame = Some(f);
+                columns.push(c);
+            }
+            return Ok(Source::Columns(frame.expect("at least one column"), columns));
+        }
+    }
+    Ok(Source::Text(&source.text, "%ioc text".into()))
+}

@@ -1,0 +1,134 @@
+//! Validation of candidate indicators: what a regex cannot decide.
+
+use sha2::{Digest, Sha256};
+
+/// Whether the name ends in a suffix on the public suffix list (bundled by the `psl` crate,
+/// so no download happens at run time), and has a label before it.
+pub fn known_suffix(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    match psl::suffix(name.as_bytes()) {
+        Some(suffix) => suffix.is_known() && name.len() > suffix.as_bytes().len(),
+        None => false,
+    }
+}
+
+/// Cuts the punctuation that ends a sentence or closes a bracket off a URL's end; a closing
+/// bracket stays when the URL itself opened one (`…/wiki/Foo_(bar)`). A trailing `+` goes
+/// too: reports written in AsciiDoc wrap indicators in `++…++` passthrough markers.
+pub fn trim_url(url: &str) -> &str {
+    let mut end = url.len();
+    while let Some(last) = url[..end].chars().next_back() {
+        let unbalanced = |open: char| url[..end].matches(open).count() < url[..end].matches(last).count();
+        let cut = match last {
+            '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"' | '+' => true,
+            ')' => unbalanced('('),
+            ']' => unbalanced('['),
+            _ => false,
+        };
+        if !cut {
+            break;
+        }
+        end -= last.len_utf8();
+    }
+    &url[..end]
+}
+
+/// A URL must name a host: `http://` alone, or a scheme followed by punctuation, is not one.
+pub fn url_has_host(url: &str) -> bool {
+    url.split_once("://")
+        .map(|(_, rest)| rest.trim_start_matches('['))
+        .is_some_and(|host| host.starts_with(|c: char| c.is_ascii_alphanumeric()))
+}
+
+const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/// A Bitcoin address with a valid checksum: Base58Check for legacy (1…, 3…) addresses,
+/// Bech32/Bech32m for segwit (bc1…). Random strings of the right alphabet fail.
+pub fn valid_bitcoin(address: &str) -> bool {
+    if address.starts_with("bc1") {
+        return valid_bech32(address);
+    }
+    let mut bytes: Vec<u8> = Vec::new();
+    for c in address.bytes() {
+        let Some(mut carry) = BASE58.iter().position(|&b| b == c).map(|v| v as u32) else {
+            return false;
+        };
+        for b in bytes.iter_mut().rev() {
+            carry += u32::from(*b) * 58;
+            *b = (carry & 0xff) as u8;
+            carry >>= 8;
+        }
+        while carry > 0 {
+            bytes.insert(0, (carry & 0xff) as u8);
+            carry >>= 8;
+        }
+    }
+    let leading = address.bytes().take_while(|&b| b == b'1').count();
+    let mut decoded = vec![0u8; leading];
+    decoded.extend(bytes);
+    if decoded.len() != 25 {
+        return false;
+    }
+    let (payload, checksum) = decoded.split_at(21);
+    let hash = Sha256::digest(Sha256::digest(payload));
+    &hash[..4] == checksum
+}
+
+fn valid_bech32(address: &str) -> bool {
+    const CHARSET: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    let Some((hrp, data)) = address.rsplit_once('1') else {
+        return false;
+    };
+    if hrp != "bc" || data.len() < 6 {
+        return false;
+    }
+    let mut values = Vec::with_capacity(hrp.len() * 2 + 1 + data.len());
+    values.extend(hrp.bytes().map(|b| b >> 5));
+    values.push(0);
+    values.extend(hrp.bytes().map(|b| b & 31));
+    for c in data.bytes() {
+        match CHARSET.iter().position(|&x| x == c) {
+            Some(v) => values.push(v as u8),
+            None => return false,
+        }
+    }
+    let mut chk: u32 = 1;
+    for v in values {
+        let top = chk >> 25;
+        chk = ((chk & 0x1ff_ffff) << 5) ^ u32::from(v);
+        for (i, g) in [0x3b6a_57b2u32, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3]
+            .iter()
+            .enumerate()
+        {
+            if (top >> i) & 1 == 1 {
+                chk ^= g;
+            }
+        }
+    }
+    // Bech32 (segwit v0) or Bech32m (v1+).
+    chk == 1 || chk == 0x2bc8_30a3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_ends() {
+        assert_eq!(trim_url("http://x.com/a)."), "http://x.com/a");
+        assert_eq!(
+            trim_url("http://en.wikipedia.org/wiki/Foo_(bar)"),
+            "http://en.wikipedia.org/wiki/Foo_(bar)"
+        );
+        assert!(!url_has_host("http://"));
+        assert_eq!(trim_url("https://cuturl.app/sot2qq++"), "https://cuturl.app/sot2qq");
+    }
+
+    #[test]
+    fn suffixes() {
+        assert!(known_suffix("example.com"));
+        assert!(known_suffix("evil.co.uk"));
+        assert!(!known_suffix("example.tld"));
+        assert!(!known_suffix("com"));
+    }
+}

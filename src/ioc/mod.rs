@@ -1,0 +1,499 @@
+//! Indicator-of-compromise extraction: the types msticpy's IoCExtract finds, plus SHA-512,
+//! CVE ids, MAC addresses, ASNs, registry keys and Bitcoin addresses.
+//!
+//! The shape is: refang the text once ([`refang`]), run one candidate regex per type, and
+//! *validate* every candidate before it counts — IPv6 by parsing (so clock times such as
+//! `10:54:40` are not IPv6, msticpy's best-known quirk), domains against the bundled public
+//! suffix list, Bitcoin addresses by their checksums. Rust's regex engine has no
+//! look-around, so boundaries are checked on the characters around each match instead;
+//! that keeps every regex linear-time, whatever the input.
+//!
+//! Where the same text matches several types, the lower priority number wins, as in
+//! msticpy (a URL's text is a URL, not also a path). Results come in reading order.
+
+mod checks;
+mod frame;
+mod refang;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+pub use frame::{COLUMNS, extract_frame, extract_text};
+pub use refang::{defang, refang};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IocType {
+    Url,
+    Ipv4,
+    Ipv6,
+    Email,
+    Md5,
+    Sha1,
+    Sha256,
+    Sha512,
+    Cve,
+    Mac,
+    Asn,
+    Bitcoin,
+    Dns,
+    RegistryKey,
+    WindowsPath,
+    LinuxPath,
+}
+
+impl IocType {
+    pub const ALL: [IocType; 16] = [
+        IocType::Url,
+        IocType::Ipv4,
+        IocType::Ipv6,
+        IocType::Email,
+        IocType::Md5,
+        IocType::Sha1,
+        IocType::Sha256,
+        IocType::Sha512,
+        IocType::Cve,
+        IocType::Mac,
+        IocType::Asn,
+        IocType::Bitcoin,
+        IocType::Dns,
+        IocType::RegistryKey,
+        IocType::WindowsPath,
+        IocType::LinuxPath,
+    ];
+
+    /// The names msticpy uses, where it has the type.
+    pub fn name(self) -> &'static str {
+        match self {
+            IocType::Url => "url",
+            IocType::Ipv4 => "ipv4",
+            IocType::Ipv6 => "ipv6",
+            IocType::Email => "email",
+            IocType::Md5 => "md5_hash",
+            IocType::Sha1 => "sha1_hash",
+            IocType::Sha256 => "sha256_hash",
+            IocType::Sha512 => "sha512_hash",
+            IocType::Cve => "cve",
+            IocType::Mac => "mac_address",
+            IocType::Asn => "asn",
+            IocType::Bitcoin => "bitcoin_address",
+            IocType::Dns => "dns",
+            IocType::RegistryKey => "registry_key",
+            IocType::WindowsPath => "windows_path",
+            IocType::LinuxPath => "linux_path",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        let name = name.trim().to_ascii_lowercase();
+        let alias = match name.as_str() {
+            "md5" => "md5_hash",
+            "sha1" => "sha1_hash",
+            "sha256" => "sha256_hash",
+            "sha512" => "sha512_hash",
+            "mac" => "mac_address",
+            "bitcoin" | "btc" => "bitcoin_address",
+            "domain" => "dns",
+            "regkey" => "registry_key",
+            other => other,
+        };
+        IocType::ALL.into_iter().find(|t| t.name() == alias)
+    }
+
+    /// msticpy's priorities: where one piece of text matches several types, the lowest wins.
+    fn priority(self) -> u8 {
+        match self {
+            IocType::Url | IocType::Ipv4 | IocType::Ipv6 => 0,
+            IocType::Email
+            | IocType::Md5
+            | IocType::Sha1
+            | IocType::Sha256
+            | IocType::Sha512
+            | IocType::Cve
+            | IocType::Mac
+            | IocType::Asn
+            | IocType::Bitcoin => 1,
+            IocType::Dns | IocType::RegistryKey => 2,
+            IocType::WindowsPath => 3,
+            IocType::LinuxPath => 4,
+        }
+    }
+
+    /// The types searched when none are named: paths only on request, as msticpy's
+    /// DataFrame API does, because paths are noisy in command lines.
+    pub fn default_set(include_paths: bool) -> Vec<IocType> {
+        IocType::ALL
+            .into_iter()
+            .filter(|t| include_paths || !matches!(t, IocType::WindowsPath | IocType::LinuxPath))
+            .collect()
+    }
+}
+
+impl fmt::Display for IocType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One indicator found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub kind: String,
+    pub observable: String,
+    /// Byte offset of the first occurrence in the refanged text, for reading order.
+    pub position: usize,
+}
+
+/// A user-defined type: a name and a regex (its first capture group, if it has one, is
+/// the observable).
+#[derive(Debug, Clone)]
+pub struct CustomType {
+    pub name: String,
+    pub regex: Regex,
+}
+
+#[derive(Debug, Clone)]
+pub struct Extractor {
+    types: Vec<IocType>,
+    custom: Vec<CustomType>,
+}
+
+static URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)\b(?:https?|s?ftps?|telnet|ldaps?|file|tcp|udp)://[^\s"'<>`{}|\\^]+"#).unwrap());
+static IPV4: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}").unwrap());
+static IPV6: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*:[0-9A-Fa-f]{0,4}(?:\.\d{1,3}){0,3}").unwrap());
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)[a-z0-9](?:[a-z0-9._%+-]{0,62}[a-z0-9_%+-])?@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}")
+        .unwrap()
+});
+static HASH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[0-9A-Fa-f]{32,128}").unwrap());
+static CVE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\bCVE-\d{4}-\d{4,7}\b").unwrap());
+static MAC: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[0-9A-Fa-f]{2}(?:([:-])[0-9A-Fa-f]{2})(?:[:-][0-9A-Fa-f]{2}){4}").unwrap());
+static ASN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bASN?[ ]?(\d{1,10})\b").unwrap());
+static BITCOIN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?:bc1[02-9ac-hj-np-z]{11,71}|[13][1-9A-HJ-NP-Za-km-z]{25,34})\b").unwrap());
+static DNS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,126}(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})").unwrap()
+});
+static REGKEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:HKEY_LOCAL_MACHINE|HKEY_CURRENT_USER|HKEY_CLASSES_ROOT|HKEY_USERS|HKEY_CURRENT_CONFIG|HKLM|HKCU|HKCR|HKU|HKCC)(?::)?(?:\\[^\\\r\n\t\x22'<>|`]*)+",
+    )
+    .unwrap()
+});
+static WINDOWS_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)(?:\b[a-z]:|\\\\[a-z0-9_.$-]+|%[a-z_]+%)(?:\\[^\\/:*?"<>|\r\n\t `]+)+"#).unwrap()
+});
+static LINUX_PATH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:/[A-Za-z0-9_.~+-]+){2,}/?").unwrap());
+
+impl Extractor {
+    pub fn new(types: Vec<IocType>, custom: Vec<CustomType>) -> Self {
+        Extractor { types, custom }
+    }
+
+    pub fn types(&self) -> &[IocType] {
+        &self.types
+    }
+
+    /// Every distinct indicator in `text`, refanged, in reading order.
+    pub fn extract(&self, text: &str) -> Vec<Found> {
+        let clean = refang(text);
+        let text = clean.as_ref();
+        // observable → (type priority, type name, first position)
+        let mut best: HashMap<String, (u8, String, usize)> = HashMap::new();
+        let mut add = |observable: String, kind: &str, priority: u8, position: usize| match best.get_mut(&observable) {
+            Some(entry) if entry.0 <= priority => entry.2 = entry.2.min(position),
+            Some(entry) => *entry = (priority, kind.to_string(), entry.2.min(position)),
+            None => {
+                best.insert(observable, (priority, kind.to_string(), position));
+            }
+        };
+        for &kind in &self.types {
+            for (observable, position) in candidates(kind, text) {
+                add(observable, kind.name(), kind.priority(), position);
+            }
+        }
+        for custom in &self.custom {
+            for caps in custom.regex.captures_iter(text) {
+                let m = caps.get(1).or_else(|| caps.get(0)).expect("group 0 always matches");
+                if !m.as_str().is_empty() {
+                    add(m.as_str().to_string(), &custom.name, 0, m.start());
+                }
+            }
+        }
+        let mut found: Vec<Found> = best
+            .into_iter()
+            .map(|(observable, (_, kind, position))| Found {
+                kind,
+                observable,
+                position,
+            })
+            .collect();
+        found.sort_by(|a, b| (a.position, &a.kind, &a.observable).cmp(&(b.position, &b.kind, &b.observable)));
+        found
+    }
+}
+
+/// The validated matches of one type in refanged text, with their positions.
+fn candidates(kind: IocType, text: &str) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let before = |i: usize| if i == 0 { None } else { text[..i].chars().next_back() };
+    let after = |i: usize| text[i..].chars().next();
+    match kind {
+        IocType::Url => {
+            for m in URL.find_iter(text) {
+                let url = checks::trim_url(m.as_str());
+                if checks::url_has_host(url) {
+                    out.push((url.to_string(), m.start()));
+                }
+            }
+        }
+        IocType::Ipv4 => {
+            if !text.contains('.') {
+                return out;
+            }
+            for m in IPV4.find_iter(text) {
+                // Not part of a longer dotted number (versions, OIDs) or a word.
+                let glued_before = before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '.');
+                let glued_after = after(m.end()).is_some_and(|c| c.is_ascii_alphanumeric())
+                    || (bytes.get(m.end()) == Some(&b'.') && bytes.get(m.end() + 1).is_some_and(u8::is_ascii_digit));
+                if !glued_before && !glued_after && m.as_str().parse::<std::net::Ipv4Addr>().is_ok() {
+                    out.push((m.as_str().to_string(), m.start()));
+                }
+            }
+        }
+        IocType::Ipv6 => {
+            if !text.contains(':') {
+                return out;
+            }
+            for m in IPV6.find_iter(text) {
+                let glued = before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                    || after(m.end()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+                let candidate = m.as_str().trim_end_matches(':');
+                if !glued && candidate.matches(':').count() >= 2 && candidate.parse::<std::net::Ipv6Addr>().is_ok() {
+                    out.push((candidate.to_ascii_lowercase(), m.start()));
+                }
+            }
+        }
+        IocType::Email => {
+            if !text.contains('@') {
+                return out;
+            }
+            for m in EMAIL.find_iter(text) {
+                let domain = m.as_str().rsplit('@').next().unwrap_or_default();
+                let glued = before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric());
+                if !glued && checks::known_suffix(domain) {
+                    out.push((m.as_str().to_string(), m.start()));
+                }
+            }
+        }
+        IocType::Md5 | IocType::Sha1 | IocType::Sha256 | IocType::Sha512 => {
+            let want = match kind {
+                IocType::Md5 => 32,
+                IocType::Sha1 => 40,
+                IocType::Sha256 => 64,
+                _ => 128,
+            };
+            // Bounded by any non-hex character, as msticpy does: `…bd987hash` still holds
+            // an MD5, while a longer hex run is not a shorter hash.
+            for m in HASH.find_iter(text) {
+                let glued = before(m.start()).is_some_and(|c| c.is_ascii_hexdigit())
+                    || after(m.end()).is_some_and(|c| c.is_ascii_hexdigit());
+                if !glued && m.len() == want {
+                    out.push((m.as_str().to_ascii_lowercase(), m.start()));
+                }
+            }
+        }
+        IocType::Cve => {
+            for m in CVE.find_iter(text) {
+                out.push((m.as_str().to_ascii_uppercase(), m.start()));
+            }
+        }
+        IocType::Mac => {
+            for caps in MAC.captures_iter(text) {
+                let m = caps.get(0).expect("group 0");
+                let separator = &caps[1];
+                let consistent = m
+                    .as_str()
+                    .chars()
+                    .filter(|c| *c == ':' || *c == '-')
+                    .all(|c| c.to_string() == separator);
+                let glued = before(m.start()).is_some_and(|c| c.is_ascii_hexdigit() || c == ':' || c == '-')
+                    || after(m.end()).is_some_and(|c| c.is_ascii_hexdigit() || c == ':' || c == '-');
+                if consistent && !glued {
+                    out.push((m.as_str().to_ascii_lowercase().replace('-', ":"), m.start()));
+                }
+            }
+        }
+        IocType::Asn => {
+            for caps in ASN.captures_iter(text) {
+                let number: u64 = caps[1].parse().unwrap_or(0);
+                if (1..=u64::from(u32::MAX)).contains(&number) {
+                    out.push((format!("AS{number}"), caps.get(0).expect("group 0").start()));
+                }
+            }
+        }
+        IocType::Bitcoin => {
+            for m in BITCOIN.find_iter(text) {
+                if checks::valid_bitcoin(m.as_str()) {
+                    out.push((m.as_str().to_string(), m.start()));
+                }
+            }
+        }
+        IocType::Dns => {
+            if !text.contains('.') {
+                return out;
+            }
+            for m in DNS.find_iter(text) {
+                let glued = before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                    || after(m.end()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                let name = m.as_str();
+                if !glued && checks::known_suffix(name) {
+                    out.push((name.to_ascii_lowercase(), m.start()));
+                }
+            }
+        }
+        IocType::RegistryKey => {
+            for m in REGKEY.find_iter(text) {
+                // Components between backslashes may hold spaces ("Ghostery Storage
+                // Server"); the last one ends at the first space, where prose or a
+                // command-line switch begins.
+                let key = m.as_str();
+                let last = key.rfind('\\').map_or(0, |i| i + 1);
+                let tail_end = key[last..].find(char::is_whitespace).map_or(key.len(), |i| last + i);
+                let key = key[..tail_end].trim_end_matches(['.', ',', ';', ')']);
+                out.push((key.to_string(), m.start()));
+            }
+        }
+        IocType::WindowsPath => {
+            if !text.contains('\\') {
+                return out;
+            }
+            for m in WINDOWS_PATH.find_iter(text) {
+                out.push((m.as_str().trim_end_matches(['.', ',', ';', ')']).to_string(), m.start()));
+            }
+        }
+        IocType::LinuxPath => {
+            for m in LINUX_PATH.find_iter(text) {
+                // A path starts a word: not the tail of a URL (`//host/x`) or a fraction.
+                let starts_word = before(m.start()).is_none_or(|c| c.is_whitespace() || "\"'=(:,".contains(c));
+                if starts_word && !text[..m.start()].ends_with(':') {
+                    out.push((m.as_str().to_string(), m.start()));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extract(text: &str) -> Vec<(String, String)> {
+        Extractor::new(IocType::default_set(true), Vec::new())
+            .extract(text)
+            .into_iter()
+            .map(|f| (f.kind, f.observable))
+            .collect()
+    }
+
+    fn has(text: &str, kind: &str, observable: &str) -> bool {
+        extract(text).iter().any(|(k, o)| k == kind && o == observable)
+    }
+
+    #[test]
+    fn clock_times_are_not_ipv6() {
+        assert!(!extract("at 10:54:40 the job ran").iter().any(|(k, _)| k == "ipv6"));
+        assert!(has(
+            "peer fe80::1ff:fe23:4567:890a up",
+            "ipv6",
+            "fe80::1ff:fe23:4567:890a"
+        ));
+        assert!(has("[2001:db8::1]:443", "ipv6", "2001:db8::1"));
+    }
+
+    #[test]
+    fn defanged_indicators_are_refanged() {
+        assert!(has("hxxp://evil[.]example[.]com/a", "url", "http://evil.example.com/a"));
+        assert!(has("contact bad[at]example[.]org", "email", "bad@example.org"));
+        assert!(has("c2 at 45[.]77[.]12[.]3", "ipv4", "45.77.12.3"));
+    }
+
+    #[test]
+    fn domains_need_a_real_suffix() {
+        assert!(has(
+            "beacon to update.microsoft-cdn.net now",
+            "dns",
+            "update.microsoft-cdn.net"
+        ));
+        assert!(!extract("ran cmd.exe and notes.txt").iter().any(|(k, _)| k == "dns"));
+    }
+
+    #[test]
+    fn versions_and_out_of_range_octets_are_not_ipv4() {
+        assert!(
+            extract("version 1.2.3.4.5 and 300.1.1.1")
+                .iter()
+                .all(|(k, _)| k != "ipv4")
+        );
+        assert!(has("src=10.0.0.1,", "ipv4", "10.0.0.1"));
+    }
+
+    #[test]
+    fn hashes_by_length() {
+        let md5 = "68b329da9893e34099c7d8ad5cb9c940";
+        assert!(has(md5, "md5_hash", md5));
+        assert!(!extract(&format!("{md5}00")).iter().any(|(k, _)| k.ends_with("_hash")));
+    }
+
+    #[test]
+    fn extra_types() {
+        assert!(has("exploits cve-2021-44228 again", "cve", "CVE-2021-44228"));
+        assert!(has("nic 00-1A-2b-3C-4d-5E", "mac_address", "00:1a:2b:3c:4d:5e"));
+        assert!(has("announced by AS15169", "asn", "AS15169"));
+        assert!(has(
+            r"reg add HKLM\Software\Microsoft\Windows\CurrentVersion\Run /v x",
+            "registry_key",
+            r"HKLM\Software\Microsoft\Windows\CurrentVersion\Run"
+        ));
+        assert!(has(
+            r"drop `c:\windows\temp\x.dll`",
+            "windows_path",
+            r"c:\windows\temp\x.dll"
+        ));
+        assert!(has(
+            r"HKLM\SYSTEM\CurrentControlSet\services\Ghostery Storage Server\",
+            "registry_key",
+            r"HKLM\SYSTEM\CurrentControlSet\services\Ghostery Storage Server\"
+        ));
+        // The genesis block address (valid checksum), and the same with one letter changed.
+        assert!(has(
+            "pay 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+            "bitcoin_address",
+            "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
+        ));
+        assert!(!has(
+            "pay 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb",
+            "bitcoin_address",
+            "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb"
+        ));
+        assert!(has(
+            "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+            "bitcoin_address",
+            "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+        ));
+    }
+
+    #[test]
+    fn reading_order_and_priority() {
+        let found = extract("see http://1.2.3.4/x then example.com");
+        assert_eq!(found[0], ("url".into(), "http://1.2.3.4/x".into()));
+        assert!(found.iter().position(|(k, _)| k == "ipv4") < found.iter().position(|(k, _)| k == "dns"));
+    }
+}
