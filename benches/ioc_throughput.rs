@@ -1,0 +1,76 @@
+//! %ioc throughput (issue 4): rows/s over a command-line frame built by replicating the
+//! shared sample command lines, on one core and on all cores, and MB/s over a large text
+//! on one core. Prints figures; asserts nothing.
+//!
+//! cargo bench --bench ioc_throughput -- [ROWS] [TEXT_MB]   (defaults 1000000 and 1024)
+
+use std::time::Instant;
+
+use huntbook::ioc::{Extractor, IocType, extract_frame};
+use huntbook::load::read_file;
+use polars::prelude::*;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let rows: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let text_mb: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1024);
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/msticpy/process");
+    let sample = read_file(&root.join("win4688_processes_on_host.csv"), None).expect("sample command lines");
+    let lines: Vec<String> = sample
+        .column("CommandLine")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    let column: Vec<&str> = (0..rows).map(|i| lines[i % lines.len()].as_str()).collect();
+    let df = DataFrame::new_infer_height(vec![Column::new("CommandLine".into(), column)]).unwrap();
+    let extractor = Extractor::new(IocType::default_set(false), Vec::new());
+    let columns = ["CommandLine".to_string()];
+
+    println!(
+        "machine: {} cores; {rows} command lines from {} distinct samples",
+        rayon::current_num_threads(),
+        lines.len()
+    );
+    let single = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let started = Instant::now();
+    let out = single.install(|| extract_frame(&df, &columns, &extractor, false).unwrap());
+    let one_core = started.elapsed().as_secs_f64();
+    println!(
+        "%ioc frame, 1 core:   {:>10.0} rows/s  ({} indicators, {one_core:.2} s)",
+        rows as f64 / one_core,
+        out.height()
+    );
+    let started = Instant::now();
+    let out = extract_frame(&df, &columns, &extractor, false).unwrap();
+    let all = started.elapsed().as_secs_f64();
+    println!(
+        "%ioc frame, all cores: {:>10.0} rows/s  ({} indicators, {all:.2} s)",
+        rows as f64 / all,
+        out.height()
+    );
+
+    // Plain text: report-like prose with indicators sprinkled in, repeated to TEXT_MB.
+    let chunk = lines.join("\n");
+    let mut text = String::with_capacity(text_mb << 20);
+    while text.len() < text_mb << 20 {
+        text.push_str(&chunk);
+        text.push('\n');
+    }
+    let started = Instant::now();
+    // One core: extract line-sized pieces sequentially, as a reader of a big log would.
+    let mut found = 0usize;
+    for piece in text.as_bytes().chunks(1 << 16) {
+        let piece = String::from_utf8_lossy(piece);
+        found += extractor.extract(&piece).len();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "%ioc text, 1 core:    {:>10.1} MB/s  ({} MB, {found} indicators, {seconds:.2} s; target >= 200 MB/s)",
+        text.len() as f64 / 1e6 / seconds,
+        text.len() >> 20
+    );
+}
