@@ -4,7 +4,9 @@
 //! query and parameters produced it; [`Warned`] carries the non-fatal problems met on the
 //! way (skipped files, cut rows) so they reach the analyst instead of a log.
 
-use polars::prelude::DataFrame;
+use polars::prelude::{DataFrame, StringChunked};
+
+use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Provenance {
@@ -67,4 +69,21 @@ impl<T> Warned<T> {
             warnings: Vec::new(),
         }
     }
+}
+
+/// The text column `name` of `df`, or an error that names what the frame has instead.
+pub fn text_column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
+    let col = df.column(name).map_err(|_| Error::NoColumn {
+        column: name.to_string(),
+        available: df
+            .get_column_names()
+            .iter()
+            .map(|n| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })?;
+    col.str().map_err(|_| Error::NotText {
+        column: name.to_string(),
+        dtype: col.dtype().to_string(),
+    })
 }

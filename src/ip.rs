@@ -241,19 +241,7 @@ pub fn classify_column(
     column: &str,
 ) -> Result<crate::frame::Warned<polars::prelude::DataFrame>> {
     use polars::prelude::*;
-    let col = df.column(column).map_err(|_| Error::NoColumn {
-        column: column.to_string(),
-        available: df
-            .get_column_names()
-            .iter()
-            .map(|n| n.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-    })?;
-    let text = col.str().map_err(|_| Error::NotText {
-        column: column.to_string(),
-        dtype: col.dtype().to_string(),
-    })?;
+    let text = crate::frame::text_column(df, column)?;
     let mut invalid = 0usize;
     let classes: Vec<Option<&'static str>> = text
         .iter()

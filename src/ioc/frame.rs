@@ -5,7 +5,8 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::{Extractor, defang};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::frame::text_column;
 
 /// Output columns, as msticpy's `extract_df` names them plus `SourceColumn`.
 pub const COLUMNS: [&str; 5] = ["IoCType", "Observable", "SourceIndex", "SourceColumn", "Input"];
@@ -24,19 +25,7 @@ struct Rows {
 pub fn extract_frame(df: &DataFrame, columns: &[String], extractor: &Extractor, defanged: bool) -> Result<DataFrame> {
     let mut rows = Rows::default();
     for name in columns {
-        let col = df.column(name).map_err(|_| Error::NoColumn {
-            column: name.clone(),
-            available: df
-                .get_column_names()
-                .iter()
-                .map(|n| n.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        })?;
-        let text = col.str().map_err(|_| Error::NotText {
-            column: name.clone(),
-            dtype: col.dtype().to_string(),
-        })?;
+        let text = text_column(df, name)?;
         let values: Vec<Option<&str>> = text.iter().collect();
         // Order-preserving parallel map: results come back in row order.
         let found: Vec<Vec<super::Found>> = values
