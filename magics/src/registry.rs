@@ -94,6 +94,7 @@ impl Registry {
                 Box::new(vars::Vars),
                 Box::new(iptype::IpType),
                 Box::new(ioc::Ioc),
+                Box::new(b64::B64),
                 Box::new(echo::Echo),
                 Box::new(secret::SecretMagic),
                 Box::new(clear::Clear),

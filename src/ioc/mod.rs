@@ -317,12 +317,12 @@ fn candidates(kind: IocType, text: &str) -> Vec<(String, usize)> {
         IocType::Mac => {
             for caps in MAC.captures_iter(text) {
                 let m = caps.get(0).expect("group 0");
-                let separator = &caps[1];
+                let separator = caps[1].chars().next();
                 let consistent = m
                     .as_str()
                     .chars()
                     .filter(|c| *c == ':' || *c == '-')
-                    .all(|c| c.to_string() == separator);
+                    .all(|c| Some(c) == separator);
                 let glued = before(m.start()).is_some_and(|c| c.is_ascii_hexdigit() || c == ':' || c == '-')
                     || after(m.end()).is_some_and(|c| c.is_ascii_hexdigit() || c == ':' || c == '-');
                 if consistent && !glued {
