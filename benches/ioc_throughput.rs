@@ -1,11 +1,12 @@
-//! %ioc throughput (issue 4): rows/s over a command-line frame built by replicating the
-//! shared sample command lines, on one core and on all cores, and MB/s over a large text
-//! on one core. Prints figures; asserts nothing.
+//! %ioc and %b64 throughput (issue 4): rows/s over a command-line frame built by
+//! replicating the shared sample command lines, on one core and on all cores, and %ioc's
+//! MB/s over a large text on one core. Prints figures; asserts nothing.
 //!
 //! cargo bench --bench ioc_throughput -- [ROWS] [TEXT_MB]   (defaults 1000000 and 1024)
 
 use std::time::Instant;
 
+use huntbook::b64::{Limits, decode_frame};
 use huntbook::ioc::{Extractor, IocType, extract_frame};
 use huntbook::load::read_file;
 use polars::prelude::*;
@@ -15,7 +16,9 @@ fn main() {
     let rows: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let text_mb: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1024);
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/msticpy/process");
-    let sample = read_file(&root.join("win4688_processes_on_host.csv"), None).expect("sample command lines");
+    let sample = read_file(&root.join("win4688_processes_on_host.csv"), None)
+        .expect("sample command lines")
+        .value;
     let lines: Vec<String> = sample
         .column("CommandLine")
         .unwrap()
@@ -52,6 +55,44 @@ fn main() {
         rows as f64 / all,
         out.height()
     );
+
+    // %b64 over command lines that carry Base64: the Defender sample (binary blobs, GUIDs,
+    // tokens) and the 4688 sample (a PowerShell -enc line), replicated.
+    let mut b64_lines = Vec::new();
+    for (file, col) in [
+        ("mde_internal_proc_cs1.csv", "CreatedProcessCommandLine"),
+        ("win4688_proc_test.csv", "CommandLine"),
+    ] {
+        let df = read_file(&root.join(file), None).expect("sample").value;
+        b64_lines.extend(
+            df.column(col)
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .flatten()
+                .map(str::to_string),
+        );
+    }
+    let column: Vec<&str> = (0..rows).map(|i| b64_lines[i % b64_lines.len()].as_str()).collect();
+    let b64_df = DataFrame::new_infer_height(vec![Column::new("CommandLine".into(), column)]).unwrap();
+    let started = Instant::now();
+    let out = single.install(|| decode_frame(&b64_df, "CommandLine", false, Limits::default()).unwrap());
+    let one_core = started.elapsed().as_secs_f64();
+    println!(
+        "%b64 frame, 1 core:   {:>10.0} rows/s  ({} fragments, {one_core:.2} s)",
+        rows as f64 / one_core,
+        out.value.height()
+    );
+    let started = Instant::now();
+    let out = decode_frame(&b64_df, "CommandLine", false, Limits::default()).unwrap();
+    let all = started.elapsed().as_secs_f64();
+    println!(
+        "%b64 frame, all cores: {:>10.0} rows/s  ({} fragments, {all:.2} s)",
+        rows as f64 / all,
+        out.value.height()
+    );
+    drop((out, b64_df));
 
     // Plain text: report-like prose with indicators sprinkled in, repeated to TEXT_MB.
     let chunk = lines.join("\n");

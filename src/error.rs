@@ -22,7 +22,7 @@ pub enum Error {
     },
     #[error("no file or folder matches {pattern}")]
     NoMatch { pattern: String },
-    #[error("{} has no files Huntbook can read (expected .csv, .json, .ndjson, .jsonl or .parquet)", path.display())]
+    #[error("{} has no files Huntbook can read (expected .csv, .tsv, .json, .ndjson, .jsonl, .parquet, .evtx or auditd .log)", path.display())]
     EmptyFolder { path: PathBuf },
     #[error("cannot tell the format of {}: {reason}", path.display())]
     UnknownFormat { path: PathBuf, reason: String },

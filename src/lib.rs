@@ -6,8 +6,10 @@
 //! a file export or a test assertion. Partial results are values ([`Warned`]): anything
 //! skipped, cut or failed travels beside the result and is shown, never swallowed.
 
+pub mod auditd;
 pub mod b64;
 pub mod error;
+pub mod evtx;
 pub mod frame;
 pub mod ioc;
 pub mod ip;

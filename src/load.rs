@@ -1,5 +1,5 @@
-//! Local files to frames: CSV, JSON (an array of records, or one record), NDJSON and
-//! Parquet, one file, a folder or a glob.
+//! Local files to frames: CSV, JSON (an array of records, or one record), NDJSON,
+//! Parquet, Windows EVTX and Linux auditd logs — one file, a folder or a glob.
 //!
 //! A folder or glob is read file by file and concatenated diagonally — columns missing in
 //! one file become nulls rather than an error — because evidence folders routinely mix
@@ -23,10 +23,14 @@ pub enum FileFormat {
     Json,
     Ndjson,
     Parquet,
+    Evtx,
+    Auditd,
+    /// zip, tar, tar.gz: read member by member.
+    Archive,
 }
 
 impl FileFormat {
-    pub const NAMES: &'static [&'static str] = &["csv", "json", "ndjson", "parquet"];
+    pub const NAMES: &'static [&'static str] = &["csv", "json", "ndjson", "parquet", "evtx", "auditd", "archive"];
 
     pub fn from_name(name: &str) -> Option<Self> {
         match name.to_ascii_lowercase().as_str() {
@@ -34,6 +38,9 @@ impl FileFormat {
             "json" => Some(FileFormat::Json),
             "ndjson" | "jsonl" => Some(FileFormat::Ndjson),
             "parquet" => Some(FileFormat::Parquet),
+            "evtx" => Some(FileFormat::Evtx),
+            "auditd" => Some(FileFormat::Auditd),
+            "archive" | "zip" | "tar" => Some(FileFormat::Archive),
             _ => None,
         }
     }
@@ -46,6 +53,27 @@ impl FileFormat {
             "json" => Some(FileFormat::Json),
             "ndjson" | "jsonl" => Some(FileFormat::Ndjson),
             "parquet" | "pq" => Some(FileFormat::Parquet),
+            "evtx" => Some(FileFormat::Evtx),
+            "zip" | "tar" | "tgz" => Some(FileFormat::Archive),
+            "gz" if path.to_string_lossy().to_ascii_lowercase().ends_with(".tar.gz") => Some(FileFormat::Archive),
+            // A .log is read when its content says what it is (see `sniff`).
+            "log" => sniff(path),
+            _ => None,
+        }
+    }
+
+    /// The format of an archive member, from its name alone (`.log` members are taken as
+    /// auditd when their name says `audit`).
+    fn from_member(name: &str) -> Option<Self> {
+        let lower = name.to_ascii_lowercase();
+        let ext = lower.rsplit_once('.')?.1;
+        match ext {
+            "csv" | "tsv" => Some(FileFormat::Csv),
+            "json" => Some(FileFormat::Json),
+            "ndjson" | "jsonl" => Some(FileFormat::Ndjson),
+            "parquet" | "pq" => Some(FileFormat::Parquet),
+            "evtx" => Some(FileFormat::Evtx),
+            "log" if lower.contains("audit") => Some(FileFormat::Auditd),
             _ => None,
         }
     }
@@ -56,6 +84,9 @@ impl FileFormat {
             FileFormat::Json => "JSON",
             FileFormat::Ndjson => "NDJSON",
             FileFormat::Parquet => "Parquet",
+            FileFormat::Evtx => "EVTX",
+            FileFormat::Auditd => "auditd",
+            FileFormat::Archive => "archive",
         }
     }
 }
@@ -64,6 +95,15 @@ impl fmt::Display for FileFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// The format of a `.log` file, from its first kilobytes.
+fn sniff(path: &Path) -> Option<FileFormat> {
+    use std::io::Read;
+    let mut head = vec![0u8; 4096];
+    let n = File::open(path).ok()?.read(&mut head).ok()?;
+    let text = String::from_utf8_lossy(&head[..n]);
+    crate::auditd::looks_like_auditd(&text).then_some(FileFormat::Auditd)
 }
 
 /// The name of the column that says which file a row came from in a multi-file load.
@@ -83,8 +123,11 @@ pub fn load_with_progress(
 ) -> Result<Warned<Frame>> {
     let path = Path::new(spec);
     if path.is_file() {
-        let df = read_file(path, format)?;
-        return Ok(Warned::clean(Frame::new(df, spec)));
+        let read = read_file(path, format)?;
+        return Ok(Warned {
+            value: Frame::new(read.value, spec),
+            warnings: read.warnings,
+        });
     }
     let files = if path.is_dir() {
         folder_files(path, format)?
@@ -151,7 +194,11 @@ fn load_many(
             });
         }
         match read_file(file, format) {
-            Ok(mut df) => {
+            Ok(Warned {
+                value: mut df,
+                warnings: read_warnings,
+            }) => {
+                warnings.extend(read_warnings);
                 let name = file.display().to_string();
                 df.with_column(Column::new(SOURCE_FILE_COLUMN.into(), vec![name; df.height()]))?;
                 frames.push(df.lazy());
@@ -178,15 +225,17 @@ fn load_many(
     })
 }
 
-/// Reads one file in the given format, or the one its extension names.
-pub fn read_file(path: &Path, format: Option<FileFormat>) -> Result<DataFrame> {
+/// Reads one file in the given format, or the one its extension names; what was skipped
+/// inside the file (damaged EVTX records, lines that are not audit records) comes back as
+/// warnings.
+pub fn read_file(path: &Path, format: Option<FileFormat>) -> Result<Warned<DataFrame>> {
     let format = match format.or_else(|| FileFormat::from_path(path)) {
         Some(f) => f,
         None => {
             return Err(Error::UnknownFormat {
                 path: path.to_path_buf(),
-                reason: "the extension is not one of .csv, .tsv, .json, .ndjson, .jsonl, .parquet; \
-                         give --format"
+                reason: "the extension is not one of .csv, .tsv, .json, .ndjson, .jsonl, .parquet, .evtx, \
+                         or a .log of auditd records; give --format"
                     .into(),
             });
         }
@@ -202,38 +251,202 @@ pub fn read_file(path: &Path, format: Option<FileFormat>) -> Result<DataFrame> {
         format: format.name(),
         message: e.to_string(),
     };
+    let clean = |r: Result<DataFrame>| r.map(Warned::clean);
     match format {
-        FileFormat::Csv => {
-            let separator = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv")) {
-                b'\t'
-            } else {
-                b','
-            };
-            // Opening first gives a clean I/O error for missing or unreadable files.
-            let file = open()?;
-            CsvReadOptions::default()
-                .with_has_header(true)
-                .with_infer_schema_length(Some(10_000))
-                .map_parse_options(|o| o.with_separator(separator).with_try_parse_dates(true))
-                .into_reader_with_file_handle(file)
-                .finish()
-                .map_err(bad)
+        FileFormat::Evtx => crate::evtx::read_evtx(path, 0),
+        FileFormat::Archive => read_archive(path),
+        FileFormat::Auditd => {
+            let text = std::fs::read(path).map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            crate::auditd::read_auditd_text(&String::from_utf8_lossy(&text), &path.display().to_string())
         }
-        FileFormat::Json => read_json(open()?).map_err(bad),
-        FileFormat::Ndjson => JsonReader::new(open()?)
-            .with_json_format(JsonFormat::JsonLines)
-            .infer_schema_len(std::num::NonZeroUsize::new(10_000))
-            .finish()
-            .map_err(bad),
-        FileFormat::Parquet => ParquetReader::new(open()?).finish().map_err(bad),
+        // Opening first gives a clean I/O error for missing or unreadable files.
+        FileFormat::Csv => clean(read_csv(open()?, is_tsv(path)).map_err(bad)),
+        FileFormat::Json => clean(read_json(open()?, || open().ok()).map_err(bad)),
+        FileFormat::Ndjson => clean(read_ndjson(open()?).map_err(bad)),
+        FileFormat::Parquet => clean(ParquetReader::new(open()?).finish().map_err(bad)),
     }
 }
 
-/// JSON documents hold either an array of records or a single record; a single record
-/// becomes a one-row frame.
-fn read_json(file: File) -> PolarsResult<DataFrame> {
-    JsonReader::new(file)
-        .with_json_format(JsonFormat::Json)
+fn is_tsv(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"))
+}
+
+fn read_csv<R: polars::io::mmap::MmapBytesReader + 'static>(reader: R, tsv: bool) -> PolarsResult<DataFrame> {
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(10_000))
+        .map_parse_options(|o| {
+            o.with_separator(if tsv { b'\t' } else { b',' })
+                .with_try_parse_dates(true)
+        })
+        .into_reader_with_file_handle(reader)
+        .finish()
+}
+
+fn read_ndjson<R: polars::io::mmap::MmapBytesReader>(reader: R) -> PolarsResult<DataFrame> {
+    JsonReader::new(reader)
+        .with_json_format(JsonFormat::JsonLines)
         .infer_schema_len(std::num::NonZeroUsize::new(10_000))
         .finish()
+}
+
+/// Archive members larger than this are not read (an export of this size belongs on disk).
+const MAX_MEMBER_BYTES: u64 = 4 << 30;
+
+/// A zip, tar or tar.gz of evidence files (as OTRF Security-Datasets ships them): every
+/// member in a readable format is read from the archive and stacked like a folder, with
+/// `SourceFile` naming `archive!member`. A damaged archive whose members can still be
+/// listed loses only the damaged members, each named in a warning.
+fn read_archive(path: &Path) -> Result<Warned<DataFrame>> {
+    let bad = |message: String| Error::Format {
+        path: path.to_path_buf(),
+        format: "archive",
+        message,
+    };
+    let file = File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut members: Vec<(String, std::result::Result<Vec<u8>, String>)> = Vec::new();
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    if name.ends_with(".zip") {
+        let mut zip = ::zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| bad(e.to_string()))?;
+        for i in 0..zip.len() {
+            let mut entry = match zip.by_index(i) {
+                Ok(e) => e,
+                Err(e) => {
+                    members.push((format!("member {i}"), Err(e.to_string())));
+                    continue;
+                }
+            };
+            if entry.is_dir() {
+                continue;
+            }
+            let member = entry.name().map_or_else(|_| format!("member {i}"), |n| n.to_string());
+            let size = entry.size();
+            members.push((member, read_member(&mut entry, size)));
+        }
+    } else {
+        let reader: Box<dyn std::io::Read> = if name.ends_with(".gz") || name.ends_with(".tgz") {
+            Box::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)))
+        } else {
+            Box::new(std::io::BufReader::new(file))
+        };
+        let mut tar = tar::Archive::new(reader);
+        let entries = tar.entries().map_err(|e| bad(e.to_string()))?;
+        for entry in entries {
+            let mut entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    members.push(("(the rest of the archive)".into(), Err(e.to_string())));
+                    break;
+                }
+            };
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let member = entry.path().map(|p| p.display().to_string()).unwrap_or_default();
+            let size = entry.size();
+            members.push((member, read_member(&mut entry, size)));
+        }
+    }
+    let mut frames = Vec::new();
+    let mut warnings = Vec::new();
+    for (member, bytes) in members {
+        let format = FileFormat::from_member(&member);
+        let read = match (bytes, format) {
+            (_, None) => continue,
+            (Err(e), _) => Err(e),
+            (Ok(bytes), Some(format)) => parse_member(bytes, format, &member).map_err(|e| e.to_string()),
+        };
+        match read {
+            Ok(mut w) => {
+                warnings.append(&mut w.warnings);
+                let source = format!("{}!{member}", path.display());
+                let mut df = w.value;
+                df.with_column(Column::new(SOURCE_FILE_COLUMN.into(), vec![source; df.height()]))?;
+                frames.push(df.lazy());
+            }
+            Err(e) => warnings.push(format!("{}: member {member} skipped: {e}", path.display())),
+        }
+    }
+    if frames.is_empty() {
+        return Err(bad(if warnings.is_empty() {
+            "it holds no member in a format Huntbook reads".to_string()
+        } else {
+            warnings.join("; ")
+        }));
+    }
+    let df = concat_lf_diagonal(frames, UnionArgs::default())?.collect()?;
+    Ok(Warned { value: df, warnings })
+}
+
+fn read_member(reader: &mut dyn std::io::Read, size: u64) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Read;
+    if size > MAX_MEMBER_BYTES {
+        return Err(format!(
+            "{size} bytes is over the {MAX_MEMBER_BYTES}-byte limit for one member"
+        ));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    reader
+        .take(MAX_MEMBER_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("damaged: {e}"))?;
+    if bytes.len() as u64 > MAX_MEMBER_BYTES {
+        return Err(format!("over the {MAX_MEMBER_BYTES}-byte limit for one member"));
+    }
+    Ok(bytes)
+}
+
+fn parse_member(bytes: Vec<u8>, format: FileFormat, member: &str) -> Result<Warned<DataFrame>> {
+    let bad = |e: PolarsError| Error::Format {
+        path: PathBuf::from(member),
+        format: format.name(),
+        message: e.to_string(),
+    };
+    let cursor = |b: Vec<u8>| std::io::Cursor::new(b);
+    Ok(match format {
+        FileFormat::Csv => {
+            Warned::clean(read_csv(cursor(bytes), member.to_ascii_lowercase().ends_with(".tsv")).map_err(bad)?)
+        }
+        FileFormat::Json => {
+            let again = bytes.clone();
+            Warned::clean(read_json(cursor(bytes), move || Some(cursor(again))).map_err(bad)?)
+        }
+        FileFormat::Ndjson => Warned::clean(read_ndjson(cursor(bytes)).map_err(bad)?),
+        FileFormat::Parquet => Warned::clean(ParquetReader::new(cursor(bytes)).finish().map_err(bad)?),
+        FileFormat::Auditd => crate::auditd::read_auditd_text(&String::from_utf8_lossy(&bytes), member)?,
+        FileFormat::Evtx => crate::evtx::read_evtx_bytes(bytes, member, 0)?,
+        FileFormat::Archive => {
+            return Err(Error::Format {
+                path: PathBuf::from(member),
+                format: "archive",
+                message: "archives inside archives are not opened".into(),
+            });
+        }
+    })
+}
+
+/// JSON documents hold either an array of records or a single record; a single record
+/// becomes a one-row frame. A `.json` that is really one record per line (as OTRF
+/// Security-Datasets and many SIEM exports name them) is read as NDJSON.
+fn read_json<R: polars::io::mmap::MmapBytesReader>(
+    reader: R,
+    again: impl FnOnce() -> Option<R>,
+) -> PolarsResult<DataFrame> {
+    let first = JsonReader::new(reader)
+        .with_json_format(JsonFormat::Json)
+        .infer_schema_len(std::num::NonZeroUsize::new(10_000))
+        .finish();
+    match first {
+        Ok(df) => Ok(df),
+        Err(e) => match again() {
+            Some(reader) => read_ndjson(reader).map_err(|_| e),
+            None => Err(e),
+        },
+    }
 }

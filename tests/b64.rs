@@ -155,7 +155,7 @@ fn a_gzip_bomb_is_cut_with_a_warning() {
 }
 
 /// The sample process frames: every fragment msticpy decodes to text, we decode to the same
-/// bytes in the same row (recorded by tests/tools/msticpy_b64_expected.py). msticpy's binary
+/// bytes in the same row (recorded by tests/tools/msticpy_expected.py). msticpy's binary
 /// fragments are mostly hex hashes and GUIDs taken for Base64; we leave hex alone, so we
 /// report fewer binary fragments, never more.
 #[test]
@@ -171,7 +171,7 @@ fn sample_process_frames_decode_as_msticpy_does() {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../shared/data/msticpy/process")
             .join(file);
-        let df = huntbook::load::read_file(&path, None).unwrap();
+        let df = huntbook::load::read_file(&path, None).unwrap().value;
         assert_eq!(df.height() as u64, frame["rows"].as_u64().unwrap(), "{file}");
         let out = huntbook::b64::decode_frame(&df, column, false, Limits::default()).unwrap();
         let rows: Vec<(u64, String, String, String)> = {

@@ -13,7 +13,9 @@ fn data(path: &str) -> PathBuf {
 
 #[test]
 fn json_records_with_nested_objects() {
-    let df = read_file(&data("msticpy/logons/aad_signin_logs.json"), None).unwrap();
+    let df = read_file(&data("msticpy/logons/aad_signin_logs.json"), None)
+        .unwrap()
+        .value;
     assert_eq!(df.height(), 86);
     assert!(df.get_column_names().iter().any(|c| c.as_str() == "UserPrincipalName"));
 }
@@ -21,7 +23,9 @@ fn json_records_with_nested_objects() {
 #[test]
 fn ndjson_and_csv_agree_on_the_same_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let csv = read_file(&data("msticpy/logons/localdata_failed_logons.csv"), None).unwrap();
+    let csv = read_file(&data("msticpy/logons/localdata_failed_logons.csv"), None)
+        .unwrap()
+        .value;
     let ndjson_path = dir.path().join("failed.ndjson");
     let lines: Vec<String> = (0..csv.height())
         .map(|i| {
@@ -31,7 +35,7 @@ fn ndjson_and_csv_agree_on_the_same_rows() {
         })
         .collect();
     std::fs::write(&ndjson_path, lines.join("\n")).unwrap();
-    let ndjson = read_file(&ndjson_path, None).unwrap();
+    let ndjson = read_file(&ndjson_path, None).unwrap().value;
     assert_eq!(ndjson.height(), csv.height());
     assert_eq!(
         ndjson.column("Account").unwrap().get(0).unwrap(),
@@ -45,7 +49,8 @@ fn parquet_keeps_its_types() {
         &data("msticpy/process/mde_deviceprocessevents_pub.parquet"),
         Some(FileFormat::Parquet),
     )
-    .unwrap();
+    .unwrap()
+    .value;
     assert_eq!(df.height(), 200);
     assert!(df.column("Timestamp").unwrap().dtype().is_temporal());
 }
@@ -79,7 +84,9 @@ fn missing_and_empty_sources_are_named() {
 
 #[test]
 fn sql_over_real_frames() {
-    let logons = read_file(&data("msticpy/logons/localdata_host_logons.csv"), None).unwrap();
+    let logons = read_file(&data("msticpy/logons/localdata_host_logons.csv"), None)
+        .unwrap()
+        .value;
     let out = sql::run(
         [("logons", &logons)],
         "SELECT LogonType, COUNT(*) AS n FROM logons GROUP BY LogonType ORDER BY LogonType",
@@ -93,7 +100,9 @@ fn sql_over_real_frames() {
 
 #[test]
 fn ip_classes_over_a_real_column() {
-    let flows = read_file(&data("msticpy/network/az_net_flows.csv"), None).unwrap();
+    let flows = read_file(&data("msticpy/network/az_net_flows.csv"), None)
+        .unwrap()
+        .value;
     let typed = ip::classify_column(&flows, "AllExtIPs").unwrap();
     let classes = typed.value.column(ip::IP_TYPE_COLUMN).unwrap().str().unwrap().clone();
     let public = classes.iter().filter(|c| *c == Some("Public")).count();
@@ -128,7 +137,7 @@ fn a_single_json_object_is_one_row() {
         r#"{"AlertName": "Suspicious PowerShell", "Severity": "High", "Count": 3}"#,
     )
     .unwrap();
-    let df = read_file(&path, None).unwrap();
+    let df = read_file(&path, None).unwrap().value;
     assert_eq!(df.height(), 1);
     assert_eq!(df.column("Severity").unwrap().get(0).unwrap().get_str(), Some("High"));
 }

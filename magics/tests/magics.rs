@@ -310,7 +310,8 @@ fn help_pager_and_lsmagic_come_from_the_signatures() {
     let (outcome, _) = run(&mut interp, "%load?");
     let page = &outcome.pages[0];
     assert!(
-        page.plain().contains("%load PATH [--format csv|json|ndjson|parquet]"),
+        page.plain()
+            .contains("%load PATH [--format csv|json|ndjson|parquet|evtx|auditd|archive]"),
         "{}",
         page.plain()
     );

@@ -1,0 +1,89 @@
+//! OTRF Security-Datasets as upstream ships them — a zip (or tar.gz) of NDJSON named .json —
+//! read without unpacking by hand; damaged archives name the archive and what was lost.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use huntbook::load::{SOURCE_FILE_COLUMN, load};
+
+fn dataset(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/security-datasets/windows")
+        .join(name)
+}
+
+const LSASS: &str = "psh_lsass_memory_dump_comsvcs_2020-10-18T19500924.json";
+const HTTP: &str = "psh_powershell_httplistener_2020-11-0204130683.json";
+
+fn zip_of(path: &std::path::Path, members: &[&str]) {
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for m in members {
+        zip.start_file(*m, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(&std::fs::read(dataset(m)).unwrap()).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+fn tar_gz_of(path: &std::path::Path, members: &[&str]) {
+    let gz = flate2::write::GzEncoder::new(std::fs::File::create(path).unwrap(), flate2::Compression::fast());
+    let mut tar = tar::Builder::new(gz);
+    for m in members {
+        tar.append_path_with_name(dataset(m), format!("datasets/{m}")).unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap();
+}
+
+#[test]
+fn a_json_export_that_is_ndjson_loads_directly() {
+    let out = load(dataset(LSASS).to_str().unwrap(), None).unwrap();
+    assert_eq!(out.value.height(), 184);
+    assert!(out.value.data.column("EventID").is_ok());
+}
+
+#[test]
+fn zip_and_tar_gz_archives_load_member_by_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("psh_lsass.zip");
+    zip_of(&zip, &[LSASS, HTTP]);
+    let out = load(zip.to_str().unwrap(), None).unwrap();
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    let df = &out.value.data;
+    assert_eq!(df.height(), 184 + 110);
+    let sources = df.column(SOURCE_FILE_COLUMN).unwrap().str().unwrap().clone();
+    assert!(
+        sources
+            .iter()
+            .flatten()
+            .any(|s| s.ends_with(&format!("psh_lsass.zip!{HTTP}")))
+    );
+
+    let tgz = dir.path().join("both.tar.gz");
+    tar_gz_of(&tgz, &[LSASS, HTTP]);
+    let out = load(tgz.to_str().unwrap(), None).unwrap();
+    assert_eq!(out.value.height(), 184 + 110);
+}
+
+#[test]
+fn truncated_archives_say_what_was_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("cut.zip");
+    zip_of(&zip, &[LSASS]);
+    let bytes = std::fs::read(&zip).unwrap();
+    std::fs::write(&zip, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let e = load(zip.to_str().unwrap(), None).unwrap_err().to_string();
+    assert!(e.contains("cut.zip"), "{e}");
+
+    let tgz = dir.path().join("cut.tar.gz");
+    tar_gz_of(&tgz, &[LSASS, HTTP]);
+    let bytes = std::fs::read(&tgz).unwrap();
+    std::fs::write(&tgz, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    match load(tgz.to_str().unwrap(), None) {
+        // The first member survives; the rest is named as lost.
+        Ok(out) => {
+            let w = out.warnings.join("\n");
+            assert!(w.contains("cut.tar.gz") && w.contains("skipped"), "{w}");
+            assert!(out.value.height() < 184 + 110);
+        }
+        Err(e) => assert!(e.to_string().contains("cut.tar.gz"), "{e}"),
+    }
+}
