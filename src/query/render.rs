@@ -1,0 +1,212 @@
+//! Query templates to query text, as msticpy renders them: `$macro$` replaced first, then
+//! Python `str.format` placeholders (`{name}`, with `{{`/`}}` for literal braces), then
+//! blank lines dropped. Each argument is checked against its parameter's type, and every
+//! problem names the query and the parameter.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::time::{iso, parse_time};
+use super::{ParamType, Query};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RenderError {
+    #[error("{query} has no parameter {given}{}", if .known.is_empty() { String::new() } else { format!(" (parameters: {})", .known) })]
+    UnknownParameter {
+        query: String,
+        given: String,
+        known: String,
+    },
+    #[error("{query} needs {param} ({description})")]
+    MissingParameter {
+        query: String,
+        param: String,
+        description: String,
+    },
+    #[error("{query}: {param} must be {expected}: {problem}")]
+    WrongType {
+        query: String,
+        param: String,
+        expected: &'static str,
+        problem: String,
+    },
+    #[error("{0}: the template is malformed: {1}")]
+    Template(String, String),
+}
+
+/// The `{name}` placeholders of a template, in order, without repeats.
+pub fn placeholders(template: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let _ = substitute(template, &mut |name| {
+        if !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+        Some(String::new())
+    });
+    out
+}
+
+/// Renders `query` with `args` (`name` or alias → text as typed); relative times are taken
+/// against `now`.
+pub fn render(query: &Query, args: &BTreeMap<String, String>, now: DateTime<Utc>) -> Result<String, RenderError> {
+    let mut values: BTreeMap<&str, String> = BTreeMap::new();
+    for (given, text) in args {
+        let Some(name) = query.param_named(given) else {
+            return Err(RenderError::UnknownParameter {
+                query: query.key.clone(),
+                given: given.clone(),
+                known: query.params.keys().cloned().collect::<Vec<_>>().join(", "),
+            });
+        };
+        let param = &query.params[name];
+        values.insert(name, typed(query, name, param.kind, text, now)?);
+    }
+    for (name, param) in &query.params {
+        if values.contains_key(name.as_str()) {
+            continue;
+        }
+        match &param.default {
+            Some(default) => {
+                let text = yaml_text(default, param.kind);
+                let value = match (param.kind, default) {
+                    // Defaults are trusted as written, except times, which may be relative.
+                    (ParamType::Datetime, _) => typed(query, name, param.kind, &text, now)?,
+                    (ParamType::List, serde_yaml::Value::Sequence(items)) => {
+                        list_of(items.iter().map(|v| yaml_text(v, ParamType::Str)))
+                    }
+                    (ParamType::List, _) => typed(query, name, param.kind, &text, now)?,
+                    _ => text,
+                };
+                values.insert(name, value);
+            }
+            None => {
+                if query.template.contains(&format!("{{{name}}}")) {
+                    return Err(RenderError::MissingParameter {
+                        query: query.key.clone(),
+                        param: name.clone(),
+                        description: param.description.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for (name, param) in &query.params {
+        if let (Some(format), Some(v)) = (&param.format, values.get_mut(name.as_str())) {
+            *v = format.replacen("{}", v, 1);
+        }
+    }
+    let mut template = query.template.clone();
+    for (name, value) in &query.macros {
+        template = template.replace(&format!("${name}$"), value);
+    }
+    let text = substitute(&template, &mut |name| values.get(name).cloned())
+        .map_err(|e| RenderError::Template(query.key.clone(), e))?;
+    Ok(text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n"))
+}
+
+fn typed(query: &Query, name: &str, kind: ParamType, text: &str, now: DateTime<Utc>) -> Result<String, RenderError> {
+    let wrong = |problem: String| RenderError::WrongType {
+        query: query.key.clone(),
+        param: name.to_string(),
+        expected: match kind {
+            ParamType::Int => "a whole number",
+            ParamType::Float => "a number",
+            ParamType::Datetime => "a time",
+            ParamType::List => "a list",
+            ParamType::Str => "text",
+        },
+        problem,
+    };
+    Ok(match kind {
+        ParamType::Str => text.to_string(),
+        ParamType::Int => text
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| wrong(format!("{text:?} is not a whole number")))?
+            .to_string(),
+        ParamType::Float => text
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| wrong(format!("{text:?} is not a number")))?
+            .to_string(),
+        ParamType::Datetime => iso(parse_time(text, now).map_err(wrong)?),
+        ParamType::List => list_of(text.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty())),
+    })
+}
+
+/// msticpy's list rendering: `'a', 'b', 3` — text single-quoted, numbers bare.
+fn list_of(items: impl Iterator<Item = String>) -> String {
+    items
+        .map(|s| {
+            if s.parse::<f64>().is_ok() {
+                s
+            } else {
+                format!("'{}'", s.replace('\'', "\\'"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn yaml_text(v: &serde_yaml::Value, _kind: ParamType) -> String {
+    match v {
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        serde_yaml::Value::Bool(b) => if *b { "True" } else { "False" }.to_string(),
+        serde_yaml::Value::Null => String::new(),
+        serde_yaml::Value::Sequence(items) => items
+            .iter()
+            .map(|i| yaml_text(i, ParamType::Str))
+            .collect::<Vec<_>>()
+            .join(","),
+        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+    }
+}
+
+/// Python `str.format` over `{name}` placeholders; `lookup` gives a value or None (left
+/// as written). A `{name:spec}` or `{name!r}` keeps only the name.
+fn substitute(template: &str, lookup: &mut dyn FnMut(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len());
+    let mut chars = template.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '{' if chars.peek().map(|p| p.1) == Some('{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek().map(|p| p.1) == Some('}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' => {
+                let rest = &template[i + 1..];
+                let end = rest.find('}').ok_or_else(|| format!("an unclosed {{ at byte {i}"))?;
+                let inner = &rest[..end];
+                let name = inner.split([':', '!']).next().unwrap_or("").trim();
+                if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                    return Err(format!(
+                        "{{{inner}}} is not a parameter placeholder (write {{{{ for a literal brace)"
+                    ));
+                }
+                match lookup(name) {
+                    Some(v) => out.push_str(&v),
+                    None => {
+                        out.push('{');
+                        out.push_str(inner);
+                        out.push('}');
+                    }
+                }
+                for _ in 0..inner.chars().count() + 1 {
+                    chars.next();
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    Ok(out)
+}
