@@ -133,3 +133,28 @@ fn a_broken_query_file_is_named_and_the_rest_load() {
         "{text:?}"
     );
 }
+
+#[test]
+fn time_windows_in_the_three_forms() {
+    use huntbook::query::time::TimeWindow;
+    let now = Utc.with_ymd_and_hms(2019, 2, 12, 10, 0, 0).unwrap();
+    let w = TimeWindow::parse("last 24h", now).unwrap();
+    assert_eq!(
+        (w.start.to_rfc3339(), w.end),
+        ("2019-02-11T10:00:00+00:00".to_string(), now)
+    );
+    let w = TimeWindow::parse("2019-02-10 .. 2019-02-12T06:00", now).unwrap();
+    assert_eq!(w.to_string(), "2019-02-10T00:00:00Z .. 2019-02-12T06:00:00Z (2.2 days)");
+    let w = TimeWindow::parse("around 2019-02-10T06:00 ±2h", now).unwrap();
+    assert_eq!(
+        w.to_string(),
+        "2019-02-10T04:00:00Z .. 2019-02-10T08:00:00Z (4.0 hours)"
+    );
+    let e = TimeWindow::parse("2019-02-12 .. 2019-02-10", now).unwrap_err();
+    assert!(e.contains("ends") && e.contains("before it starts"), "{e}");
+    assert!(
+        TimeWindow::parse("since forever", now)
+            .unwrap_err()
+            .contains("not a time window")
+    );
+}

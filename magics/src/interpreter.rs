@@ -49,6 +49,7 @@ pub struct Interpreter {
     registry: Registry,
     session: Session,
     secrets: Secrets,
+    window: Option<huntbook::query::time::TimeWindow>,
 }
 
 impl Default for Interpreter {
@@ -63,6 +64,7 @@ impl Interpreter {
             registry,
             session: Session::default(),
             secrets: Secrets::default(),
+            window: None,
         }
     }
 
@@ -163,6 +165,7 @@ impl Interpreter {
         let mut ctx = Context {
             session: &self.session,
             secrets: &mut self.secrets,
+            window: &mut self.window,
             io,
             registry: &self.registry,
         };

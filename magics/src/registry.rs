@@ -58,6 +58,8 @@ pub struct Context<'a> {
     pub session: &'a Session,
     /// Credentials typed at prompts; the only session state a magic changes itself.
     pub secrets: &'a mut Secrets,
+    /// The time window `%time` set, which queries use for their start and end.
+    pub window: &'a mut Option<huntbook::query::time::TimeWindow>,
     pub io: &'a mut dyn Io,
     pub registry: &'a Registry,
 }
@@ -89,6 +91,7 @@ impl Registry {
         Registry {
             magics: vec![
                 Box::new(load::Load),
+                Box::new(time::Time),
                 Box::new(sql::Sql),
                 Box::new(show::Show),
                 Box::new(vars::Vars),

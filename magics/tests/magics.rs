@@ -560,3 +560,21 @@ fn b64_decodes_columns_and_pasted_text() {
     fails(&mut interp, "%b64 procs.Nope", "no-such-column");
     fails(&mut interp, "%b64 procs.CommandLine --max-depth 0", "bad-value");
 }
+
+#[test]
+fn time_window_is_set_shown_and_bad_input_keeps_the_old_one() {
+    let mut interp = Interpreter::default();
+    assert!(ok(&mut interp, "%time").contains("no window set"));
+    assert_eq!(
+        ok(&mut interp, "%time 2019-02-10 .. 2019-02-12T06:00"),
+        "2019-02-10T00:00:00Z .. 2019-02-12T06:00:00Z (2.2 days)"
+    );
+    let (outcome, _) = run(&mut interp, "%time 2019-02-12 .. yesterday-ish");
+    let e = outcome.error.expect("a bad window is an error");
+    assert!(e.evalue.contains("yesterday-ish"), "{}", e.evalue);
+    assert_eq!(
+        ok(&mut interp, "%time"),
+        "2019-02-10T00:00:00Z .. 2019-02-12T06:00:00Z (2.2 days)"
+    );
+    assert!(ok(&mut interp, "%time last 24h").ends_with("(24.0 hours)"));
+}

@@ -148,3 +148,69 @@ pub fn iso(t: DateTime<Utc>) -> String {
         t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
     }
 }
+
+/// The investigation's time window, as `%time` sets it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeWindow {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl TimeWindow {
+    /// [`TimeWindow::parse`] against the current time.
+    pub fn parse_now(text: &str) -> Result<TimeWindow, String> {
+        TimeWindow::parse(text, Utc::now())
+    }
+
+    /// `last 24h`, `A .. B` (either side any time `parse_time` reads, e.g. `-3d@d .. now`),
+    /// or `around T ±2h` (also `+-2h`, or just `2h`).
+    pub fn parse(text: &str, now: DateTime<Utc>) -> Result<TimeWindow, String> {
+        let t = text.trim();
+        let window = if let Some(span) = t.strip_prefix("last ") {
+            TimeWindow {
+                start: now - parse_span(span)?,
+                end: now,
+            }
+        } else if let Some(rest) = t.strip_prefix("around ") {
+            let (at, span) = rest
+                .rsplit_once(' ')
+                .ok_or_else(|| format!("{text:?}: write  around TIME ±SPAN,  e.g. around 2019-02-10T06:00 ±2h"))?;
+            let span = parse_span(span.trim_start_matches('±').trim_start_matches("+-"))?;
+            let at = parse_time(at, now)?;
+            TimeWindow {
+                start: at - span,
+                end: at + span,
+            }
+        } else if let Some((a, b)) = t.split_once("..") {
+            TimeWindow {
+                start: parse_time(a, now)?,
+                end: parse_time(b, now)?,
+            }
+        } else {
+            return Err(format!(
+                "{text:?} is not a time window: write  last 24h,  2019-02-10 .. 2019-02-12T06:00,  or  around TIME ±2h"
+            ));
+        };
+        if window.end < window.start {
+            return Err(format!(
+                "the window ends ({}) before it starts ({})",
+                iso(window.end),
+                iso(window.start)
+            ));
+        }
+        Ok(window)
+    }
+}
+
+impl std::fmt::Display for TimeWindow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let span = self.end - self.start;
+        let hours = span.num_minutes() as f64 / 60.0;
+        let length = if hours >= 48.0 {
+            format!("{:.1} days", hours / 24.0)
+        } else {
+            format!("{hours:.1} hours")
+        };
+        write!(f, "{} .. {} ({length})", iso(self.start), iso(self.end))
+    }
+}

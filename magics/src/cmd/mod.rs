@@ -13,4 +13,5 @@ pub mod secret;
 pub mod show;
 pub mod sleep;
 pub mod sql;
+pub mod time;
 pub mod vars;
