@@ -195,13 +195,11 @@ fn load_many(
         }
         match read_file(file, format) {
             Ok(Warned {
-                value: mut df,
+                value: df,
                 warnings: read_warnings,
             }) => {
                 warnings.extend(read_warnings);
-                let name = file.display().to_string();
-                df.with_column(Column::new(SOURCE_FILE_COLUMN.into(), vec![name; df.height()]))?;
-                frames.push(df.lazy());
+                frames.push((file.display().to_string(), df));
             }
             Err(e) => warnings.push(format!("skipped {}: {e}", file.display())),
         }
@@ -217,7 +215,7 @@ fn load_many(
             ),
         });
     }
-    let df = concat_lf_diagonal(frames, UnionArgs::default())?.collect()?;
+    let df = stack(frames)?;
     progress(files.len(), files.len());
     Ok(Warned {
         value: Frame::new(df, spec),
@@ -365,10 +363,7 @@ fn read_archive(path: &Path) -> Result<Warned<DataFrame>> {
         match read {
             Ok(mut w) => {
                 warnings.append(&mut w.warnings);
-                let source = format!("{}!{member}", path.display());
-                let mut df = w.value;
-                df.with_column(Column::new(SOURCE_FILE_COLUMN.into(), vec![source; df.height()]))?;
-                frames.push(df.lazy());
+                frames.push((format!("{}!{member}", path.display()), w.value));
             }
             Err(e) => warnings.push(format!("{}: member {member} skipped: {e}", path.display())),
         }
@@ -380,8 +375,21 @@ fn read_archive(path: &Path) -> Result<Warned<DataFrame>> {
             warnings.join("; ")
         }));
     }
-    let df = concat_lf_diagonal(frames, UnionArgs::default())?.collect()?;
-    Ok(Warned { value: df, warnings })
+    Ok(Warned {
+        value: stack(frames)?,
+        warnings,
+    })
+}
+
+/// Frames read from several places, each tagged with where it came from in
+/// [`SOURCE_FILE_COLUMN`] and stacked diagonally (a column one lacks becomes nulls).
+fn stack(parts: Vec<(String, DataFrame)>) -> Result<DataFrame> {
+    let mut frames = Vec::with_capacity(parts.len());
+    for (source, mut df) in parts {
+        df.with_column(Column::new(SOURCE_FILE_COLUMN.into(), vec![source; df.height()]))?;
+        frames.push(df.lazy());
+    }
+    Ok(concat_lf_diagonal(frames, UnionArgs::default())?.collect()?)
 }
 
 fn read_member(reader: &mut dyn std::io::Read, size: u64) -> std::result::Result<Vec<u8>, String> {

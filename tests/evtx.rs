@@ -22,6 +22,16 @@ fn histogram(df: &DataFrame, column: &str) -> BTreeMap<String, u64> {
     out
 }
 
+/// A `{value: count}` object of the expected summary.
+fn counts(object: &serde_json::Value) -> BTreeMap<String, u64> {
+    object
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
+        .collect()
+}
+
 #[test]
 fn every_sample_matches_the_expected_summary() {
     let expected: serde_json::Value =
@@ -47,20 +57,16 @@ fn every_sample_matches_the_expected_summary() {
         } else {
             assert!(out.warnings.is_empty(), "{name}: {:?}", out.warnings);
         }
-        let ids: BTreeMap<String, u64> = want["event_ids"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
-            .collect();
-        assert_eq!(histogram(&df, "EventID"), ids, "{name}: EventID histogram");
-        let channels: BTreeMap<String, u64> = want["channels"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
-            .collect();
-        assert_eq!(histogram(&df, "Channel"), channels, "{name}: channel histogram");
+        assert_eq!(
+            histogram(&df, "EventID"),
+            counts(&want["event_ids"]),
+            "{name}: EventID histogram"
+        );
+        assert_eq!(
+            histogram(&df, "Channel"),
+            counts(&want["channels"]),
+            "{name}: channel histogram"
+        );
     }
 }
 

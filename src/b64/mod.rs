@@ -165,7 +165,7 @@ fn decode_level(
         let marker = if items.len() == 1 {
             let item = &items[0];
             let fragment = fragment(&reference, depth, candidate, item, utf16, powershell);
-            let marker = marker(&fragment, &reference, depth);
+            let marker = marker(&fragment);
             out.fragments.push(fragment);
             marker
         } else {
@@ -177,7 +177,7 @@ fn decode_level(
             for (k, item) in items.iter().enumerate() {
                 let member_ref = format!("{reference}.{}", k + 1);
                 let fragment = fragment(&member_ref, depth + 1, candidate, item, utf16, false);
-                marker.push_str(&self::marker(&fragment, &member_ref, depth + 1));
+                marker.push_str(&self::marker(&fragment));
                 out.fragments.push(fragment);
             }
             marker.push_str("</decoded>");
@@ -220,7 +220,9 @@ fn fragment(
     }
 }
 
-fn marker(f: &Fragment, reference: &str, depth: usize) -> String {
+/// The in-place marker for a fragment: where it sits comes from the fragment itself.
+fn marker(f: &Fragment) -> String {
+    let (reference, depth) = (&f.reference, f.depth);
     if f.encoding == "binary" {
         format!(
             "<decoded value='binary' name='{}' type='{}' index='{reference}' depth='{depth}'>{}</decoded>",

@@ -70,10 +70,15 @@ pub fn unpack(bytes: &[u8], limits: &Limits, budget: &mut usize, warnings: &mut 
     if !is_archive(kind) {
         return vec![whole(kind, bytes)];
     }
-    match open(kind, bytes, limits, budget, warnings, NEST) {
+    let mut unpacker = Unpacker {
+        limits,
+        budget,
+        warnings,
+    };
+    match unpacker.open(kind, bytes, NEST) {
         Some(items) if !items.is_empty() => items,
         _ => {
-            warnings.push(format!(
+            unpacker.warnings.push(format!(
                 "a {} payload could not be unpacked and is shown as bytes",
                 kind.name()
             ));
@@ -94,77 +99,6 @@ fn whole(kind: FileType, bytes: &[u8]) -> Item {
     }
 }
 
-fn open(
-    kind: FileType,
-    bytes: &[u8],
-    limits: &Limits,
-    budget: &mut usize,
-    warnings: &mut Vec<String>,
-    nest: usize,
-) -> Option<Vec<Item>> {
-    match kind {
-        FileType::Gzip => {
-            let data = read_stream(flate2::read::GzDecoder::new(bytes), limits, budget, warnings, "gzip")?;
-            Some(nested(
-                "gzip_file",
-                FileType::Gzip,
-                data,
-                limits,
-                budget,
-                warnings,
-                nest,
-            ))
-        }
-        FileType::Bzip2 => {
-            let data = read_stream(bzip2::read::BzDecoder::new(bytes), limits, budget, warnings, "bzip2")?;
-            Some(nested(
-                "bzip2_file",
-                FileType::Bzip2,
-                data,
-                limits,
-                budget,
-                warnings,
-                nest,
-            ))
-        }
-        FileType::Zip => unzip(bytes, limits, budget, warnings, nest),
-        FileType::Tar => untar(bytes, limits, budget, warnings, nest),
-        _ => None,
-    }
-}
-
-/// A member or stream; if it is itself an archive (and nesting allows), its members
-/// instead, named `outer/inner`.
-fn nested(
-    name: &str,
-    container: FileType,
-    data: Vec<u8>,
-    limits: &Limits,
-    budget: &mut usize,
-    warnings: &mut Vec<String>,
-    nest: usize,
-) -> Vec<Item> {
-    let inner = file_type(&data);
-    if is_archive(inner) {
-        if nest == 0 {
-            warnings.push(format!(
-                "archives nested more than {NEST} deep: {name} is shown as bytes"
-            ));
-        } else if let Some(items) = open(inner, &data, limits, budget, warnings, nest - 1)
-            && !items.is_empty()
-        {
-            return items
-                .into_iter()
-                .map(|mut item| {
-                    item.name = Some(format!("{name}/{}", item.name.unwrap_or_default()));
-                    item
-                })
-                .collect();
-        }
-    }
-    vec![member(name, container, data)]
-}
-
 fn member(name: &str, container: FileType, bytes: Vec<u8>) -> Item {
     Item {
         name: Some(name.to_string()),
@@ -173,85 +107,117 @@ fn member(name: &str, container: FileType, bytes: Vec<u8>) -> Item {
     }
 }
 
-/// Reads at most the per-item limit and what is left of the budget; says so when cut.
-fn read_stream(
-    reader: impl Read,
-    limits: &Limits,
-    budget: &mut usize,
-    warnings: &mut Vec<String>,
-    what: &str,
-) -> Option<Vec<u8>> {
-    let cap = limits.max_item_bytes.min(*budget);
-    let mut out = Vec::new();
-    let read = reader.take(cap as u64 + 1).read_to_end(&mut out);
-    if read.is_err() && out.is_empty() {
-        return None;
-    }
-    if out.len() > cap {
-        out.truncate(cap);
-        warnings.push(format!(
-            "a {what} payload was cut at {cap} bytes (decompression bomb guard)"
-        ));
-    }
-    *budget -= out.len();
-    Some(out)
+/// One decode's bounds and what is left of its output budget, and where warnings go.
+struct Unpacker<'a> {
+    limits: &'a Limits,
+    budget: &'a mut usize,
+    warnings: &'a mut Vec<String>,
 }
 
-fn unzip(
-    bytes: &[u8],
-    limits: &Limits,
-    budget: &mut usize,
-    warnings: &mut Vec<String>,
-    nest: usize,
-) -> Option<Vec<Item>> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
-    let mut items = Vec::new();
-    for i in 0..archive.len() {
-        if i == limits.max_members {
-            warnings.push(format!(
-                "a zip payload has {} members; only the first {} were unpacked",
-                archive.len(),
-                limits.max_members
-            ));
-            break;
+impl Unpacker<'_> {
+    fn open(&mut self, kind: FileType, bytes: &[u8], nest: usize) -> Option<Vec<Item>> {
+        match kind {
+            FileType::Gzip => {
+                let data = self.read_stream(flate2::read::GzDecoder::new(bytes), "gzip")?;
+                Some(self.nested("gzip_file", FileType::Gzip, data, nest))
+            }
+            FileType::Bzip2 => {
+                let data = self.read_stream(bzip2::read::BzDecoder::new(bytes), "bzip2")?;
+                Some(self.nested("bzip2_file", FileType::Bzip2, data, nest))
+            }
+            FileType::Zip => self.unzip(bytes, nest),
+            FileType::Tar => self.untar(bytes, nest),
+            _ => None,
         }
-        let Ok(file) = archive.by_index(i) else {
-            warnings.push(format!("zip member {i} could not be read (encrypted or damaged)"));
-            continue;
-        };
-        let name = file.name().map_or_else(|_| format!("member {i}"), |n| n.to_string());
-        let data = read_stream(file, limits, budget, warnings, "zip member")?;
-        items.extend(nested(&name, FileType::Zip, data, limits, budget, warnings, nest));
     }
-    Some(items)
-}
 
-fn untar(
-    bytes: &[u8],
-    limits: &Limits,
-    budget: &mut usize,
-    warnings: &mut Vec<String>,
-    nest: usize,
-) -> Option<Vec<Item>> {
-    let mut archive = tar::Archive::new(bytes);
-    let mut items = Vec::new();
-    for (i, entry) in archive.entries().ok()?.enumerate() {
-        if i == limits.max_members {
-            warnings.push(format!(
-                "a tar payload has more than {} members; the rest were not unpacked",
-                limits.max_members
-            ));
-            break;
+    /// A member or stream; if it is itself an archive (and nesting allows), its members
+    /// instead, named `outer/inner`.
+    fn nested(&mut self, name: &str, container: FileType, data: Vec<u8>, nest: usize) -> Vec<Item> {
+        let inner = file_type(&data);
+        if is_archive(inner) {
+            if nest == 0 {
+                self.warnings.push(format!(
+                    "archives nested more than {NEST} deep: {name} is shown as bytes"
+                ));
+            } else if let Some(items) = self.open(inner, &data, nest - 1)
+                && !items.is_empty()
+            {
+                return items
+                    .into_iter()
+                    .map(|mut item| {
+                        item.name = Some(format!("{name}/{}", item.name.unwrap_or_default()));
+                        item
+                    })
+                    .collect();
+            }
         }
-        let Ok(entry) = entry else {
-            warnings.push(format!(
-                "a tar payload is damaged after {i} members; the rest were not read"
-            ));
-            break;
-        };
-        let name = entry.path().map(|p| p.display().to_string()).unwrap_or_default();
-        let data = read_stream(entry, limits, budget, warnings, "tar member")?;
-        items.extend(nested(&name, FileType::Tar, data, limits, budget, warnings, nest));
+        vec![member(name, container, data)]
     }
-    Some(items)
+
+    /// Reads at most the per-item limit and what is left of the budget; says so when cut.
+    fn read_stream(&mut self, reader: impl Read, what: &str) -> Option<Vec<u8>> {
+        let cap = self.limits.max_item_bytes.min(*self.budget);
+        let mut out = Vec::new();
+        let read = reader.take(cap as u64 + 1).read_to_end(&mut out);
+        if read.is_err() && out.is_empty() {
+            return None;
+        }
+        if out.len() > cap {
+            out.truncate(cap);
+            self.warnings.push(format!(
+                "a {what} payload was cut at {cap} bytes (decompression bomb guard)"
+            ));
+        }
+        *self.budget -= out.len();
+        Some(out)
+    }
+
+    fn unzip(&mut self, bytes: &[u8], nest: usize) -> Option<Vec<Item>> {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+        let mut items = Vec::new();
+        for i in 0..archive.len() {
+            if i == self.limits.max_members {
+                self.warnings.push(format!(
+                    "a zip payload has {} members; only the first {} were unpacked",
+                    archive.len(),
+                    self.limits.max_members
+                ));
+                break;
+            }
+            let Ok(file) = archive.by_index(i) else {
+                self.warnings
+                    .push(format!("zip member {i} could not be read (encrypted or damaged)"));
+                continue;
+            };
+            let name = file.name().map_or_else(|_| format!("member {i}"), |n| n.to_string());
+            let data = self.read_stream(file, "zip member")?;
+            items.extend(self.nested(&name, FileType::Zip, data, nest));
+        }
+        Some(items)
+    }
+
+    fn untar(&mut self, bytes: &[u8], nest: usize) -> Option<Vec<Item>> {
+        let mut archive = tar::Archive::new(bytes);
+        let mut items = Vec::new();
+        for (i, entry) in archive.entries().ok()?.enumerate() {
+            if i == self.limits.max_members {
+                self.warnings.push(format!(
+                    "a tar payload has more than {} members; the rest were not unpacked",
+                    self.limits.max_members
+                ));
+                break;
+            }
+            let Ok(entry) = entry else {
+                self.warnings.push(format!(
+                    "a tar payload is damaged after {i} members; the rest were not read"
+                ));
+                break;
+            };
+            let name = entry.path().map(|p| p.display().to_string()).unwrap_or_default();
+            let data = self.read_stream(entry, "tar member")?;
+            items.extend(self.nested(&name, FileType::Tar, data, nest));
+        }
+        Some(items)
+    }
 }

@@ -68,13 +68,11 @@ pub fn render(query: &Query, args: &BTreeMap<String, String>, now: DateTime<Utc>
         }
         match &param.default {
             Some(default) => {
-                let text = yaml_text(default, param.kind);
+                let text = yaml_text(default);
                 let value = match (param.kind, default) {
                     // Defaults are trusted as written, except times, which may be relative.
                     (ParamType::Datetime, _) => typed(query, name, param.kind, &text, now)?,
-                    (ParamType::List, serde_yaml::Value::Sequence(items)) => {
-                        list_of(items.iter().map(|v| yaml_text(v, ParamType::Str)))
-                    }
+                    (ParamType::List, serde_yaml::Value::Sequence(items)) => list_of(items.iter().map(yaml_text)),
                     (ParamType::List, _) => typed(query, name, param.kind, &text, now)?,
                     _ => text,
                 };
@@ -153,17 +151,13 @@ fn list_of(items: impl Iterator<Item = String>) -> String {
         .join(", ")
 }
 
-fn yaml_text(v: &serde_yaml::Value, _kind: ParamType) -> String {
+fn yaml_text(v: &serde_yaml::Value) -> String {
     match v {
         serde_yaml::Value::String(s) => s.clone(),
         serde_yaml::Value::Number(n) => n.to_string(),
         serde_yaml::Value::Bool(b) => if *b { "True" } else { "False" }.to_string(),
         serde_yaml::Value::Null => String::new(),
-        serde_yaml::Value::Sequence(items) => items
-            .iter()
-            .map(|i| yaml_text(i, ParamType::Str))
-            .collect::<Vec<_>>()
-            .join(","),
+        serde_yaml::Value::Sequence(items) => items.iter().map(yaml_text).collect::<Vec<_>>().join(","),
         other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
     }
 }
