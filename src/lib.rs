@@ -16,7 +16,10 @@ pub mod ip;
 pub mod load;
 pub mod query;
 pub mod render;
+pub mod source;
 pub mod sql;
+pub mod syslog;
+pub mod zeek;
 
 pub use error::{Error, Result};
 pub use frame::{Frame, Provenance, Warned};

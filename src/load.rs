@@ -17,7 +17,7 @@ use polars::prelude::*;
 use crate::error::{Error, Result};
 use crate::frame::{Frame, Warned};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FileFormat {
     Csv,
     Json,
@@ -25,12 +25,18 @@ pub enum FileFormat {
     Parquet,
     Evtx,
     Auditd,
+    /// RFC 3164 or RFC 5424 syslog lines.
+    Syslog,
+    /// Zeek TSV logs (`#fields` header).
+    Zeek,
     /// zip, tar, tar.gz: read member by member.
     Archive,
 }
 
 impl FileFormat {
-    pub const NAMES: &'static [&'static str] = &["csv", "json", "ndjson", "parquet", "evtx", "auditd", "archive"];
+    pub const NAMES: &'static [&'static str] = &[
+        "csv", "json", "ndjson", "parquet", "evtx", "auditd", "syslog", "zeek", "archive",
+    ];
 
     pub fn from_name(name: &str) -> Option<Self> {
         match name.to_ascii_lowercase().as_str() {
@@ -40,6 +46,8 @@ impl FileFormat {
             "parquet" => Some(FileFormat::Parquet),
             "evtx" => Some(FileFormat::Evtx),
             "auditd" => Some(FileFormat::Auditd),
+            "syslog" => Some(FileFormat::Syslog),
+            "zeek" => Some(FileFormat::Zeek),
             "archive" | "zip" | "tar" => Some(FileFormat::Archive),
             _ => None,
         }
@@ -62,9 +70,8 @@ impl FileFormat {
         }
     }
 
-    /// The format of an archive member, from its name alone (`.log` members are taken as
-    /// auditd when their name says `audit`).
-    fn from_member(name: &str) -> Option<Self> {
+    /// The format of an archive member, from its name, or for a `.log` from its first bytes.
+    fn from_member(name: &str, bytes: &[u8]) -> Option<Self> {
         let lower = name.to_ascii_lowercase();
         let ext = lower.rsplit_once('.')?.1;
         match ext {
@@ -73,7 +80,7 @@ impl FileFormat {
             "ndjson" | "jsonl" => Some(FileFormat::Ndjson),
             "parquet" | "pq" => Some(FileFormat::Parquet),
             "evtx" => Some(FileFormat::Evtx),
-            "log" if lower.contains("audit") => Some(FileFormat::Auditd),
+            "log" => sniff_text(&String::from_utf8_lossy(&bytes[..bytes.len().min(4096)])),
             _ => None,
         }
     }
@@ -86,6 +93,8 @@ impl FileFormat {
             FileFormat::Parquet => "Parquet",
             FileFormat::Evtx => "EVTX",
             FileFormat::Auditd => "auditd",
+            FileFormat::Syslog => "syslog",
+            FileFormat::Zeek => "Zeek",
             FileFormat::Archive => "archive",
         }
     }
@@ -102,8 +111,19 @@ fn sniff(path: &Path) -> Option<FileFormat> {
     use std::io::Read;
     let mut head = vec![0u8; 4096];
     let n = File::open(path).ok()?.read(&mut head).ok()?;
-    let text = String::from_utf8_lossy(&head[..n]);
-    crate::auditd::looks_like_auditd(&text).then_some(FileFormat::Auditd)
+    sniff_text(&String::from_utf8_lossy(&head[..n]))
+}
+
+fn sniff_text(head: &str) -> Option<FileFormat> {
+    if crate::auditd::looks_like_auditd(head) {
+        Some(FileFormat::Auditd)
+    } else if crate::zeek::looks_like_zeek(head) {
+        Some(FileFormat::Zeek)
+    } else if crate::syslog::looks_like_syslog(head) {
+        Some(FileFormat::Syslog)
+    } else {
+        None
+    }
 }
 
 /// The name of the column that says which file a row came from in a multi-file load.
@@ -233,7 +253,7 @@ pub fn read_file(path: &Path, format: Option<FileFormat>) -> Result<Warned<DataF
             return Err(Error::UnknownFormat {
                 path: path.to_path_buf(),
                 reason: "the extension is not one of .csv, .tsv, .json, .ndjson, .jsonl, .parquet, .evtx, \
-                         or a .log of auditd records; give --format"
+                         .zip, .tar, .tar.gz, or a .log of auditd, syslog or Zeek records; give --format"
                     .into(),
             });
         }
@@ -253,12 +273,12 @@ pub fn read_file(path: &Path, format: Option<FileFormat>) -> Result<Warned<DataF
     match format {
         FileFormat::Evtx => crate::evtx::read_evtx(path, 0),
         FileFormat::Archive => read_archive(path),
-        FileFormat::Auditd => {
+        FileFormat::Auditd | FileFormat::Syslog | FileFormat::Zeek => {
             let text = std::fs::read(path).map_err(|source| Error::Io {
                 path: path.to_path_buf(),
                 source,
             })?;
-            crate::auditd::read_auditd_text(&String::from_utf8_lossy(&text), &path.display().to_string())
+            parse_text_log(&String::from_utf8_lossy(&text), format, &path.display().to_string())
         }
         // Opening first gives a clean I/O error for missing or unreadable files.
         FileFormat::Csv => clean(read_csv(open()?, is_tsv(path)).map_err(bad)),
@@ -354,7 +374,7 @@ fn read_archive(path: &Path) -> Result<Warned<DataFrame>> {
     let mut frames = Vec::new();
     let mut warnings = Vec::new();
     for (member, bytes) in members {
-        let format = FileFormat::from_member(&member);
+        let format = bytes.as_ref().ok().and_then(|b| FileFormat::from_member(&member, b));
         let read = match (bytes, format) {
             (_, None) => continue,
             (Err(e), _) => Err(e),
@@ -427,7 +447,9 @@ fn parse_member(bytes: Vec<u8>, format: FileFormat, member: &str) -> Result<Warn
         }
         FileFormat::Ndjson => Warned::clean(read_ndjson(cursor(bytes)).map_err(bad)?),
         FileFormat::Parquet => Warned::clean(ParquetReader::new(cursor(bytes)).finish().map_err(bad)?),
-        FileFormat::Auditd => crate::auditd::read_auditd_text(&String::from_utf8_lossy(&bytes), member)?,
+        FileFormat::Auditd | FileFormat::Syslog | FileFormat::Zeek => {
+            parse_text_log(&String::from_utf8_lossy(&bytes), format, member)?
+        }
         FileFormat::Evtx => crate::evtx::read_evtx_bytes(bytes, member, 0)?,
         FileFormat::Archive => {
             return Err(Error::Format {
@@ -437,6 +459,15 @@ fn parse_member(bytes: Vec<u8>, format: FileFormat, member: &str) -> Result<Warn
             });
         }
     })
+}
+
+/// The line-oriented text logs: auditd, syslog and Zeek.
+fn parse_text_log(text: &str, format: FileFormat, name: &str) -> Result<Warned<DataFrame>> {
+    match format {
+        FileFormat::Auditd => crate::auditd::read_auditd_text(text, name),
+        FileFormat::Syslog => crate::syslog::read_syslog_text(text, name, chrono::Utc::now()),
+        _ => crate::zeek::read_zeek_text(text, name),
+    }
 }
 
 /// JSON documents hold either an array of records or a single record; a single record
