@@ -14,6 +14,8 @@ pub struct Provenance {
     pub source: String,
     /// The query or statement that produced the rows, when there was one.
     pub query: Option<String>,
+    /// The time window the query covered, as `start .. end`, when it had one.
+    pub window: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -29,12 +31,18 @@ impl Frame {
             provenance: Provenance {
                 source: source.into(),
                 query: None,
+                window: None,
             },
         }
     }
 
     pub fn with_query(mut self, query: impl Into<String>) -> Self {
         self.provenance.query = Some(query.into());
+        self
+    }
+
+    pub fn with_window(mut self, window: impl Into<String>) -> Self {
+        self.provenance.window = Some(window.into());
         self
     }
 

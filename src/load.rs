@@ -374,11 +374,14 @@ fn read_archive(path: &Path) -> Result<Warned<DataFrame>> {
     let mut frames = Vec::new();
     let mut warnings = Vec::new();
     for (member, bytes) in members {
-        let format = bytes.as_ref().ok().and_then(|b| FileFormat::from_member(&member, b));
-        let read = match (bytes, format) {
-            (_, None) => continue,
-            (Err(e), _) => Err(e),
-            (Ok(bytes), Some(format)) => parse_member(bytes, format, &member).map_err(|e| e.to_string()),
+        // A member that could not be read is reported whatever its name; one that was read
+        // is parsed only when its name (or a .log's content) says it is a format we read.
+        let read = match bytes {
+            Err(e) => Err(e),
+            Ok(bytes) => match FileFormat::from_member(&member, &bytes) {
+                None => continue,
+                Some(format) => parse_member(bytes, format, &member).map_err(|e| e.to_string()),
+            },
         };
         match read {
             Ok(mut w) => {

@@ -120,7 +120,7 @@ impl Interpreter {
             Some(Kind::Path) => out.extend(path_candidates(word).into_iter().map(|p| (p, "path"))),
             Some(Kind::Choice(choices)) => out.extend(choices.iter().map(|c| (c.to_string(), "value"))),
             Some(Kind::MagicName) => out.extend(self.registry().signatures().map(|s| (s.name.to_string(), "magic"))),
-            Some(Kind::Text | Kind::Int { .. } | Kind::Seconds) | None => {}
+            Some(Kind::Text | Kind::Int { .. } | Kind::Seconds | Kind::Words) | None => {}
         }
     }
 

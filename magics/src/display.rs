@@ -33,6 +33,7 @@ pub fn frame_bundle(frame: &Frame, name: Option<&str>, rows: usize, warnings: &[
             json!({
                 "source": frame.provenance.source,
                 "query": frame.provenance.query,
+                "window": frame.provenance.window,
                 "rows": frame.height(),
                 "columns": frame.width(),
                 "shown_rows": rows.min(frame.height()),

@@ -50,6 +50,7 @@ pub struct Interpreter {
     session: Session,
     secrets: Secrets,
     window: Option<huntbook::query::time::TimeWindow>,
+    sources: crate::sources::Sources,
 }
 
 impl Default for Interpreter {
@@ -65,6 +66,7 @@ impl Interpreter {
             session: Session::default(),
             secrets: Secrets::default(),
             window: None,
+            sources: crate::sources::Sources::default(),
         }
     }
 
@@ -166,6 +168,7 @@ impl Interpreter {
             session: &self.session,
             secrets: &mut self.secrets,
             window: &mut self.window,
+            sources: &mut self.sources,
             io,
             registry: &self.registry,
         };

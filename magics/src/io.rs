@@ -48,6 +48,19 @@ pub struct RecordingIo {
     pub answers: Vec<String>,
 }
 
+impl RecordingIo {
+    /// Everything written to stdout, in order.
+    pub fn stdout(&self) -> String {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Stream(Stream::Stdout, text) => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 impl Io for RecordingIo {
     fn stream(&mut self, stream: Stream, text: &str) {
         self.events.push(Event::Stream(stream, text.to_string()));

@@ -18,6 +18,7 @@ pub mod registry;
 pub mod secrets;
 pub mod session;
 pub mod signature;
+pub mod sources;
 
 pub use bundle::MimeBundle;
 pub use complete::{Completion, IsComplete};

@@ -262,6 +262,8 @@ pub fn tokenize(text: &str, base: usize) -> Result<Vec<Token>, Diagnostic> {
 #[derive(Debug, Clone, Default)]
 pub struct Args {
     params: BTreeMap<&'static str, Spanned>,
+    /// The words of a [`Kind::Words`] parameter, in order.
+    words: Vec<Spanned>,
     options: BTreeMap<&'static str, Spanned>,
     flags: BTreeMap<&'static str, Span>,
     pub body: Option<Spanned>,
@@ -348,6 +350,14 @@ impl Args {
                 .at(extra.span.clone())
                 .hint(format!("usage: {}", sig.usage()[0])));
             };
+            if param.kind == Kind::Words {
+                // Stays on this parameter: every further plain word is another one.
+                args.words.push(Spanned {
+                    text: token.text.clone(),
+                    span: token.span.clone(),
+                });
+                continue;
+            }
             positional += 1;
             let value = if param.rest {
                 // The rest of the line verbatim, from this word on.
@@ -401,6 +411,11 @@ impl Args {
 
     pub fn option(&self, long: &str) -> Option<&Spanned> {
         self.options.get(long)
+    }
+
+    /// The words given to a [`Kind::Words`] parameter.
+    pub fn words(&self) -> &[Spanned] {
+        &self.words
     }
 
     pub fn flag(&self, long: &str) -> bool {
@@ -494,7 +509,7 @@ fn check_kind(kind: Kind, value: &Spanned, what: &str) -> Result<(), Diagnostic>
                 bad(format!("{what} must be a frame name, not {:?}", value.text))
             }
         }
-        Kind::Text | Kind::Path | Kind::ValueOrColumn | Kind::MagicName => Ok(()),
+        Kind::Text | Kind::Path | Kind::ValueOrColumn | Kind::MagicName | Kind::Words => Ok(()),
     }
 }
 

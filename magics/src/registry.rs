@@ -60,6 +60,8 @@ pub struct Context<'a> {
     pub secrets: &'a mut Secrets,
     /// The time window `%time` set, which queries use for their start and end.
     pub window: &'a mut Option<huntbook::query::time::TimeWindow>,
+    /// Connected data sources and the query library.
+    pub sources: &'a mut crate::sources::Sources,
     pub io: &'a mut dyn Io,
     pub registry: &'a Registry,
 }
@@ -91,7 +93,9 @@ impl Registry {
         Registry {
             magics: vec![
                 Box::new(load::Load),
+                Box::new(connect::Connect),
                 Box::new(time::Time),
+                Box::new(query::QueryMagic),
                 Box::new(sql::Sql),
                 Box::new(show::Show),
                 Box::new(vars::Vars),

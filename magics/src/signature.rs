@@ -22,6 +22,9 @@ pub enum Kind {
     ValueOrColumn,
     /// The name of a magic.
     MagicName,
+    /// Any number of words (only as the last parameter, with `rest`), each kept apart
+    /// with its place, with options allowed between them — `name=value` query parameters.
+    Words,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -311,7 +311,7 @@ fn help_pager_and_lsmagic_come_from_the_signatures() {
     let page = &outcome.pages[0];
     assert!(
         page.plain()
-            .contains("%load PATH [--format csv|json|ndjson|parquet|evtx|auditd|archive]"),
+            .contains("%load PATH [--format csv|json|ndjson|parquet|evtx|auditd|syslog|zeek|archive]"),
         "{}",
         page.plain()
     );

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub use render::{RenderError, render};
+pub use render::{Dialect, RenderError, render, render_for, sql_time};
 
 /// A parameter's declared type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -117,7 +117,51 @@ fn same_environment(a: &str, b: &str) -> bool {
             .any(|g| g.contains(&a.as_str()) && g.contains(&b.as_str()))
 }
 
+/// The library Huntbook ships for local sources (`queries/local/`), built into the binary
+/// so it works wherever the kernel runs.
+const BUILTIN_LOCAL: &[(&str, &str)] = &[
+    (
+        "queries/local/windows.yaml",
+        include_str!("../../queries/local/windows.yaml"),
+    ),
+    (
+        "queries/local/linux.yaml",
+        include_str!("../../queries/local/linux.yaml"),
+    ),
+    (
+        "queries/local/network.yaml",
+        include_str!("../../queries/local/network.yaml"),
+    ),
+    (
+        "queries/local/alerts.yaml",
+        include_str!("../../queries/local/alerts.yaml"),
+    ),
+];
+
 impl Library {
+    /// The built-in local library, and any of its files that failed to load (the test
+    /// suite loads them all, so an error here is a bug worth showing, not hiding).
+    pub fn builtin_local() -> (Library, Vec<LibraryError>) {
+        let mut library = Library::default();
+        let mut errors = Vec::new();
+        for (path, text) in BUILTIN_LOCAL {
+            match load_str(text, Path::new(path)) {
+                Ok(q) => library.queries.extend(q),
+                Err(e) => errors.push(e),
+            }
+        }
+        (library, errors)
+    }
+
+    /// Adds another library's queries; a query with a key already present replaces it, so
+    /// an analyst's own files can override the built-in ones.
+    pub fn merge(&mut self, other: Library) {
+        for q in other.queries {
+            self.queries.retain(|existing| existing.key != q.key);
+            self.queries.push(q);
+        }
+    }
+
     /// Loads every `.yaml`/`.yml` file under `dir` (recursively). Files that fail to load
     /// are returned as errors beside the library; the rest load.
     pub fn load_dir(dir: &Path) -> (Library, Vec<LibraryError>) {
@@ -256,12 +300,20 @@ struct RawParam {
 
 /// Loads one query file.
 pub fn load_file(path: &Path) -> Result<Vec<Query>, LibraryError> {
+    let text = std::fs::read_to_string(path).map_err(|e| LibraryError {
+        file: path.to_path_buf(),
+        message: format!("cannot read: {e}"),
+    })?;
+    load_str(&text, path)
+}
+
+/// Queries from the text of a query file; `path` names it in errors.
+pub fn load_str(text: &str, path: &Path) -> Result<Vec<Query>, LibraryError> {
     let err = |message: String| LibraryError {
         file: path.to_path_buf(),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
-    let raw: RawFile = serde_yaml::from_str(&text).map_err(|e| err(format!("not a query file: {e}")))?;
+    let raw: RawFile = serde_yaml::from_str(text).map_err(|e| err(format!("not a query file: {e}")))?;
     let metadata = raw.metadata.ok_or_else(|| err("no metadata section".into()))?;
     match &metadata.version {
         Some(serde_yaml::Value::Number(n)) if n.is_i64() || n.is_u64() => {}

@@ -47,9 +47,30 @@ pub fn placeholders(template: &str) -> Vec<String> {
     out
 }
 
+/// The language a query is rendered for, which decides how values are written into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// As msticpy renders for KQL and the other remote languages: times as
+    /// `2019-02-10T06:00:00Z`, text as given.
+    Msticpy,
+    /// SQL over local sources: times as `2019-02-10 06:00:00` (which polars SQL compares
+    /// with a UTC time column), and `'` in text doubled so a value cannot end its string.
+    Sql,
+}
+
 /// Renders `query` with `args` (`name` or alias → text as typed); relative times are taken
 /// against `now`.
 pub fn render(query: &Query, args: &BTreeMap<String, String>, now: DateTime<Utc>) -> Result<String, RenderError> {
+    render_for(query, args, now, Dialect::Msticpy)
+}
+
+/// [`render`] for a given [`Dialect`].
+pub fn render_for(
+    query: &Query,
+    args: &BTreeMap<String, String>,
+    now: DateTime<Utc>,
+    dialect: Dialect,
+) -> Result<String, RenderError> {
     let mut values: BTreeMap<&str, String> = BTreeMap::new();
     for (given, text) in args {
         let Some(name) = query.param_named(given) else {
@@ -60,7 +81,7 @@ pub fn render(query: &Query, args: &BTreeMap<String, String>, now: DateTime<Utc>
             });
         };
         let param = &query.params[name];
-        values.insert(name, typed(query, name, param.kind, text, now)?);
+        values.insert(name, typed(query, name, param.kind, text, now, dialect)?);
     }
     for (name, param) in &query.params {
         if values.contains_key(name.as_str()) {
@@ -71,9 +92,10 @@ pub fn render(query: &Query, args: &BTreeMap<String, String>, now: DateTime<Utc>
                 let text = yaml_text(default);
                 let value = match (param.kind, default) {
                     // Defaults are trusted as written, except times, which may be relative.
-                    (ParamType::Datetime, _) => typed(query, name, param.kind, &text, now)?,
+                    (ParamType::Datetime, _) => typed(query, name, param.kind, &text, now, dialect)?,
                     (ParamType::List, serde_yaml::Value::Sequence(items)) => list_of(items.iter().map(yaml_text)),
-                    (ParamType::List, _) => typed(query, name, param.kind, &text, now)?,
+                    (ParamType::List, _) => typed(query, name, param.kind, &text, now, dialect)?,
+                    (ParamType::Str, _) => quote(&text, dialect),
                     _ => text,
                 };
                 values.insert(name, value);
@@ -107,7 +129,14 @@ pub fn render(query: &Query, args: &BTreeMap<String, String>, now: DateTime<Utc>
         .join("\n"))
 }
 
-fn typed(query: &Query, name: &str, kind: ParamType, text: &str, now: DateTime<Utc>) -> Result<String, RenderError> {
+fn typed(
+    query: &Query,
+    name: &str,
+    kind: ParamType,
+    text: &str,
+    now: DateTime<Utc>,
+    dialect: Dialect,
+) -> Result<String, RenderError> {
     let wrong = |problem: String| RenderError::WrongType {
         query: query.key.clone(),
         param: name.to_string(),
@@ -121,7 +150,7 @@ fn typed(query: &Query, name: &str, kind: ParamType, text: &str, now: DateTime<U
         problem,
     };
     Ok(match kind {
-        ParamType::Str => text.to_string(),
+        ParamType::Str => quote(text, dialect),
         ParamType::Int => text
             .trim()
             .parse::<i64>()
@@ -132,9 +161,31 @@ fn typed(query: &Query, name: &str, kind: ParamType, text: &str, now: DateTime<U
             .parse::<f64>()
             .map_err(|_| wrong(format!("{text:?} is not a number")))?
             .to_string(),
-        ParamType::Datetime => iso(parse_time(text, now).map_err(wrong)?),
+        ParamType::Datetime => {
+            let t = parse_time(text, now).map_err(wrong)?;
+            match dialect {
+                Dialect::Msticpy => iso(t),
+                Dialect::Sql => sql_time(t),
+            }
+        }
         ParamType::List => list_of(text.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty())),
     })
+}
+
+fn quote(text: &str, dialect: Dialect) -> String {
+    match dialect {
+        Dialect::Msticpy => text.to_string(),
+        Dialect::Sql => text.replace('\'', "''"),
+    }
+}
+
+/// A UTC time as polars SQL reads a datetime literal.
+pub fn sql_time(t: DateTime<Utc>) -> String {
+    if t.timestamp_subsec_micros() == 0 {
+        t.format("%Y-%m-%d %H:%M:%S").to_string()
+    } else {
+        t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+    }
 }
 
 /// msticpy's list rendering: `'a', 'b', 3` — text single-quoted, numbers bare.

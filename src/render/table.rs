@@ -126,6 +126,9 @@ fn html(frame: &Frame, options: &TableOptions, shown: usize, cells: &[Vec<Option
     if !frame.provenance.source.is_empty() {
         let _ = write!(out, " · from <code>{}</code>", escape_html(&frame.provenance.source));
     }
+    if let Some(window) = &frame.provenance.window {
+        let _ = write!(out, " · window <code>{}</code>", escape_html(window));
+    }
     out.push_str("</div>");
     for warning in &options.warnings {
         let _ = write!(out, "<div class=\"hb-warn\">⚠ {}</div>", escape_html(warning));
@@ -172,6 +175,10 @@ fn text(frame: &Frame, options: &TableOptions, shown: usize, cells: &[Vec<Option
         let _ = write!(out, "{name}: ");
     }
     let _ = writeln!(out, "{}", shape_line(frame));
+    // Query results say where and when they came from, in text as in HTML.
+    if let Some(window) = &frame.provenance.window {
+        let _ = writeln!(out, "from {} · window {window}", frame.provenance.source);
+    }
     for warning in &options.warnings {
         let _ = writeln!(out, "warning: {warning}");
     }

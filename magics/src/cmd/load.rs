@@ -14,10 +14,11 @@ pub struct Load;
 
 static SIGNATURE: Signature = Signature {
     name: "load",
-    summary: "Load CSV, JSON, NDJSON, Parquet, EVTX, auditd logs or archives of them into a frame",
+    summary: "Load CSV, JSON, NDJSON, Parquet, EVTX, auditd, syslog or Zeek logs, or archives of them, into a frame",
     description: "Reads local files into a frame. The format comes from the extension unless --format says otherwise: \
 .csv/.tsv, .json (an array, or one record per line), .ndjson/.jsonl, .parquet, .evtx (one row per record, System and \
-EventData fields as columns), a .log of Linux auditd records (grouped into events; SYSCALL+EXECVE gives cmdline), and \
+EventData fields as columns), a .log of Linux auditd records (grouped into events; SYSCALL+EXECVE gives cmdline), of \
+RFC 3164/5424 syslog lines, or a Zeek TSV log (the content decides), and \
 .zip/.tar/.tar.gz archives of any of these (read member by member, as OTRF Security-Datasets ships them). \
 A folder or a glob pattern loads every matching file and stacks them, adding a SourceFile column; \
 files, records or lines that cannot be read are skipped and counted in a warning.",

@@ -3,12 +3,14 @@
 
 pub mod b64;
 pub mod clear;
+pub mod connect;
 pub mod echo;
 pub mod help;
 pub mod ioc;
 pub mod iptype;
 pub mod load;
 pub mod lsmagic;
+pub mod query;
 pub mod secret;
 pub mod show;
 pub mod sleep;
