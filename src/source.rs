@@ -12,7 +12,8 @@
 //! only the columns and rows it needs and runs on the streaming engine; the other formats
 //! are parsed whole when a query names them. Only the tables a statement names are opened.
 //!
-//! Every table has a `TimeGenerated` column in UTC — its own when it has one (a naive or
+//! Every table has a `Computer` column when it names hosts under another name (`Hostname`,
+//! `DeviceName`, …), and a `TimeGenerated` column in UTC — its own when it has one (a naive or
 //! text timestamp is read as UTC), otherwise derived from the first of `TimeCreated`,
 //! `@timestamp`, `timestamp`, `ts`, `EventTime`, `Timestamp`, `TimeCreatedUtc`,
 //! `StartTimeUtc` — so that one time window applies to every table the same way.
@@ -498,9 +499,24 @@ fn is_ndjson(path: &Path) -> bool {
     first.starts_with('{') && serde_json::from_str::<serde_json::Value>(first).is_ok_and(|v| v.is_object())
 }
 
-/// Adds or normalises [`TIME_COLUMN`] (see the module note).
+/// The column queries filter hosts on, as in Sentinel's tables.
+pub const HOST_COLUMN: &str = "Computer";
+
+/// Columns [`HOST_COLUMN`] is copied from when a table has none (OTRF's `Hostname`, MDE's
+/// `DeviceName`, …), in order of preference.
+const HOST_CANDIDATES: &[&str] = &["Hostname", "hostname", "host", "ComputerName", "DeviceName", "HostName"];
+
+/// Adds [`HOST_COLUMN`] from another host-name column when the table has none, and adds or
+/// normalises [`TIME_COLUMN`] (see the module note).
 pub fn with_time_column(mut lf: LazyFrame) -> PolarsResult<LazyFrame> {
     let schema = lf.collect_schema()?;
+    if schema.get(HOST_COLUMN).is_none()
+        && let Some(host) = HOST_CANDIDATES
+            .iter()
+            .find(|c| matches!(schema.get(c), Some(DataType::String)))
+    {
+        lf = lf.with_column(col(*host).alias(HOST_COLUMN));
+    }
     let utc = |lf: &LazyFrame, name: &str, dtype: &DataType| -> Option<Expr> {
         let c = col(name);
         match dtype {

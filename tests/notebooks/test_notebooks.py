@@ -36,3 +36,36 @@ def test_notebook_executes(path, shared_data):
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count for c in code_cells)
     assert any(o.get("data", {}).get("text/html") for c in code_cells for o in c.outputs), "no rich output at all"
+
+
+def _plain(output):
+    text = output.get("data", {}).get("text/plain", "") or output.get("text", "")
+    return "".join(text) if isinstance(text, list) else text
+
+
+def test_otrf_notebook_finds_the_lsass_dump(shared_data):
+    """The OTRF investigation reaches its finding: the rundll32 comsvcs MiniDump process,
+    its access to lsass, and the dump file, all within the %time window it set."""
+    path = ROOT / "notebooks" / "otrf-lsass-dump.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, kernel_name="huntbook", timeout=120, resources={"metadata": {"path": str(path.parent)}}).execute()
+    by_source = {c.source: c for c in nb.cells if c.cell_type == "code"}
+    joined = next(c for s, c in by_source.items() if s.startswith("%%sql"))
+    result = next(o for o in joined.outputs if o.output_type == "execute_result")
+    table = result["data"]["application/vnd.dataresource+json"]["data"]
+    assert len(table) == 2
+    assert {r["GrantedAccess"] for r in table} == {"0x1410", "0x1fffff"}
+    assert all("comsvcs.dll MiniDump" in r["CommandLine"] for r in table)
+    assert all(r["DumpFile"].endswith("lsass-comsvcs.dmp") for r in table)
+    # Query outputs say which source and window produced them, visibly and in metadata.
+    procs = next(c for s, c in by_source.items() if s.startswith("procs = %query"))
+    shown = next(c for s, c in by_source.items() if s.startswith("%query WindowsSecurity.list_host_processes"))
+    out = next(o for o in shown.outputs if o.output_type == "execute_result")
+    assert "from otrf · window 2020-10-18T07:45:00Z .. 2020-10-18T07:55:00Z" in _plain(out)
+    assert out["metadata"]["huntbook"]["window"].startswith("2020-10-18T07:45:00Z")
+    assert out["metadata"]["huntbook"]["source"] == "otrf"
+    assert any("1 rows" in _plain(o) for o in procs.outputs)
+    iocs = next(c for s, c in by_source.items() if s.startswith("%ioc"))
+    found = next(o for o in iocs.outputs if o.output_type == "execute_result")
+    observables = {r["Observable"] for r in found["data"]["application/vnd.dataresource+json"]["data"]}
+    assert any(o.endswith("lsass-comsvcs.dmp") for o in observables), observables
