@@ -176,8 +176,13 @@ static MAC: LazyLock<Regex> =
 static ASN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bASN?[ ]?(\d{1,10})\b").unwrap());
 static BITCOIN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b(?:bc1[02-9ac-hj-np-z]{11,71}|[13][1-9A-HJ-NP-Za-km-z]{25,34})\b").unwrap());
+/// Runs of the characters a domain name can hold, holding a dot: every DNS match lies
+/// inside one. (Domain names are ASCII here: IDNs are matched in their xn-- form.)
+/// The DNS pattern's nested counted repetitions make a lazy DFA too large for its cache on
+/// long texts (5 MB/s on 1 GB); searched run by run, the same matches come at full speed.
+static DNS_RUN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+").unwrap());
 static DNS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,126}(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})").unwrap()
+    Regex::new(r"(?i-u)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,126}(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})").unwrap()
 });
 static REGKEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -349,12 +354,15 @@ fn candidates(kind: IocType, text: &str) -> Vec<(String, usize)> {
             if !text.contains('.') {
                 return out;
             }
-            for m in DNS.find_iter(text) {
-                let glued = before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-                    || after(m.end()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-                let name = m.as_str();
-                if !glued && checks::known_suffix(name) {
-                    out.push((name.to_ascii_lowercase(), m.start()));
+            for run in DNS_RUN.find_iter(text) {
+                for m in DNS.find_iter(run.as_str()) {
+                    let (start, end) = (run.start() + m.start(), run.start() + m.end());
+                    let glued = before(start).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                        || after(end).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    let name = m.as_str();
+                    if !glued && checks::known_suffix(name) {
+                        out.push((name.to_ascii_lowercase(), start));
+                    }
                 }
             }
         }
