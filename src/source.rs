@@ -462,7 +462,7 @@ fn scan_file(path: &Path, format: FileFormat) -> Result<(Warned<LazyFrame>, bool
             }
         }
     };
-    let lf = with_time_column(w.value).map_err(|e| Error::Format {
+    let lf = normalize(w.value).map_err(|e| Error::Format {
         path: path.to_path_buf(),
         format: "data",
         message: first_line(&e),
@@ -508,7 +508,7 @@ const HOST_CANDIDATES: &[&str] = &["Hostname", "hostname", "host", "ComputerName
 
 /// Adds [`HOST_COLUMN`] from another host-name column when the table has none, and adds or
 /// normalises [`TIME_COLUMN`] (see the module note).
-pub fn with_time_column(mut lf: LazyFrame) -> PolarsResult<LazyFrame> {
+pub fn normalize(mut lf: LazyFrame) -> PolarsResult<LazyFrame> {
     let schema = lf.collect_schema()?;
     if schema.get(HOST_COLUMN).is_none()
         && let Some(host) = HOST_CANDIDATES

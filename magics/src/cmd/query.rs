@@ -307,20 +307,9 @@ fn run_named(name: &Spanned, words: &[Spanned], args: &Args, ctx: &mut Context) 
     })?;
     let window = window_text(&query, &given, now, from_window);
     if args.flag("print") {
-        let source = args
-            .option("source")
-            .map(|s| s.text.clone())
-            .or(ctx.sources.current().map(str::to_string));
-        return Ok(Outcome::new(Value::Result(printed(
-            &rendered,
-            source.as_deref(),
-            window.as_deref(),
-        ))));
+        return Ok(printed(args, ctx, &rendered, window.as_deref()));
     }
-    let source_arg = args.option("source");
-    let (source, mut warnings) = ctx.sources.resolve(source_arg.map(|s| s.text.as_str())).map_err(|e| {
-        Diagnostic::new("no-such-source", e).at(source_arg.map_or(name.span.clone(), |s| s.span.clone()))
-    })?;
+    let (source, mut warnings) = source_for(args, ctx, &name.span)?;
     let result = source.query(&rendered).map_err(|e| {
         let d = Diagnostic::engine(e, Some(name.span.clone()));
         if query.params.contains_key("table") {
@@ -369,16 +358,34 @@ fn window_text(
     })
 }
 
-fn printed(query: &str, source: Option<&str>, window: Option<&str>) -> MimeBundle {
-    let mut head = format!("-- source: {}", source.unwrap_or("sample (nothing connected)"));
+/// `--print`: the query with the source (`--source`, or the current one) and window it
+/// would run with.
+fn printed(args: &Args, ctx: &Context, query: &str, window: Option<&str>) -> Outcome {
+    let source = args
+        .option("source")
+        .map(|s| s.text.as_str())
+        .or(ctx.sources.current())
+        .unwrap_or("sample (nothing connected)");
+    let mut text = format!("-- source: {source}");
     if let Some(w) = window {
-        head.push_str(&format!("\n-- window: {w}"));
+        text.push_str(&format!("\n-- window: {w}"));
     }
-    let text = format!("{head}\n{query}");
-    MimeBundle::text(text.clone()).with(
-        "text/html",
-        format!("<pre class=\"hb-query\">{}</pre>", escape_html(&text)),
-    )
+    text.push_str(&format!("\n{query}"));
+    let html = format!("<pre class=\"hb-query\">{}</pre>", escape_html(&text));
+    Outcome::new(Value::Result(MimeBundle::text(text).with("text/html", html)))
+}
+
+/// The source a query runs on (`--source`, else the current one), opened if need be; an
+/// unknown one is an error at `--source`, or at `fallback` when none was given.
+fn source_for<'a>(
+    args: &Args,
+    ctx: &'a mut Context,
+    fallback: &std::ops::Range<usize>,
+) -> Result<(&'a huntbook::source::LocalSource, Vec<String>), Diagnostic> {
+    let source_arg = args.option("source");
+    ctx.sources
+        .resolve(source_arg.map(|s| s.text.as_str()))
+        .map_err(|e| Diagnostic::new("no-such-source", e).at(source_arg.map_or(fallback.clone(), |s| s.span.clone())))
 }
 
 /// Library results: the time column first, and columns that hold nothing in any returned
@@ -392,7 +399,7 @@ fn tidy(df: DataFrame) -> DataFrame {
         .collect();
     let mut order: Vec<PlSmallStr> = keep.iter().filter(|n| n.as_str() == TIME_COLUMN).cloned().collect();
     order.extend(keep.into_iter().filter(|n| n.as_str() != TIME_COLUMN));
-    df.select(order).unwrap_or_else(|_| DataFrame::empty())
+    df.select(order).expect("the frame's own columns")
 }
 
 fn raw(body: &Spanned, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
@@ -413,20 +420,9 @@ fn raw(body: &Spanned, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagno
         window = Some(w.to_string());
     }
     if args.flag("print") {
-        let source = args
-            .option("source")
-            .map(|s| s.text.clone())
-            .or(ctx.sources.current().map(str::to_string));
-        return Ok(Outcome::new(Value::Result(printed(
-            &statement,
-            source.as_deref(),
-            window.as_deref(),
-        ))));
+        return Ok(printed(args, ctx, &statement, window.as_deref()));
     }
-    let source_arg = args.option("source");
-    let (source, mut warnings) = ctx.sources.resolve(source_arg.map(|s| s.text.as_str())).map_err(|e| {
-        Diagnostic::new("no-such-source", e).at(source_arg.map_or(body.span.clone(), |s| s.span.clone()))
-    })?;
+    let (source, mut warnings) = source_for(args, ctx, &body.span)?;
     let result = source
         .query(&statement)
         .map_err(|e| Diagnostic::engine(e, Some(body.span.clone())).hint("%connect NAME lists a source's tables"))?;
