@@ -250,27 +250,14 @@ fn event_of(id: String, group: Vec<Record>) -> Event {
 /// Reads auditd text (a whole log) into a frame of events: `TimeGenerated`, `EventType`,
 /// `mssg_id`, then the fields (text) in the order first seen.
 pub fn read_auditd_text(text: &str, origin: &str) -> Result<Warned<DataFrame>> {
-    let mut records = Vec::new();
-    let mut skipped = 0usize;
-    let mut first_bad = None;
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse_record(line) {
-            Some(r) => records.push(r),
-            None => {
-                skipped += 1;
-                first_bad.get_or_insert(n + 1);
-            }
-        }
-    }
+    let (records, skipped) = crate::load::parse_lines(text, |line, _| parse_record(line));
     let mut warnings = Vec::new();
-    if skipped > 0 {
+    if skipped.count > 0 {
         warnings.push(format!(
-            "{origin}: {skipped} line{} not an audit record and skipped (first: line {})",
-            if skipped == 1 { " was" } else { "s were" },
-            first_bad.unwrap_or(0)
+            "{origin}: {} line{} not an audit record and skipped (first: line {})",
+            skipped.count,
+            if skipped.count == 1 { " was" } else { "s were" },
+            skipped.first_line
         ));
     }
     let events = assemble(records);

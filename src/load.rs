@@ -464,6 +464,35 @@ fn parse_member(bytes: Vec<u8>, format: FileFormat, member: &str) -> Result<Warn
     })
 }
 
+/// Lines a line-oriented reader could not parse: how many, and the first one's number.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Unparsed {
+    pub count: usize,
+    pub first_line: usize,
+}
+
+/// Parses every non-blank line of `text` with `parse` (given the line and its 1-based
+/// number), keeping what parses and counting what does not.
+pub(crate) fn parse_lines<T>(text: &str, mut parse: impl FnMut(&str, usize) -> Option<T>) -> (Vec<T>, Unparsed) {
+    let mut parsed = Vec::new();
+    let mut unparsed = Unparsed::default();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse(line, i + 1) {
+            Some(item) => parsed.push(item),
+            None => {
+                if unparsed.count == 0 {
+                    unparsed.first_line = i + 1;
+                }
+                unparsed.count += 1;
+            }
+        }
+    }
+    (parsed, unparsed)
+}
+
 /// The line-oriented text logs: auditd, syslog and Zeek.
 fn parse_text_log(text: &str, format: FileFormat, name: &str) -> Result<Warned<DataFrame>> {
     match format {

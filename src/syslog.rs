@@ -194,31 +194,17 @@ fn split_structured_data(rest: &str) -> Option<(Option<String>, &str)> {
 
 /// Reads syslog text. RFC 3164 lines get years ending at `now` (see the module note).
 pub fn read_syslog_text(text: &str, name: &str, now: DateTime<Utc>) -> Result<Warned<DataFrame>> {
-    let mut lines = Vec::new();
-    let mut skipped = 0usize;
-    let mut first_skipped = None;
-    for (i, raw) in text.lines().enumerate() {
-        if raw.trim().is_empty() {
-            continue;
-        }
-        match parse_line(raw, i as i64 + 1) {
-            Some(l) => lines.push(l),
-            None => {
-                skipped += 1;
-                first_skipped.get_or_insert(i + 1);
-            }
-        }
-    }
+    let (mut lines, skipped) = crate::load::parse_lines(text, |raw, number| parse_line(raw, number as i64));
     let mut warnings = Vec::new();
     if let Some(year) = assign_years(&mut lines, now) {
         warnings.push(format!(
             "{name}: RFC 3164 lines carry no year; assumed the file ends in {year} (the latest year not after today)"
         ));
     }
-    if skipped > 0 {
+    if skipped.count > 0 {
         warnings.push(format!(
-            "{name}: {skipped} line(s) are not syslog and were skipped (first at line {})",
-            first_skipped.unwrap_or_default()
+            "{name}: {} line(s) are not syslog and were skipped (first at line {})",
+            skipped.count, skipped.first_line
         ));
     }
     if lines.is_empty() {
@@ -373,31 +359,26 @@ mod tests {
         assert!(parse_line("not syslog at all", 4).is_none());
     }
 
-    #[test]
-    fn years_roll_over_and_end_before_now() {
-        let text = "Dec 31 23:59:00 h a: one\nJan  1 00:01:00 h a: two\n";
-        let df = read_syslog_text(text, "t", now()).unwrap();
-        let t = df
-            .value
-            .column("TimeGenerated")
+    fn times(df: &DataFrame) -> Int64Chunked {
+        df.column("TimeGenerated")
             .unwrap()
             .datetime()
             .unwrap()
             .physical()
-            .clone();
+            .clone()
+    }
+
+    #[test]
+    fn years_roll_over_and_end_before_now() {
+        let text = "Dec 31 23:59:00 h a: one\nJan  1 00:01:00 h a: two\n";
+        let df = read_syslog_text(text, "t", now()).unwrap();
+        let t = times(&df.value);
         assert_eq!(t.get(0), stamp(2025, 12, 31, 86340));
         assert_eq!(t.get(1), stamp(2026, 1, 1, 60));
         assert!(df.warnings[0].contains("2026"));
         // A December line read in November cannot be this year's.
         let df = read_syslog_text("Dec  1 00:00:00 h a: x\n", "t", now()).unwrap();
-        let t = df
-            .value
-            .column("TimeGenerated")
-            .unwrap()
-            .datetime()
-            .unwrap()
-            .physical()
-            .clone();
+        let t = times(&df.value);
         assert_eq!(t.get(0), stamp(2025, 12, 1, 0));
     }
 
