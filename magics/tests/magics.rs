@@ -1,43 +1,22 @@
 //! The magics against real data from ../shared/data, through the same interpreter the
 //! kernel uses. Each area has one `check`-style helper; nothing touches the network.
 
-use std::path::PathBuf;
-
 use huntbook_magics::io::Event;
 use huntbook_magics::signature::{Forms, Signature};
 use huntbook_magics::{
-    Args, CellOutcome, Context, Diagnostic, Interpreter, IsComplete, Magic, Outcome, RecordingIo, Registry, Stream,
-    Value,
+    Args, Context, Diagnostic, Interpreter, IsComplete, Magic, Outcome, RecordingIo, Registry, Stream, Value,
 };
 
-fn data(path: &str) -> String {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
-    root.join(path).display().to_string()
-}
+mod common;
 
-fn run(interp: &mut Interpreter, code: &str) -> (CellOutcome, RecordingIo) {
-    let mut io = RecordingIo::default();
-    let outcome = interp.execute(code, &mut io);
-    (outcome, io)
-}
+use common::{data, fails, run};
 
 /// Runs `code` and expects it to succeed; returns the result's text/plain.
 fn ok(interp: &mut Interpreter, code: &str) -> String {
-    let (outcome, _) = run(interp, code);
-    if let Some(e) = outcome.error {
-        panic!("{code:?} failed: {}: {}\n{}", e.ename, e.evalue, e.traceback.join("\n"));
-    }
-    outcome.result.map(|r| r.plain().to_string()).unwrap_or_default()
-}
-
-/// Runs `code` and expects the error `ename`; returns the error text.
-fn fails(interp: &mut Interpreter, code: &str, ename: &str) -> String {
-    let (outcome, _) = run(interp, code);
-    let error = outcome
-        .error
-        .unwrap_or_else(|| panic!("{code:?} should fail with {ename}"));
-    assert_eq!(error.ename, ename, "{code:?}: {}", error.evalue);
-    format!("{}\n{}", error.evalue, error.traceback.join("\n"))
+    common::ok(interp, code)
+        .result
+        .map(|r| r.plain().to_string())
+        .unwrap_or_default()
 }
 
 fn height(interp: &Interpreter, name: &str) -> usize {

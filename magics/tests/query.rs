@@ -1,41 +1,12 @@
 //! `%connect`, `%query`, `%%query` and `%time` together, on the real sample data under
 //! ../shared/data, through the interpreter the kernel uses.
 
-use std::path::PathBuf;
-
-use huntbook_magics::{CellOutcome, Interpreter, RecordingIo};
+use huntbook_magics::Interpreter;
 use polars::prelude::*;
 
-fn data(path: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data")
-        .join(path)
-        .display()
-        .to_string()
-}
+mod common;
 
-fn run(interp: &mut Interpreter, code: &str) -> (CellOutcome, RecordingIo) {
-    let mut io = RecordingIo::default();
-    let outcome = interp.execute(code, &mut io);
-    (outcome, io)
-}
-
-fn ok(interp: &mut Interpreter, code: &str) -> CellOutcome {
-    let (outcome, _) = run(interp, code);
-    if let Some(e) = &outcome.error {
-        panic!("{code:?} failed: {}: {}\n{}", e.ename, e.evalue, e.traceback.join("\n"));
-    }
-    outcome
-}
-
-fn fails(interp: &mut Interpreter, code: &str, ename: &str) -> String {
-    let (outcome, _) = run(interp, code);
-    let error = outcome
-        .error
-        .unwrap_or_else(|| panic!("{code:?} should fail with {ename}"));
-    assert_eq!(error.ename, ename, "{code:?}: {}", error.evalue);
-    format!("{}\n{}", error.evalue, error.traceback.join("\n"))
-}
+use common::{data, fails, ok, run};
 
 fn frame<'a>(interp: &'a Interpreter, name: &str) -> &'a DataFrame {
     &interp
