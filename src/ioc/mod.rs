@@ -15,6 +15,7 @@ mod checks;
 mod frame;
 mod refang;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::LazyLock;
@@ -102,6 +103,10 @@ impl IocType {
         IocType::ALL.into_iter().find(|t| t.name() == alias)
     }
 
+    fn is_hash(self) -> bool {
+        matches!(self, IocType::Md5 | IocType::Sha1 | IocType::Sha256 | IocType::Sha512)
+    }
+
     /// msticpy's priorities: where one piece of text matches several types, the lowest wins.
     fn priority(self) -> u8 {
         match self {
@@ -160,8 +165,9 @@ pub struct Extractor {
     custom: Vec<CustomType>,
 }
 
-static URL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?i)\b(?:https?|s?ftps?|telnet|ldaps?|file|tcp|udp)://[^\s"'<>`{}|\\^]+"#).unwrap());
+static URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)(?-u:\b)(?:https?|s?ftps?|telnet|ldaps?|file|tcp|udp)://[^\s"'<>`{}|\\^]+"#).unwrap()
+});
 static IPV4: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}").unwrap());
 static IPV6: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*:[0-9A-Fa-f]{0,4}(?:\.\d{1,3}){0,3}").unwrap());
@@ -170,12 +176,13 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 static HASH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[0-9A-Fa-f]{32,128}").unwrap());
-static CVE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\bCVE-\d{4}-\d{4,7}\b").unwrap());
+static CVE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)CVE-\d{4}-\d{4,7}(?-u:\b)").unwrap());
 static MAC: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[0-9A-Fa-f]{2}(?:([:-])[0-9A-Fa-f]{2})(?:[:-][0-9A-Fa-f]{2}){4}").unwrap());
-static ASN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bASN?[ ]?(\d{1,10})\b").unwrap());
-static BITCOIN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(?:bc1[02-9ac-hj-np-z]{11,71}|[13][1-9A-HJ-NP-Za-km-z]{25,34})\b").unwrap());
+static ASN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u:\b)ASN?[ ]?(\d{1,10})(?-u:\b)").unwrap());
+static BITCOIN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:bc1[02-9ac-hj-np-z]{11,71}|[13][1-9A-HJ-NP-Za-km-z]{25,34})(?-u:\b)").unwrap()
+});
 /// Runs of the characters a domain name can hold, holding a dot: every DNS match lies
 /// inside one. (Domain names are ASCII here: IDNs are matched in their xn-- form.)
 /// The DNS pattern's nested counted repetitions make a lazy DFA too large for its cache on
@@ -186,12 +193,12 @@ static DNS: LazyLock<Regex> = LazyLock::new(|| {
 });
 static REGKEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:HKEY_LOCAL_MACHINE|HKEY_CURRENT_USER|HKEY_CLASSES_ROOT|HKEY_USERS|HKEY_CURRENT_CONFIG|HKLM|HKCU|HKCR|HKU|HKCC)(?::)?(?:\\[^\\\r\n\t\x22'<>|`]*)+",
+        r"(?i)(?-u:\b)(?:HKEY_LOCAL_MACHINE|HKEY_CURRENT_USER|HKEY_CLASSES_ROOT|HKEY_USERS|HKEY_CURRENT_CONFIG|HKLM|HKCU|HKCR|HKU|HKCC)(?::)?(?:\\[^\\\r\n\t\x22'<>|`]*)+",
     )
     .unwrap()
 });
 static WINDOWS_PATH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(?:\b[a-z]:|\\\\[a-z0-9_.$-]+|%[a-z_]+%)(?:\\[^\\/:*?"<>|\r\n\t `]+)+"#).unwrap()
+    Regex::new(r#"(?i)(?:(?-u:\b)[a-z]:|\\\\[a-z0-9_.$-]+|%[a-z_]+%)(?:\\[^\\/:*?"<>|\r\n\t `]+)+"#).unwrap()
 });
 static LINUX_PATH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:/[A-Za-z0-9_.~+-]+){2,}/?").unwrap());
 
@@ -208,33 +215,72 @@ impl Extractor {
     pub fn extract(&self, text: &str) -> Vec<Found> {
         let clean = refang(text);
         let text = clean.as_ref();
-        // observable → (type priority, type name, first position)
-        let mut best: HashMap<String, (u8, String, usize)> = HashMap::new();
-        let mut add = |observable: String, kind: &str, priority: u8, position: usize| match best.get_mut(&observable) {
-            Some(entry) if entry.0 <= priority => entry.2 = entry.2.min(position),
-            Some(entry) => *entry = (priority, kind.to_string(), entry.2.min(position)),
-            None => {
-                best.insert(observable, (priority, kind.to_string(), position));
+        // observable → (type priority, type name, first position). Observables are
+        // borrowed from the text where they can be, so a repeat costs no allocation.
+        type Best<'t, 'k> = HashMap<Cow<'t, str>, (u8, &'k str, usize)>;
+        fn add<'t, 'k>(
+            best: &mut Best<'t, 'k>,
+            observable: Cow<'t, str>,
+            kind: &'k str,
+            priority: u8,
+            position: usize,
+        ) {
+            match best.get_mut(observable.as_ref()) {
+                Some(entry) if entry.0 <= priority => entry.2 = entry.2.min(position),
+                Some(entry) => *entry = (priority, kind, entry.2.min(position)),
+                None => {
+                    best.insert(observable, (priority, kind, position));
+                }
             }
-        };
+        }
+        let mut best = Best::new();
+        // No built-in pattern crosses a line break, so each type is searched only over the
+        // lines whose bytes allow it (see `Traits`), a run of such lines at a time.
+        // Positions stay offsets into the whole text.
+        let mut lines = Vec::new();
+        let mut start = 0;
+        while start < text.len() {
+            let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+            lines.push((start..end, Traits::of(&text.as_bytes()[start..end])));
+            start = end + 1;
+        }
+        let mut found = Vec::new();
+        let mut hashes_searched = false;
         for &kind in &self.types {
-            for (observable, position) in candidates(kind, text) {
-                add(observable, kind.name(), kind.priority(), position);
+            // One search finds hashes of every length.
+            if kind.is_hash() && std::mem::replace(&mut hashes_searched, true) {
+                continue;
+            }
+            let mut span: Option<std::ops::Range<usize>> = None;
+            for (line, traits) in &lines {
+                if traits.may_hold(kind) {
+                    span = Some(span.map_or(line.clone(), |s| s.start..line.end));
+                } else if let Some(s) = span.take() {
+                    candidates(kind, text, s, &mut found);
+                }
+            }
+            if let Some(s) = span {
+                candidates(kind, text, s, &mut found);
+            }
+            for (kind, observable, position) in found.drain(..) {
+                if self.types.contains(&kind) {
+                    add(&mut best, observable, kind.name(), kind.priority(), position);
+                }
             }
         }
         for custom in &self.custom {
             for caps in custom.regex.captures_iter(text) {
                 let m = caps.get(1).or_else(|| caps.get(0)).expect("group 0 always matches");
                 if !m.as_str().is_empty() {
-                    add(m.as_str().to_string(), &custom.name, 0, m.start());
+                    add(&mut best, Cow::Borrowed(m.as_str()), &custom.name, 0, m.start());
                 }
             }
         }
         let mut found: Vec<Found> = best
             .into_iter()
             .map(|(observable, (_, kind, position))| Found {
-                kind,
-                observable,
+                kind: kind.to_string(),
+                observable: observable.into_owned(),
                 position,
             })
             .collect();
@@ -243,85 +289,233 @@ impl Extractor {
     }
 }
 
-/// The validated matches of one type in refanged text, with their positions.
-fn candidates(kind: IocType, text: &str) -> Vec<(String, usize)> {
-    let mut out = Vec::new();
+/// `s` in lower case, borrowed when it already is.
+fn lowercase(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// What one line's bytes hold, from one pass: enough to rule types out. Every test in
+/// [`Traits::may_hold`] is a necessary condition of that type's pattern, so skipping a
+/// type never changes what is found; it only saves a search.
+#[derive(Default)]
+struct Traits {
+    classes: u16,
+    dots: u32,
+    colons: u32,
+    slashes: u32,
+    dashes: u32,
+    hex: u32,
+    alnum: u32,
+}
+
+const DOT: u16 = 1;
+const COLON: u16 = 1 << 1;
+const AT: u16 = 1 << 2;
+const BACKSLASH: u16 = 1 << 3;
+const DIGIT: u16 = 1 << 4;
+const ALPHA: u16 = 1 << 5;
+const LETTER_V: u16 = 1 << 6;
+const LETTER_K: u16 = 1 << 7;
+const UPPER_A: u16 = 1 << 8;
+const UPPER_S: u16 = 1 << 9;
+
+/// Per byte: its class bits (low 16 bits) and one-byte counters packed above them, so a
+/// line is summarised with one lookup, one OR and one add per byte.
+static TABLE: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let mut class: u16 = match c {
+            b'.' => DOT,
+            b':' => COLON,
+            b'@' => AT,
+            b'\\' => BACKSLASH,
+            _ => 0,
+        };
+        if c.is_ascii_digit() {
+            class |= DIGIT;
+        }
+        if c.is_ascii_alphabetic() {
+            class |= ALPHA;
+        }
+        class |= match c {
+            b'v' | b'V' => LETTER_V,
+            b'k' | b'K' => LETTER_K,
+            b'A' => UPPER_A,
+            b'S' => UPPER_S,
+            _ => 0,
+        };
+        let mut counts: u64 = 0;
+        counts |= (c == b'.') as u64;
+        counts |= ((c == b':') as u64) << 8;
+        counts |= ((c == b'/') as u64) << 16;
+        counts |= ((c == b'-') as u64) << 24;
+        counts |= (c.is_ascii_hexdigit() as u64) << 32;
+        counts |= (c.is_ascii_alphanumeric() as u64) << 40;
+        table[b] = class as u64 | counts << 16;
+        b += 1;
+    }
+    table
+};
+
+impl Traits {
+    fn of(line: &[u8]) -> Traits {
+        let mut t = Traits::default();
+        // Counters are one byte wide: add up at most 255 bytes before spilling them.
+        for block in line.chunks(255) {
+            let (mut classes, mut counts) = (0u64, 0u64);
+            for &b in block {
+                let entry = TABLE[b as usize];
+                classes |= entry;
+                counts += entry >> 16;
+            }
+            t.classes |= classes as u16;
+            let field = |i: u32| ((counts >> (8 * i)) & 0xff) as u32;
+            t.dots += field(0);
+            t.colons += field(1);
+            t.slashes += field(2);
+            t.dashes += field(3);
+            t.hex += field(4);
+            t.alnum += field(5);
+        }
+        t
+    }
+
+    fn has(&self, class: u16) -> bool {
+        self.classes & class == class
+    }
+
+    fn may_hold(&self, kind: IocType) -> bool {
+        match kind {
+            IocType::Url => self.colons >= 1 && self.slashes >= 2,
+            IocType::Ipv4 => self.dots >= 3 && self.has(DIGIT),
+            IocType::Ipv6 => self.colons >= 2,
+            IocType::Email => self.has(AT | DOT | ALPHA),
+            IocType::Md5 => self.hex >= 32,
+            IocType::Sha1 => self.hex >= 40,
+            IocType::Sha256 => self.hex >= 64,
+            IocType::Sha512 => self.hex >= 128,
+            IocType::Cve => self.dashes >= 2 && self.has(DIGIT | LETTER_V),
+            IocType::Mac => self.colons + self.dashes >= 5 && self.hex >= 12,
+            IocType::Asn => self.has(UPPER_A | UPPER_S | DIGIT),
+            IocType::Bitcoin => self.alnum >= 14,
+            IocType::Dns => self.has(DOT | ALPHA),
+            IocType::RegistryKey => self.has(BACKSLASH | LETTER_K),
+            IocType::WindowsPath => self.has(BACKSLASH),
+            IocType::LinuxPath => self.slashes >= 2,
+        }
+    }
+}
+
+/// The validated matches of one type within `line` (a range of the refanged `text` that
+/// no match crosses), with their positions in `text`, appended to `out`. For any hash
+/// type, hashes of every length are given, each with its own type.
+fn candidates<'t>(
+    kind: IocType,
+    text: &'t str,
+    line: std::ops::Range<usize>,
+    out: &mut Vec<(IocType, Cow<'t, str>, usize)>,
+) {
+    let base = line.start;
+    let hay = &text[line];
     let bytes = text.as_bytes();
     let before = |i: usize| if i == 0 { None } else { text[..i].chars().next_back() };
     let after = |i: usize| text[i..].chars().next();
+    // A match in `hay`, moved to `text`'s offsets.
+    struct At<'t> {
+        start: usize,
+        end: usize,
+        text: &'t str,
+    }
+    impl<'t> At<'t> {
+        fn as_str(&self) -> &'t str {
+            self.text
+        }
+        fn start(&self) -> usize {
+            self.start
+        }
+        fn end(&self) -> usize {
+            self.end
+        }
+        fn len(&self) -> usize {
+            self.text.len()
+        }
+    }
+    let at = |m: regex::Match<'_>| At {
+        start: base + m.start(),
+        end: base + m.end(),
+        text: &text[base + m.start()..base + m.end()],
+    };
     match kind {
         IocType::Url => {
-            for m in URL.find_iter(text) {
+            for m in URL.find_iter(hay).map(at) {
                 let url = checks::trim_url(m.as_str());
                 if checks::url_has_host(url) {
-                    out.push((url.to_string(), m.start()));
+                    out.push((kind, Cow::Borrowed(url), m.start()));
                 }
             }
         }
         IocType::Ipv4 => {
-            if !text.contains('.') {
-                return out;
-            }
-            for m in IPV4.find_iter(text) {
+            for m in IPV4.find_iter(hay).map(at) {
                 // Not part of a longer dotted number (versions, OIDs) or a word.
                 let glued_before = before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '.');
                 let glued_after = after(m.end()).is_some_and(|c| c.is_ascii_alphanumeric())
                     || (bytes.get(m.end()) == Some(&b'.') && bytes.get(m.end() + 1).is_some_and(u8::is_ascii_digit));
                 if !glued_before && !glued_after && m.as_str().parse::<std::net::Ipv4Addr>().is_ok() {
-                    out.push((m.as_str().to_string(), m.start()));
+                    out.push((kind, Cow::Borrowed(m.as_str()), m.start()));
                 }
             }
         }
         IocType::Ipv6 => {
-            if !text.contains(':') {
-                return out;
-            }
-            for m in IPV6.find_iter(text) {
+            for m in IPV6.find_iter(hay).map(at) {
                 let glued = before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
                     || after(m.end()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
                 let candidate = m.as_str().trim_end_matches(':');
                 if !glued && candidate.matches(':').count() >= 2 && candidate.parse::<std::net::Ipv6Addr>().is_ok() {
-                    out.push((candidate.to_ascii_lowercase(), m.start()));
+                    out.push((kind, lowercase(candidate), m.start()));
                 }
             }
         }
         IocType::Email => {
-            if !text.contains('@') {
-                return out;
-            }
-            for m in EMAIL.find_iter(text) {
+            for m in EMAIL.find_iter(hay).map(at) {
                 let domain = m.as_str().rsplit('@').next().unwrap_or_default();
                 let glued = before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric());
                 if !glued && checks::known_suffix(domain) {
-                    out.push((m.as_str().to_string(), m.start()));
+                    out.push((kind, Cow::Borrowed(m.as_str()), m.start()));
                 }
             }
         }
         IocType::Md5 | IocType::Sha1 | IocType::Sha256 | IocType::Sha512 => {
-            let want = match kind {
-                IocType::Md5 => 32,
-                IocType::Sha1 => 40,
-                IocType::Sha256 => 64,
-                _ => 128,
-            };
             // Bounded by any non-hex character, as msticpy does: `…bd987hash` still holds
             // an MD5, while a longer hex run is not a shorter hash.
-            for m in HASH.find_iter(text) {
+            for m in HASH.find_iter(hay).map(at) {
                 let glued = before(m.start()).is_some_and(|c| c.is_ascii_hexdigit())
                     || after(m.end()).is_some_and(|c| c.is_ascii_hexdigit());
-                if !glued && m.len() == want {
-                    out.push((m.as_str().to_ascii_lowercase(), m.start()));
+                let kind = match m.len() {
+                    32 => IocType::Md5,
+                    40 => IocType::Sha1,
+                    64 => IocType::Sha256,
+                    128 => IocType::Sha512,
+                    _ => continue,
+                };
+                if !glued {
+                    out.push((kind, lowercase(m.as_str()), m.start()));
                 }
             }
         }
         IocType::Cve => {
-            for m in CVE.find_iter(text) {
-                out.push((m.as_str().to_ascii_uppercase(), m.start()));
+            for m in CVE.find_iter(hay).map(at) {
+                out.push((kind, Cow::Owned(m.as_str().to_ascii_uppercase()), m.start()));
             }
         }
         IocType::Mac => {
-            for caps in MAC.captures_iter(text) {
-                let m = caps.get(0).expect("group 0");
+            for caps in MAC.captures_iter(hay) {
+                let m = at(caps.get(0).expect("group 0"));
                 let separator = caps[1].chars().next();
                 let consistent = m
                     .as_str()
@@ -331,43 +525,48 @@ fn candidates(kind: IocType, text: &str) -> Vec<(String, usize)> {
                 let glued = before(m.start()).is_some_and(|c| c.is_ascii_hexdigit() || c == ':' || c == '-')
                     || after(m.end()).is_some_and(|c| c.is_ascii_hexdigit() || c == ':' || c == '-');
                 if consistent && !glued {
-                    out.push((m.as_str().to_ascii_lowercase().replace('-', ":"), m.start()));
+                    out.push((
+                        kind,
+                        Cow::Owned(m.as_str().to_ascii_lowercase().replace('-', ":")),
+                        m.start(),
+                    ));
                 }
             }
         }
         IocType::Asn => {
-            for caps in ASN.captures_iter(text) {
+            for caps in ASN.captures_iter(hay) {
                 let number: u64 = caps[1].parse().unwrap_or(0);
                 if (1..=u64::from(u32::MAX)).contains(&number) {
-                    out.push((format!("AS{number}"), caps.get(0).expect("group 0").start()));
+                    out.push((
+                        kind,
+                        Cow::Owned(format!("AS{number}")),
+                        base + caps.get(0).expect("group 0").start(),
+                    ));
                 }
             }
         }
         IocType::Bitcoin => {
-            for m in BITCOIN.find_iter(text) {
+            for m in BITCOIN.find_iter(hay).map(at) {
                 if checks::valid_bitcoin(m.as_str()) {
-                    out.push((m.as_str().to_string(), m.start()));
+                    out.push((kind, Cow::Borrowed(m.as_str()), m.start()));
                 }
             }
         }
         IocType::Dns => {
-            if !text.contains('.') {
-                return out;
-            }
-            for run in DNS_RUN.find_iter(text) {
+            for run in DNS_RUN.find_iter(hay).map(at) {
                 for m in DNS.find_iter(run.as_str()) {
                     let (start, end) = (run.start() + m.start(), run.start() + m.end());
                     let glued = before(start).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
                         || after(end).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                     let name = m.as_str();
                     if !glued && checks::known_suffix(name) {
-                        out.push((name.to_ascii_lowercase(), start));
+                        out.push((kind, lowercase(name), start));
                     }
                 }
             }
         }
         IocType::RegistryKey => {
-            for m in REGKEY.find_iter(text) {
+            for m in REGKEY.find_iter(hay).map(at) {
                 // Components between backslashes may hold spaces ("Ghostery Storage
                 // Server"); the last one ends at the first space, where prose or a
                 // command-line switch begins.
@@ -375,28 +574,28 @@ fn candidates(kind: IocType, text: &str) -> Vec<(String, usize)> {
                 let last = key.rfind('\\').map_or(0, |i| i + 1);
                 let tail_end = key[last..].find(char::is_whitespace).map_or(key.len(), |i| last + i);
                 let key = key[..tail_end].trim_end_matches(['.', ',', ';', ')']);
-                out.push((key.to_string(), m.start()));
+                out.push((kind, Cow::Borrowed(key), m.start()));
             }
         }
         IocType::WindowsPath => {
-            if !text.contains('\\') {
-                return out;
-            }
-            for m in WINDOWS_PATH.find_iter(text) {
-                out.push((m.as_str().trim_end_matches(['.', ',', ';', ')']).to_string(), m.start()));
+            for m in WINDOWS_PATH.find_iter(hay).map(at) {
+                out.push((
+                    kind,
+                    Cow::Borrowed(m.as_str().trim_end_matches(['.', ',', ';', ')'])),
+                    m.start(),
+                ));
             }
         }
         IocType::LinuxPath => {
-            for m in LINUX_PATH.find_iter(text) {
+            for m in LINUX_PATH.find_iter(hay).map(at) {
                 // A path starts a word: not the tail of a URL (`//host/x`) or a fraction.
                 let starts_word = before(m.start()).is_none_or(|c| c.is_whitespace() || "\"'=(:,".contains(c));
                 if starts_word && !text[..m.start()].ends_with(':') {
-                    out.push((m.as_str().to_string(), m.start()));
+                    out.push((kind, Cow::Borrowed(m.as_str()), m.start()));
                 }
             }
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -503,5 +702,115 @@ mod tests {
         let found = extract("see http://1.2.3.4/x then example.com");
         assert_eq!(found[0], ("url".into(), "http://1.2.3.4/x".into()));
         assert!(found.iter().position(|(k, _)| k == "ipv4") < found.iter().position(|(k, _)| k == "dns"));
+    }
+}
+
+#[cfg(test)]
+mod gate_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("http://".to_string()),
+            Just("://".to_string()),
+            Just("AS".to_string()),
+            Just("ASN ".to_string()),
+            Just("bc1q".to_string()),
+            Just("CVE-".to_string()),
+            Just("HKCU\\".to_string()),
+            Just("C:\\".to_string()),
+            Just("%APPDATA%\\".to_string()),
+            Just("evil.com".to_string()),
+            Just("10.1.2.3".to_string()),
+            Just("fe80::1".to_string()),
+            Just("bob@corp.org".to_string()),
+            Just("aa:bb:cc:dd:ee:ff".to_string()),
+            Just("CVE-2021-44228".to_string()),
+            Just("AS13335".to_string()),
+            Just("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2".to_string()),
+            Just("/usr/bin/x".to_string()),
+            Just("d41d8cd98f00b204e9800998ecf8427e".to_string()),
+            "[.:/\\\\@ -]",
+            "[0-9]{1,4}",
+            "[0-9a-fA-F]{2,70}",
+            "[1-9A-HJ-NP-Za-km-z]{1,34}",
+            "[a-z]{1,12}",
+            "[^\n]{0,3}",
+        ]
+    }
+
+    /// The reference the fast path must equal: every type over the whole text, no line
+    /// splitting, no gate.
+    fn extract_whole(text: &str) -> Vec<(String, String)> {
+        let clean = refang(text);
+        let mut best: HashMap<String, (u8, &'static str, usize)> = HashMap::new();
+        for kind in IocType::ALL {
+            let mut out = Vec::new();
+            candidates(kind, &clean, 0..clean.len(), &mut out);
+            for (kind, observable, position) in out {
+                let entry = best
+                    .entry(observable.into_owned())
+                    .or_insert((kind.priority(), kind.name(), position));
+                if kind.priority() < entry.0 {
+                    *entry = (kind.priority(), kind.name(), entry.2.min(position));
+                }
+                entry.2 = entry.2.min(position);
+            }
+        }
+        let mut all: Vec<(usize, String, String)> =
+            best.into_iter().map(|(o, (_, k, p))| (p, k.to_string(), o)).collect();
+        all.sort();
+        all.into_iter().map(|(_, k, o)| (k, o)).collect()
+    }
+
+    fn line_by_line(text: &str) -> Vec<(String, String)> {
+        Extractor::new(IocType::ALL.to_vec(), Vec::new())
+            .extract(text)
+            .into_iter()
+            .map(|f| (f.kind, f.observable))
+            .collect()
+    }
+
+    /// Every text file of the IoC corpora (iocextract's lists, the ESET reports and their
+    /// MISP events, msticpy's test strings) gives the same indicators with and without the
+    /// line gate.
+    #[test]
+    fn the_gate_changes_nothing_on_the_corpora() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+        let mut files = 0;
+        let mut found = 0;
+        let mut stack = vec![root.join("ioc"), root.join("msticpy/ioc")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("corpus folder").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if let Ok(text) = std::fs::read_to_string(&path) {
+                    let fast = line_by_line(&text);
+                    assert_eq!(fast, extract_whole(&text), "{}", path.display());
+                    files += 1;
+                    found += fast.len();
+                }
+            }
+        }
+        assert!(files >= 20 && found >= 1000, "{files} files, {found} indicators");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// The line gate is only an optimisation: whenever a type's search finds something
+        /// in a line, the gate lets that type through.
+        #[test]
+        fn the_gate_never_hides_a_match(line in prop::collection::vec(piece(), 0..6).prop_map(|p| p.concat())) {
+            let traits = Traits::of(line.as_bytes());
+            for kind in IocType::ALL {
+                let mut out = Vec::new();
+                candidates(kind, &line, 0..line.len(), &mut out);
+                out.retain(|(k, _, _)| *k == kind);
+                prop_assert!(out.is_empty() || traits.may_hold(kind), "{kind} found {out:?} in {line:?} but the gate says no");
+            }
+        }
     }
 }
