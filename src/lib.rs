@@ -14,6 +14,7 @@ pub mod frame;
 pub mod ioc;
 pub mod ip;
 pub mod load;
+pub mod ptree;
 pub mod query;
 pub mod render;
 pub mod source;

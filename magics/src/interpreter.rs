@@ -200,7 +200,7 @@ impl Interpreter {
     ) -> Result<(), Diagnostic> {
         let Outcome { value, warnings, .. } = outcome;
         if let Some(target) = &call.assign {
-            let Value::Frame(frame) = value else {
+            let (Value::Frame(frame) | Value::Shown(frame, _)) = value else {
                 return Err(Diagnostic::new(
                     "not-a-frame",
                     format!(
@@ -222,6 +222,11 @@ impl Interpreter {
         let shown = match value {
             Value::Frame(frame) => {
                 let bundle = frame_bundle(&frame, None, DEFAULT_ROWS, &warnings);
+                self.session.insert(LAST, frame);
+                Some(bundle)
+            }
+            Value::Shown(frame, bundle) => {
+                // The display carries the warnings itself.
                 self.session.insert(LAST, frame);
                 Some(bundle)
             }

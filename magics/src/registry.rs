@@ -19,6 +19,9 @@ use crate::signature::Signature;
 pub enum Value {
     /// A frame: stored as `_` (and under a name when assigned) and shown as a table.
     Frame(Frame),
+    /// A frame with a display of its own (a tree, a chart): stored like [`Value::Frame`],
+    /// shown with the bundle instead of a table.
+    Shown(Frame, MimeBundle),
     /// A result bundle, shown as the cell's result (`execute_result`).
     Result(MimeBundle),
     /// A bundle shown where the magic runs (`display_data`), not a result.
@@ -102,6 +105,7 @@ impl Registry {
                 Box::new(iptype::IpType),
                 Box::new(ioc::Ioc),
                 Box::new(b64::B64),
+                Box::new(ptree::Ptree),
                 Box::new(echo::Echo),
                 Box::new(secret::SecretMagic),
                 Box::new(clear::Clear),

@@ -10,6 +10,7 @@ pub mod ioc;
 pub mod iptype;
 pub mod load;
 pub mod lsmagic;
+pub mod ptree;
 pub mod query;
 pub mod secret;
 pub mod show;

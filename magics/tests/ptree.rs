@@ -1,0 +1,140 @@
+//! `%ptree` through the interpreter: trees of real 4688 events, the selections, and a data
+//! value that tries to inject markup.
+
+mod common;
+
+use common::{data, fails, ok};
+use huntbook_magics::Interpreter;
+
+fn loaded() -> Interpreter {
+    let mut interp = Interpreter::default();
+    ok(
+        &mut interp,
+        &format!(
+            "procs = %load {}",
+            data("msticpy/process/win4688_processes_on_host.csv")
+        ),
+    );
+    interp
+}
+
+fn html(outcome: &huntbook_magics::CellOutcome) -> String {
+    outcome.result.as_ref().unwrap().data["text/html"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn draws_the_trees_and_keeps_the_frame() {
+    let mut interp = loaded();
+    let outcome = ok(&mut interp, "%ptree procs");
+    let bundle = outcome.result.as_ref().unwrap();
+    let text = bundle.data["text/plain"].as_str().unwrap();
+    assert!(
+        text.starts_with("369 processes shown of 369 (6 roots"),
+        "{}",
+        &text[..200]
+    );
+    let page = html(&outcome);
+    // Folding needs no script: native <details>, balanced.
+    assert!(!page.contains("<script"));
+    assert_eq!(page.matches("<details").count(), page.matches("</details>").count());
+    assert!(page.matches("<details").count() >= 84, "every branch folds");
+    let svg = bundle.data["image/svg+xml"].as_str().unwrap();
+    assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+    let tree = interp.session().get("_").unwrap();
+    assert_eq!(tree.height(), 369);
+    for column in [
+        "proc_key",
+        "parent_key",
+        "IsRoot",
+        "IsLeaf",
+        "IsBranch",
+        "Inferred",
+        "Depth",
+        "path",
+    ] {
+        assert!(tree.column_names().iter().any(|c| c == column), "{column}");
+    }
+}
+
+#[test]
+fn summary_matches_msticpy() {
+    let mut interp = loaded();
+    ok(&mut interp, "s = %ptree procs --summary");
+    let s = interp.session().get("s").unwrap();
+    let value = |name: &str| {
+        let names = s.data.column("Measure").unwrap().str().unwrap();
+        let at = names.iter().position(|n| n == Some(name)).unwrap();
+        s.data.column("Value").unwrap().u64().unwrap().get(at).unwrap()
+    };
+    // msticpy 3.0.2 on the same file (tests/expected/ptree_msticpy.json).
+    assert_eq!(value("Processes"), 369);
+    assert_eq!(value("RootProcesses"), 6);
+    assert_eq!(value("LargestTreeDepth"), 5);
+}
+
+#[test]
+fn selections_answer_what_started_what() {
+    let mut interp = loaded();
+    ok(&mut interp, "t = %ptree procs");
+    let t = interp.session().get("t").unwrap();
+    // A process with children, by its key.
+    let keys = t.data.column("proc_key").unwrap().str().unwrap();
+    let branch = t.data.column("IsBranch").unwrap().bool().unwrap();
+    let at = (0..t.height()).find(|&i| branch.get(i) == Some(true)).unwrap();
+    let key = keys.get(at).unwrap().to_string();
+    ok(&mut interp, &format!("d = %ptree procs --descendants-of '{key}'"));
+    ok(&mut interp, &format!("c = %ptree procs --children-of '{key}'"));
+    ok(&mut interp, &format!("a = %ptree procs --ancestors-of '{key}'"));
+    let (d, c, a) = (
+        interp.session().get("d").unwrap().height(),
+        interp.session().get("c").unwrap().height(),
+        interp.session().get("a").unwrap().height(),
+    );
+    assert!(
+        c >= 1 && d > c,
+        "descendants {d} include the {c} children and the process itself"
+    );
+    assert!(a >= 2, "a branch has a parent");
+    ok(&mut interp, "r = %ptree procs --roots");
+    assert_eq!(interp.session().get("r").unwrap().height(), 6);
+    ok(
+        &mut interp,
+        &format!("one = %ptree procs --descendants-of '{key}' --depth 1"),
+    );
+    assert_eq!(interp.session().get("one").unwrap().height(), c + 1);
+    let err = fails(&mut interp, "%ptree procs --children-of 0xdeadbeef", "not-found");
+    assert!(err.contains("0xdeadbeef"), "{err}");
+    let err = fails(&mut interp, "%ptree procs --color-by SubjectUserNme", "no-column");
+    assert!(err.contains("SubjectUserName"), "suggests the column: {err}");
+}
+
+#[test]
+fn data_cannot_inject_markup() {
+    let mut interp = Interpreter::default();
+    let evil = "<img src=x onerror=alert(1)>";
+    let csv = std::env::temp_dir().join(format!("ptree-xss-{}.csv", std::process::id()));
+    std::fs::write(
+        &csv,
+        format!(
+            "TimeGenerated,Computer,NewProcessName,NewProcessId,ProcessId,ParentProcessName,CommandLine,SubjectUserName,EventID\n\
+             2024-01-01T00:00:00Z,h1,C:\\x\\{evil}.exe,0x10,0x4,\"C:\\p\\\"\"{evil}\"\".exe\",\"{evil} & \"\"quoted\"\"\",\"{evil}\",4688\n\
+             2024-01-01T00:00:01Z,h1,C:\\x\\child.exe,0x11,0x10,C:\\x\\{evil}.exe,child,u,4688\n"
+        ),
+    )
+    .unwrap();
+    ok(&mut interp, &format!("p = %load {}", csv.display()));
+    let outcome = ok(&mut interp, "%ptree p --color-by SubjectUserName");
+    let bundle = outcome.result.as_ref().unwrap();
+    for mime in ["text/html", "image/svg+xml"] {
+        let out = bundle.data[mime].as_str().unwrap();
+        assert!(!out.contains("<img"), "{mime} lets markup through: {out}");
+        assert!(
+            out.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{mime} shows the value escaped"
+        );
+    }
+    std::fs::remove_file(csv).ok();
+}

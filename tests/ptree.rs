@@ -1,0 +1,54 @@
+//! Process trees against msticpy's own results for the shared samples
+//! (tests/expected/ptree_msticpy.json, written by tests/tools/ptree_msticpy.py).
+
+use std::path::PathBuf;
+
+use huntbook::load::read_file;
+use huntbook::ptree::{Schema, Tree};
+
+fn sample(name: &str) -> polars::prelude::DataFrame {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/msticpy/process")
+        .join(name);
+    read_file(&path, None).expect("sample").value
+}
+
+fn expected() -> serde_json::Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/expected/ptree_msticpy.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+const SAMPLES: &[(&str, &str)] = &[
+    ("win4688_proc_test.csv", "win4688"),
+    ("win4688_processes_on_host.csv", "win4688"),
+    ("localdata_processes_on_host.csv", "win4688"),
+    ("linux_auditd_proc_test.csv", "auditd"),
+    ("sysmon_eid1_derived_from_win4688.csv", "sysmon"),
+    ("mde_internal_proc_cs1.csv", "mde-internal"),
+];
+
+#[test]
+fn summaries_match_msticpy() {
+    let expected = expected();
+    let mut report = Vec::new();
+    for (file, schema) in SAMPLES {
+        let df = sample(file);
+        let tree = Tree::build(&df, Some(Schema::named(schema).unwrap())).unwrap().value;
+        let got = tree.summary();
+        let want = &expected[file];
+        let pairs = [
+            ("Processes", got.processes as u64),
+            ("RootProcesses", got.roots as u64),
+            ("LeafProcesses", got.leaves as u64),
+            ("BranchProcesses", got.branches as u64),
+            ("IsolatedProcesses", got.isolated as u64),
+            ("LargestTreeDepth", u64::from(got.depth)),
+        ];
+        for (field, value) in pairs {
+            if want[field].as_u64() != Some(value) {
+                report.push(format!("{file}: {field} = {value}, msticpy {}", want[field]));
+            }
+        }
+    }
+    assert!(report.is_empty(), "{}", report.join("\n"));
+}
