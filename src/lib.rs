@@ -20,6 +20,7 @@ pub mod render;
 pub mod source;
 pub mod sql;
 pub mod syslog;
+pub mod timeseries;
 pub mod zeek;
 
 pub use error::{Error, Result};

@@ -106,6 +106,8 @@ impl Registry {
                 Box::new(ioc::Ioc),
                 Box::new(b64::B64),
                 Box::new(ptree::Ptree),
+                Box::new(timeline::Timeline),
+                Box::new(anomalies::AnomaliesMagic),
                 Box::new(echo::Echo),
                 Box::new(secret::SecretMagic),
                 Box::new(clear::Clear),

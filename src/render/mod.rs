@@ -5,6 +5,7 @@
 //! produce strings and JSON values only; wrapping them into display messages is the
 //! caller's business.
 
+pub mod chart;
 pub mod escape;
 pub mod table;
 

@@ -1,6 +1,7 @@
 //! One file per magic. Each holds a unit struct, its [`Signature`](crate::Signature)
 //! with examples, a plan built from the validated arguments, and the run.
 
+pub mod anomalies;
 pub mod b64;
 pub mod clear;
 pub mod connect;
@@ -17,4 +18,5 @@ pub mod show;
 pub mod sleep;
 pub mod sql;
 pub mod time;
+pub mod timeline;
 pub mod vars;

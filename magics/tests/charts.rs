@@ -1,0 +1,148 @@
+//! `%timeline`, `%anomalies` and `%ptree` outputs: right content on the shared samples,
+//! well-formed SVG, and data values that cannot inject markup.
+
+mod common;
+
+use common::{data, fails, ok};
+use huntbook_magics::{CellOutcome, Interpreter};
+
+/// Parses `xml` completely; panics with the position of the first error.
+fn well_formed(xml: &str) {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut depth = 0i64;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(_)) => depth += 1,
+            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+            Ok(quick_xml::events::Event::Text(t)) => {
+                t.decode().expect("text decodes");
+            }
+            Ok(_) => {}
+            Err(e) => panic!(
+                "not well-formed at {}: {e}\n{}",
+                reader.buffer_position(),
+                &xml[..xml.len().min(400)]
+            ),
+        }
+    }
+    assert_eq!(depth, 0, "unbalanced elements");
+}
+
+fn mime<'a>(outcome: &'a CellOutcome, kind: &str) -> &'a str {
+    outcome.result.as_ref().expect("a result").data[kind]
+        .as_str()
+        .expect(kind)
+}
+
+#[test]
+fn anomalies_flag_msticpys_hours_and_the_dips() {
+    let mut interp = Interpreter::default();
+    ok(
+        &mut interp,
+        &format!("traffic = %load {}", data("msticpy/timeseries/time_series.csv")),
+    );
+    let outcome = ok(&mut interp, "%anomalies traffic --value TotalBytesSent");
+    let svg = mime(&outcome, "image/svg+xml");
+    well_formed(svg);
+    well_formed(mime(&outcome, "text/html"));
+    let result = interp.session().get("_").unwrap();
+    assert_eq!(result.height(), 840);
+    let flags = result.data.column("anomalies").unwrap().i32().unwrap();
+    let ups = flags.iter().filter(|f| *f == Some(1)).count();
+    assert_eq!(ups, 3, "msticpy's three hours above the pattern");
+    let text = mime(&outcome, "text/plain");
+    for hour in ["2019-05-13 17:00", "2019-05-17 21:00", "2019-05-26 05:00"] {
+        assert!(text.contains(hour), "{hour} listed:\n{text}");
+    }
+    ok(&mut interp, "p = %anomalies traffic --value TotalBytesSent --periods");
+    let periods = interp.session().get("p").unwrap();
+    assert!(periods.height() >= 3);
+    let err = fails(&mut interp, "%anomalies traffic", "missing-argument");
+    assert!(err.contains("TotalBytesSent"), "lists the numeric columns: {err}");
+    let err = fails(
+        &mut interp,
+        "%anomalies traffic --value TotalBytesSent --seasonal 8",
+        "bad-value",
+    );
+    assert!(err.contains("odd"), "{err}");
+}
+
+#[test]
+fn timeline_lanes_markers_and_values() {
+    let mut interp = Interpreter::default();
+    ok(
+        &mut interp,
+        &format!(
+            "procs = %load {}",
+            data("msticpy/process/win4688_processes_on_host.csv")
+        ),
+    );
+    ok(
+        &mut interp,
+        &format!("alerts = %load {}", data("msticpy/alerts/localdata_alerts_list.json")),
+    );
+    let outcome = ok(
+        &mut interp,
+        "%timeline procs --group-by SubjectUserName --alerts alerts --ref '2019-01-15 05:15=first look' --columns NewProcessName,CommandLine",
+    );
+    let svg = mime(&outcome, "image/svg+xml");
+    well_formed(svg);
+    well_formed(mime(&outcome, "text/html"));
+    assert_eq!(svg.matches("<circle").count(), 363, "one mark per event");
+    assert!(svg.contains("first look"));
+    assert!(
+        svg.contains("NewProcessName: C:\\"),
+        "tooltips carry the chosen columns"
+    );
+    let text = mime(&outcome, "text/plain");
+    assert!(text.starts_with("timeline: 363 points in "), "{text}");
+    let outcome = ok(&mut interp, "%timeline procs --value EventID --kind bar");
+    well_formed(mime(&outcome, "image/svg+xml"));
+    let err = fails(&mut interp, "%timeline procs --value CommandLine", "bad-value");
+    assert!(err.contains("needs numbers"), "{err}");
+    let err = fails(&mut interp, "%timeline procs --ref yesterday-ish", "bad-value");
+    assert!(err.contains("not a time"), "{err}");
+    let err = fails(&mut interp, "%timeline procs --group-by SubjectUsername", "no-column");
+    assert!(err.contains("SubjectUserName"), "{err}");
+}
+
+#[test]
+fn values_from_data_stay_text() {
+    let mut interp = Interpreter::default();
+    let evil = "<img src=x onerror=alert(1)>";
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("evil.csv");
+    let mut body = String::from(
+        "TimeGenerated,Computer,NewProcessName,NewProcessId,ProcessId,ParentProcessName,CommandLine,SubjectUserName,EventID,Bytes\n",
+    );
+    for i in 0..60 {
+        body.push_str(&format!(
+            "2024-01-0{}T{:02}:00:00Z,h1,C:\\x\\{evil}.exe,0x{:x},0x4,\"C:\\p\\{evil}\",\"{evil} & co\",\"{evil}\",4688,{}\n",
+            1 + i / 24,
+            i % 24,
+            16 + i,
+            1000 + (i % 24) * 10 + if i == 40 { 100_000 } else { 0 }
+        ));
+    }
+    std::fs::write(&csv, body).unwrap();
+    ok(&mut interp, &format!("p = %load {}", csv.display()));
+    for cell in [
+        "%timeline p --group-by SubjectUserName --title '<script>x</script>'",
+        "%timeline p --value Bytes --group-by CommandLine",
+        "%anomalies p --value Bytes",
+        "%ptree p --color-by CommandLine",
+    ] {
+        let outcome = ok(&mut interp, cell);
+        for kind in ["image/svg+xml", "text/html"] {
+            let out = mime(&outcome, kind);
+            assert!(
+                !out.contains("<img") && !out.contains("<script"),
+                "{cell}: {kind} lets markup through"
+            );
+            if kind == "image/svg+xml" {
+                well_formed(out);
+            }
+        }
+    }
+}
