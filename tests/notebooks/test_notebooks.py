@@ -69,3 +69,24 @@ def test_otrf_notebook_finds_the_lsass_dump(shared_data):
     found = next(o for o in iocs.outputs if o.output_type == "execute_result")
     observables = {r["Observable"] for r in found["data"]["application/vnd.dataresource+json"]["data"]}
     assert any(o.endswith("lsass-comsvcs.dmp") for o in observables), observables
+
+
+def test_trees_notebook_answers_its_questions(shared_data):
+    """The trees/timelines/anomalies notebook reaches its answers: the -enc PowerShell's
+    ancestry runs through cmd.exe 0xbc8, and traffic has msticpy's three hours above the
+    pattern plus the dips msticpy does not flag."""
+    path = ROOT / "notebooks" / "trees-timelines-anomalies.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, kernel_name="huntbook", timeout=120, resources={"metadata": {"path": str(path.parent)}}).execute()
+    by_source = {c.source: c for c in nb.cells if c.cell_type == "code"}
+
+    def result(source):
+        return next(o for o in by_source[source].outputs if o.output_type == "execute_result")
+
+    ancestry = _plain(result("%ptree procs --ancestors-of 0x1684"))
+    assert "cmd.exe [0xbc8]" in ancestry and "powershell.exe [0x1684]" in ancestry
+    anomalies = result("%anomalies traffic --value TotalBytesSent")
+    assert "3 above and 5 below" in _plain(anomalies)
+    assert anomalies["data"]["image/svg+xml"].startswith("<svg")
+    summary = result("%ptree procs --summary")["data"]["application/vnd.dataresource+json"]["data"]
+    assert {r["Measure"]: r["Value"] for r in summary}["Processes"] == 369

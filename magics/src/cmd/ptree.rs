@@ -205,13 +205,14 @@ impl Magic for Ptree {
         let max_nodes = args.int("max-nodes").map_or(1000, |n| n as usize);
         let summary = tree.summary();
         let heading = format!(
-            "{} processes shown of {} ({} roots, {} inferred parents, deepest tree {} levels, {} hosts) — {}",
+            "{} processes shown of {} ({} roots, {} inferred parents, deepest tree {} levels, {} host{}) — {}",
             selection.len(),
             summary.processes,
             summary.roots,
             summary.inferred,
             summary.depth,
             summary.hosts,
+            if summary.hosts == 1 { "" } else { "s" },
             result.provenance.source
         );
         let mut html = format!(
