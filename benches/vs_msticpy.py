@@ -68,25 +68,37 @@ def time_msticpy(python: str, path: Path, magic: str, rows: int):
     return float(seconds), int(found)
 
 
-def time_huntbook(kc, path: Path, magic: str):
-    def run(code):
-        msg_id = kc.execute(code)
-        reply = kc.get_shell_msg(timeout=3600)
-        streams = ""
-        while True:
-            msg = kc.get_iopub_msg(timeout=3600)
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            if msg["msg_type"] == "stream":
-                streams += msg["content"]["text"]
-            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                break
-        assert reply["content"]["status"] == "ok", reply["content"]
-        return streams
+def run_cell(kc, code: str) -> str:
+    """Runs one cell in the kernel; returns what it printed. Fails if the cell fails."""
+    msg_id = kc.execute(code)
+    reply = kc.get_shell_msg(timeout=3600)
+    streams = ""
+    while True:
+        msg = kc.get_iopub_msg(timeout=3600)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "stream":
+            streams += msg["content"]["text"]
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    assert reply["content"]["status"] == "ok", reply["content"]
+    return streams
 
-    run(f"cl = %load {path}")
+
+def start_kernel(huntbook: str):
+    """Installs the Huntbook binary's kernel spec in a temporary prefix and starts it."""
+    prefix = Path(tempfile.mkdtemp(prefix="huntbook-bench-"))
+    subprocess.run([huntbook, "install", "--prefix", str(prefix)], check=True, capture_output=True)
+    os.environ["JUPYTER_PATH"] = str(prefix / "share" / "jupyter")
+    os.environ["HUNTBOOK_HISTORY"] = ""
+    km, kc = start_new_kernel(kernel_name="huntbook")
+    return prefix, km, kc
+
+
+def time_huntbook(kc, path: Path, magic: str):
+    run_cell(kc, f"cl = %load {path}")
     started = time.perf_counter()
-    said = run(f"found = %{magic} cl.CommandLine")
+    said = run_cell(kc, f"found = %{magic} cl.CommandLine")
     seconds = time.perf_counter() - started
     # "found: 1,234 rows × 5 columns from …"
     found = said.split(":", 1)[1].split()[0] if said.startswith("found:") else "?"
@@ -101,11 +113,7 @@ def main():
     parser.add_argument("--msticpy-max-rows", type=int, default=100000)
     parser.add_argument("--huntbook", default=str(ROOT / "target" / "release" / "huntbook"))
     args = parser.parse_args()
-    prefix = Path(tempfile.mkdtemp(prefix="huntbook-bench-"))
-    subprocess.run([args.huntbook, "install", "--prefix", str(prefix)], check=True, capture_output=True)
-    os.environ["JUPYTER_PATH"] = str(prefix / "share" / "jupyter")
-    os.environ["HUNTBOOK_HISTORY"] = ""
-    km, kc = start_new_kernel(kernel_name="huntbook")
+    prefix, km, kc = start_kernel(args.huntbook)
     print(f"{os.cpu_count()} cores; date {time.strftime('%Y-%m-%d')}; samples {', '.join(n for n, _ in SAMPLES)}")
     print(f"{'magic':>5} {'rows':>9} {'msticpy rows/s':>15} {'huntbook rows/s':>16} {'ratio':>8}")
     try:

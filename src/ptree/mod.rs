@@ -16,7 +16,7 @@
 
 mod render;
 
-use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
 
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
@@ -178,19 +178,18 @@ impl Schema {
     }
 }
 
-/// One process in a tree.
+/// One process in a tree. Names, PIDs and hosts are shared (`Arc<str>`): a million
+/// processes repeat a few thousand of each.
 #[derive(Debug, Clone)]
 pub struct Proc {
-    pub name: String,
-    pub pid: String,
-    pub host: String,
+    pub name: Arc<str>,
+    pub pid: Arc<str>,
+    pub host: Arc<str>,
     /// Creation time, µs since the epoch; unknown for most inferred parents.
     pub time: Option<i64>,
-    pub cmd_line: Option<String>,
-    pub user: Option<String>,
     pub parent: Option<usize>,
     pub children: Vec<usize>,
-    /// Row in [`Tree::events`], or `None` for an inferred parent.
+    /// Row in [`Tree::events`] (the input frame), or `None` for an inferred parent.
     pub row: Option<usize>,
     /// Distance from the root (a root is 0).
     pub depth: u32,
@@ -213,11 +212,12 @@ impl Proc {
 pub struct Tree {
     pub schema: &'static Schema,
     pub procs: Vec<Proc>,
-    /// The process-creation events after filtering, de-duplication and sorting; row `i`
-    /// is process `i`.
+    /// The input frame; [`Proc::row`] indexes it.
     pub events: DataFrame,
     /// Roots in time order.
     pub roots: Vec<usize>,
+    cmd_lines: Option<StringChunked>,
+    users: Option<StringChunked>,
 }
 
 /// A process PID as a comparable key: hex (`0x1a4`) and decimal (`420`, `420.0`) forms of
@@ -245,9 +245,8 @@ fn pid_display(pid: &str) -> String {
     }
 }
 
-/// The text values of a column, whatever its type (numbers and times as text).
-fn texts(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    let column = df.column(name).map_err(|_| Error::NoColumn {
+fn no_column(df: &DataFrame, name: &str) -> Error {
+    Error::NoColumn {
         column: name.to_string(),
         available: df
             .get_column_names()
@@ -255,30 +254,28 @@ fn texts(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
             .map(|n| n.as_str())
             .collect::<Vec<_>>()
             .join(", "),
-    })?;
-    let text = column.cast(&DataType::String)?;
-    Ok(text.str()?.iter().map(|v| v.map(str::to_string)).collect())
+    }
 }
 
-fn optional_texts(df: &DataFrame, name: Option<&str>) -> Result<Option<Vec<Option<String>>>> {
+/// A column as text, whatever its type (numbers and times as text), in one chunk so that
+/// reading value `i` is direct (a frame stacked from many parts has many chunks).
+fn text_of(df: &DataFrame, name: &str) -> Result<StringChunked> {
+    let column = df.column(name).map_err(|_| no_column(df, name))?;
+    Ok(column.cast(&DataType::String)?.str()?.rechunk().into_owned())
+}
+
+fn optional_text(df: &DataFrame, name: Option<&str>) -> Result<Option<StringChunked>> {
     match name {
-        Some(n) if df.column(n).is_ok() => texts(df, n).map(Some),
+        Some(n) if df.column(n).is_ok() => text_of(df, n).map(Some),
         _ => Ok(None),
     }
 }
 
-/// A column's times as µs since the epoch (UTC); text is read in the usual ISO and
-/// Sentinel shapes.
+/// A column's times as µs since the epoch (UTC). Text is parsed by polars with the format
+/// inferred from the data; values that does not read are tried one by one in the other
+/// ISO and Sentinel shapes.
 fn times(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
-    let column = df.column(name).map_err(|_| Error::NoColumn {
-        column: name.to_string(),
-        available: df
-            .get_column_names()
-            .iter()
-            .map(|n| n.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-    })?;
+    let column = df.column(name).map_err(|_| no_column(df, name))?;
     match column.dtype() {
         DataType::Datetime(_, tz) => {
             let us = column.cast(&DataType::Datetime(TimeUnit::Microseconds, tz.clone()))?;
@@ -290,30 +287,136 @@ fn times(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
         }
         _ => {
             let text = column.cast(&DataType::String)?;
-            Ok(text
-                .str()?
-                .iter()
-                .map(|v| {
-                    v.and_then(crate::query::time::parse_absolute)
-                        .map(|t| t.timestamp_micros())
+            let parsed = DataFrame::new_infer_height(vec![text.clone()])?
+                .lazy()
+                .select([col(name).str().to_datetime(
+                    Some(TimeUnit::Microseconds),
+                    None,
+                    StrptimeOptions {
+                        strict: false,
+                        ..Default::default()
+                    },
+                    lit("raise"),
+                )])
+                .collect()
+                .ok();
+            let fast: Vec<Option<i64>> = match &parsed {
+                Some(p) => p.column(name)?.datetime()?.physical().iter().collect(),
+                None => vec![None; text.len()],
+            };
+            let text = text.str()?;
+            Ok(fast
+                .into_iter()
+                .zip(text.iter())
+                .map(|(t, s)| {
+                    t.or_else(|| {
+                        s.and_then(crate::query::time::parse_absolute)
+                            .map(|t| t.timestamp_micros())
+                    })
                 })
                 .collect())
         }
     }
 }
 
+static KEY_TIME: LazyLock<Vec<chrono::format::Item<'static>>> =
+    LazyLock::new(|| chrono::format::StrftimeItems::new("%Y-%m-%d %H:%M:%S%.6f").collect());
+
 /// The time as msticpy writes it in process keys.
 pub fn key_time(time: Option<i64>) -> String {
     let t = time
         .and_then(DateTime::<Utc>::from_timestamp_micros)
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
-    t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+    t.format_with_items(KEY_TIME.iter()).to_string()
+}
+
+/// Gives each distinct string a number, and keeps one shared copy of it.
+#[derive(Default)]
+struct Interner {
+    ids: PlHashMap<String, u32>,
+    values: Vec<Arc<str>>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.values.len() as u32;
+        self.ids.insert(s.to_string(), id);
+        self.values.push(Arc::from(s));
+        id
+    }
+}
+
+/// Numbers for the parts of a process identity: host, PID key, lower-case name.
+#[derive(Default)]
+struct Identities {
+    hosts: Interner,
+    pids: Interner,
+    pid_keys: Interner,
+    names: Interner,
+    /// Per PID id: its key id and display id; per name id: its lower-case id.
+    pid_key_of: Vec<Option<u32>>,
+    pid_shown_of: Vec<Option<u32>>,
+    lc_names: Interner,
+    lc_of: Vec<Option<u32>>,
+}
+
+impl Identities {
+    fn pid(&mut self, raw: &str) -> (u32, u32) {
+        let id = self.pids.id(raw) as usize;
+        if id >= self.pid_key_of.len() {
+            self.pid_key_of.resize(id + 1, None);
+            self.pid_shown_of.resize(id + 1, None);
+        }
+        let key = match self.pid_key_of[id] {
+            Some(k) => k,
+            None => {
+                let k = self.pid_keys.id(&pid_key(raw));
+                self.pid_key_of[id] = Some(k);
+                k
+            }
+        };
+        let shown = match self.pid_shown_of[id] {
+            Some(k) => k,
+            None => {
+                let k = self.pids.id(&pid_display(raw));
+                self.pid_shown_of[id] = Some(k);
+                k
+            }
+        };
+        (key, shown)
+    }
+
+    fn name(&mut self, raw: &str, base_name: bool) -> (u32, u32) {
+        let id = self.names.id(raw) as usize;
+        if id >= self.lc_of.len() {
+            self.lc_of.resize(id + 1, None);
+        }
+        let lc = match self.lc_of[id] {
+            Some(l) => l,
+            None => {
+                let t = raw.trim();
+                let t = if base_name {
+                    t.rsplit('\\').next().unwrap_or(t)
+                } else {
+                    t
+                };
+                let l = self.lc_names.id(&t.to_lowercase());
+                self.lc_of[id] = Some(l);
+                l
+            }
+        };
+        (lc, id as u32)
+    }
 }
 
 impl Tree {
     /// Builds the trees of `df` under `schema` (inferred from the columns when `None`).
-    /// Rows that are not process creations, exact duplicates and rows without a readable
-    /// time are left out, and the warnings say how many.
+    /// Rows that are not process creations, repeats of a process (same host, name, PID
+    /// and time: exact duplicates among them) and rows without a readable time are left
+    /// out, and the warnings say how many.
     pub fn build(df: &DataFrame, schema: Option<&'static Schema>) -> Result<Warned<Tree>> {
         let schema = match schema {
             Some(s) => s,
@@ -321,185 +424,188 @@ impl Tree {
         };
         for c in schema.required() {
             if df.column(c).is_err() {
-                return Err(Error::NoColumn {
-                    column: c.to_string(),
-                    available: df
-                        .get_column_names()
-                        .iter()
-                        .map(|n| n.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                });
+                return Err(no_column(df, c));
             }
         }
         let mut warnings = Vec::new();
-        let mut df = df.clone();
+        let mut keep: Vec<bool> = vec![true; df.height()];
         if let Some((column, value)) = schema.event
             && df.column(column).is_ok()
         {
-            let before = df.height();
-            let mask: BooleanChunked = texts(&df, column)?
-                .iter()
-                .map(|v| v.as_deref().map(str::trim) == Some(value))
-                .collect();
-            df = df.filter(&mask)?;
-            if df.height() < before {
+            let text = text_of(df, column)?;
+            let mut dropped = 0;
+            for (k, v) in keep.iter_mut().zip(text.iter()) {
+                if v.map(str::trim) != Some(value) {
+                    *k = false;
+                    dropped += 1;
+                }
+            }
+            if dropped > 0 {
                 warnings.push(format!(
-                    "{} of {} rows are not process creations ({column} ≠ {value}) and were left out",
-                    before - df.height(),
-                    before
+                    "{dropped} of {} rows are not process creations ({column} ≠ {value}) and were left out",
+                    df.height()
                 ));
             }
         }
-        let before = df.height();
-        if let Ok(unique) = df.unique_stable(None, UniqueKeepStrategy::First, None) {
-            df = unique;
-        }
-        if df.height() < before {
-            warnings.push(format!("{} exact duplicate rows were dropped", before - df.height()));
-        }
-
-        // Time order (stable), then drop rows without a time.
-        let time = times(&df, schema.time)?;
-        let mut order: Vec<IdxSize> = (0..df.height() as IdxSize)
-            .filter(|&i| time[i as usize].is_some())
-            .collect();
-        let unreadable = df.height() - order.len();
+        let time = times(df, schema.time)?;
+        let unreadable = keep.iter().zip(&time).filter(|(k, t)| **k && t.is_none()).count();
         if unreadable > 0 {
             warnings.push(format!(
                 "{unreadable} rows have no readable {} and were left out of the trees",
                 schema.time
             ));
         }
-        order.sort_by_key(|&i| time[i as usize]);
-        let df = df.take(&IdxCa::from_vec("order".into(), order))?;
+        // Time order (stable) of the rows kept.
+        let mut order: Vec<usize> = (0..df.height()).filter(|&i| keep[i] && time[i].is_some()).collect();
+        order.sort_by_key(|&i| time[i]);
 
-        let time = times(&df, schema.time)?;
-        let name = texts(&df, schema.process_name)?;
-        let pid = texts(&df, schema.process_id)?;
-        let ppid = texts(&df, schema.parent_id)?;
-        let parent_name = optional_texts(&df, schema.parent_name)?;
-        let cmd_line = optional_texts(&df, schema.cmd_line)?;
-        let user = optional_texts(&df, schema.user)?;
-        let host = optional_texts(&df, schema.host)?;
+        let name = text_of(df, schema.process_name)?;
+        let pid = text_of(df, schema.process_id)?;
+        let ppid = text_of(df, schema.parent_id)?;
+        let parent_name = optional_text(df, schema.parent_name)?;
+        let host = optional_text(df, schema.host)?;
         let parent_time = match schema.parent_time {
-            Some(c) if df.column(c).is_ok() => Some(times(&df, c)?),
+            Some(c) if df.column(c).is_ok() => Some(times(df, c)?),
             _ => None,
         };
         let grandparent = match schema.grandparent {
             Some((id, name, time)) if df.column(id).is_ok() && df.column(name).is_ok() => {
                 let t = if df.column(time).is_ok() {
-                    Some(times(&df, time)?)
+                    Some(times(df, time)?)
                 } else {
                     None
                 };
-                Some((texts(&df, id)?, texts(&df, name)?, t))
+                Some((text_of(df, id)?, text_of(df, name)?, t))
             }
             _ => None,
         };
-        let get = |v: &Option<Vec<Option<String>>>, i: usize| v.as_ref().and_then(|v| v[i].clone());
+        fn text(c: &StringChunked, i: usize) -> &str {
+            c.get(i).unwrap_or("")
+        }
         // Defender schemas name each process by PID, image file name and creation time
         // (to 10 µs, as msticpy rounds); event schemas by PID and image name.
         let by_identity = schema.parent_time.is_some();
-        let lc = |s: &str| {
-            let s = s.trim();
-            let s = if by_identity {
-                s.rsplit('\\').next().unwrap_or(s)
-            } else {
-                s
-            };
-            s.to_lowercase()
-        };
+        let has_parent_name = parent_name.is_some();
         let round = |t: i64| if by_identity { (t + 5).div_euclid(10) * 10 } else { t };
 
-        type Id = (String, String, String);
-        let mut procs: Vec<Proc> = Vec::with_capacity(df.height());
-        let mut seen: HashMap<(Id, i64), usize> = HashMap::new();
+        type Id = (u32, u32, u32);
+        let mut ids = Identities::default();
+        let no_host = ids.hosts.id("");
+        let mut procs: Vec<Proc> = Vec::with_capacity(order.len());
+        let mut seen: PlHashMap<(Id, i64), usize> = PlHashMap::with_capacity(order.len());
+        let mut rows: Vec<IdxSize> = Vec::with_capacity(order.len());
         let mut dropped_keys = 0usize;
-        let mut rows = Vec::with_capacity(df.height());
+        // Each row's identity numbers, once: host, PID key and shown PID, lower-case and
+        // raw name; the parent's PID key, shown PID and lower-case name.
+        struct RowIds {
+            host: u32,
+            pid: (u32, u32),
+            name: (u32, u32),
+            ppid: (u32, u32),
+            pname: u32,
+        }
+        // In row order (sequential reads), then visited in time order.
+        let mut row_ids: Vec<RowIds> = Vec::with_capacity(df.height());
         for i in 0..df.height() {
-            let h = get(&host, i).unwrap_or_default();
-            let n = name[i].clone().unwrap_or_default();
-            let p = pid[i].as_deref().map(pid_display).unwrap_or_default();
+            if !keep[i] || time[i].is_none() {
+                row_ids.push(RowIds {
+                    host: 0,
+                    pid: (0, 0),
+                    name: (0, 0),
+                    ppid: (0, 0),
+                    pname: 0,
+                });
+                continue;
+            }
+            let host = host.as_ref().map_or(no_host, |c| ids.hosts.id(text(c, i)));
+            let pid = ids.pid(text(&pid, i));
+            let name = ids.name(text(&name, i), by_identity);
+            let ppid = ids.pid(text(&ppid, i));
+            let pname = match &parent_name {
+                Some(c) => ids.name(text(c, i), by_identity).0,
+                None => 0,
+            };
+            row_ids.push(RowIds {
+                host,
+                pid,
+                name,
+                ppid,
+                pname,
+            });
+        }
+        let mut kept: Vec<&RowIds> = Vec::with_capacity(order.len());
+        for &i in &order {
+            let r = &row_ids[i];
             let t = time[i].expect("rows without a time were left out");
             // One process per (host, name, pid, time), as msticpy keeps one row per key.
-            let id = (h.clone(), pid_key(&p), lc(&n));
-            if seen.contains_key(&(id.clone(), round(t))) {
+            let key = ((r.host, r.pid.0, r.name.0), round(t));
+            if seen.contains_key(&key) {
                 dropped_keys += 1;
                 continue;
             }
-            seen.insert((id, round(t)), procs.len());
+            seen.insert(key, procs.len());
             rows.push(i as IdxSize);
             procs.push(Proc {
-                name: n,
-                pid: p,
-                host: h,
+                name: ids.names.values[r.name.1 as usize].clone(),
+                pid: ids.pids.values[r.pid.1 as usize].clone(),
+                host: ids.hosts.values[r.host as usize].clone(),
                 time: Some(t),
-                cmd_line: get(&cmd_line, i),
-                user: get(&user, i),
                 parent: None,
                 children: Vec::new(),
-                row: Some(procs.len()),
+                row: Some(i),
                 depth: 0,
             });
+            kept.push(r);
         }
         if dropped_keys > 0 {
             warnings.push(format!(
-                "{dropped_keys} events repeat another's host, process name, PID and time; the first of each was kept"
+                "{dropped_keys} events repeat another's host, process name, PID and time (exact duplicates among them); the first of each was kept"
             ));
         }
-        let events = df.take(&IdxCa::from_vec("rows".into(), rows.clone()))?;
+        // Rows index the input frame itself: nothing is copied.
+        let events = df.clone();
+        let cmd_lines = optional_text(&events, schema.cmd_line)?;
+        let users = optional_text(&events, schema.user)?;
 
-        // Event schemas: (host, pid, name) → processes in time order.
-        let mut index: HashMap<Id, Vec<usize>> = HashMap::new();
+        // Event schemas look a parent up by (host, pid, name): every process's identity
+        // with its position, sorted, so the latest one before a child is a binary search.
+        let mut by_id: Vec<(Id, usize)> = Vec::new();
         if !by_identity {
-            for (k, proc) in procs.iter().enumerate() {
-                let name = if schema.parent_name.is_some() {
-                    lc(&proc.name)
-                } else {
-                    String::new()
-                };
-                index
-                    .entry((proc.host.clone(), pid_key(&proc.pid), name))
-                    .or_default()
-                    .push(k);
-            }
+            by_id = kept
+                .iter()
+                .enumerate()
+                .map(|(k, r)| ((r.host, r.pid.0, if has_parent_name { r.name.0 } else { 0 }), k))
+                .collect();
+            by_id.sort_unstable();
         }
         // Inferred parents, one per missing (host, pid, name, time).
-        let mut inferred: HashMap<(Id, Option<i64>), usize> = HashMap::new();
-        let mut infer = |procs: &mut Vec<Proc>, id: Id, time: Option<i64>, name: &str, pid: &str| -> usize {
-            *inferred.entry((id, time.map(round))).or_insert_with(|| {
-                procs.push(Proc {
-                    name: if name.trim().is_empty() {
-                        "unknown".into()
-                    } else {
-                        name.to_string()
-                    },
-                    pid: pid.to_string(),
-                    host: String::new(),
-                    time,
-                    cmd_line: None,
-                    user: None,
-                    parent: None,
-                    children: Vec::new(),
-                    row: None,
-                    depth: 0,
-                });
-                procs.len() - 1
-            })
-        };
+        let mut inferred: PlHashMap<(Id, Option<i64>), usize> = PlHashMap::new();
+        let mut infer =
+            |procs: &mut Vec<Proc>, ids: &mut Identities, id: Id, time: Option<i64>, name: &str, pid: u32| -> usize {
+                *inferred.entry((id, time.map(round))).or_insert_with(|| {
+                    let shown = if name.trim().is_empty() { "unknown" } else { name };
+                    let name_id = ids.names.id(shown);
+                    procs.push(Proc {
+                        name: ids.names.values[name_id as usize].clone(),
+                        pid: ids.pids.values[pid as usize].clone(),
+                        host: ids.hosts.values[id.0 as usize].clone(),
+                        time,
+                        parent: None,
+                        children: Vec::new(),
+                        row: None,
+                        depth: 0,
+                    });
+                    procs.len() - 1
+                })
+            };
         let events_count = procs.len();
         for k in 0..events_count {
             let i = rows[k] as usize;
-            let host = procs[k].host.clone();
-            let parent_pid = ppid[i].as_deref().map(pid_display).unwrap_or_default();
-            let parent_name_raw = get(&parent_name, i).unwrap_or_default();
-            let parent_name_lc = if schema.parent_name.is_some() {
-                lc(&parent_name_raw)
-            } else {
-                String::new()
-            };
-            let id: Id = (host.clone(), pid_key(&parent_pid), parent_name_lc);
+            let r = kept[k];
+            let h = r.host;
+            let (ppkey, ppshown) = r.ppid;
+            let parent_name_raw = parent_name.as_ref().map_or("", |c| text(c, i));
+            let id: Id = (h, ppkey, r.pname);
             let pt = if by_identity {
                 parent_time.as_ref().and_then(|t| t[i])
             } else {
@@ -507,35 +613,32 @@ impl Tree {
             };
             let found = if by_identity {
                 // A parent comes before its child in time order, so links never loop.
-                pt.and_then(|t| seen.get(&(id.clone(), round(t))).copied())
-                    .filter(|&j| j < k)
+                pt.and_then(|t| seen.get(&(id, round(t))).copied()).filter(|&j| j < k)
             } else {
                 // The latest candidate before this child in time order.
-                index.get(&id).and_then(|candidates| {
-                    let before = candidates.partition_point(|&j| j < k);
-                    before.checked_sub(1).map(|at| candidates[at])
-                })
+                let at = by_id.partition_point(|&(other, j)| (other, j) < (id, k));
+                at.checked_sub(1)
+                    .map(|at| by_id[at])
+                    .filter(|(other, _)| *other == id)
+                    .map(|(_, j)| j)
             };
             let parent = match found {
                 Some(j) => j,
                 None => {
-                    let j = infer(&mut procs, id, pt, &parent_name_raw, &parent_pid);
-                    procs[j].host = host.clone();
+                    let j = infer(&mut procs, &mut ids, id, pt, parent_name_raw, ppshown);
                     // Defender rows name the grandparent too: link an inferred parent to it.
                     if procs[j].parent.is_none()
                         && let Some((gid, gname, gtime)) = &grandparent
-                        && let (Some(gp), Some(gn)) = (gid[i].as_deref(), gname[i].as_deref())
+                        && let (Some(gp), Some(gn)) = (gid.get(i), gname.get(i))
                         && !gp.trim().is_empty()
                     {
                         let gt = gtime.as_ref().and_then(|t| t[i]);
-                        let gkey: Id = (host.clone(), pid_key(gp), lc(gn));
-                        let g = match gt.and_then(|t| seen.get(&(gkey.clone(), round(t))).copied()) {
+                        let (gkey, gshown) = ids.pid(gp);
+                        let glc = ids.name(gn, by_identity).0;
+                        let gid: Id = (h, gkey, glc);
+                        let g = match gt.and_then(|t| seen.get(&(gid, round(t))).copied()) {
                             Some(g) => g,
-                            None => {
-                                let g = infer(&mut procs, gkey, gt, gn, &pid_display(gp));
-                                procs[g].host = host.clone();
-                                g
-                            }
+                            None => infer(&mut procs, &mut ids, gid, gt, gn, gshown),
                         };
                         // Never a loop: g must not descend from j.
                         let mut at = Some(g);
@@ -561,9 +664,11 @@ impl Tree {
         }
         // Children in time order (inferred parents, with no time, first).
         for k in 0..procs.len() {
-            let mut children = std::mem::take(&mut procs[k].children);
-            children.sort_by_key(|&c| (procs[c].time, c));
-            procs[k].children = children;
+            if procs[k].children.len() > 1 {
+                let mut children = std::mem::take(&mut procs[k].children);
+                children.sort_by_key(|&c| (procs[c].time, c));
+                procs[k].children = children;
+            }
         }
         let mut roots: Vec<usize> = (0..procs.len()).filter(|&k| procs[k].parent.is_none()).collect();
         roots.sort_by_key(|&r| (procs[r].time, r));
@@ -583,9 +688,21 @@ impl Tree {
                 procs,
                 events,
                 roots,
+                cmd_lines,
+                users,
             },
             warnings,
         })
+    }
+
+    /// The command line of process `k` (none for inferred parents).
+    pub fn cmd_line(&self, k: usize) -> Option<&str> {
+        self.procs[k].row.and_then(|r| self.cmd_lines.as_ref()?.get(r))
+    }
+
+    /// The user of process `k` (none for inferred parents).
+    pub fn user(&self, k: usize) -> Option<&str> {
+        self.procs[k].row.and_then(|r| self.users.as_ref()?.get(r))
     }
 
     /// Every process once, each tree in depth-first order from its root (children in time
@@ -680,7 +797,7 @@ impl Tree {
             depth: self.procs.iter().map(|p| p.depth + 1).max().unwrap_or(0),
             inferred: self.procs.iter().filter(|p| p.inferred()).count(),
             hosts: {
-                let mut h: Vec<&str> = self.procs.iter().map(|p| p.host.as_str()).collect();
+                let mut h: Vec<&str> = self.procs.iter().map(|p| &*p.host).collect();
                 h.sort_unstable();
                 h.dedup();
                 h.len()
@@ -705,10 +822,13 @@ impl Tree {
             df.with_column(column.with_name(name.into()))?;
             Ok(())
         };
-        set(s.process_name, Column::new("".into(), text(&|p| Some(p.name.clone()))))?;
-        set(s.process_id, Column::new("".into(), text(&|p| Some(p.pid.clone()))))?;
+        set(
+            s.process_name,
+            Column::new("".into(), text(&|p| Some(p.name.to_string()))),
+        )?;
+        set(s.process_id, Column::new("".into(), text(&|p| Some(p.pid.to_string()))))?;
         if let Some(h) = s.host {
-            set(h, Column::new("".into(), text(&|p| Some(p.host.clone()))))?;
+            set(h, Column::new("".into(), text(&|p| Some(p.host.to_string()))))?;
         }
         let times: Vec<Option<i64>> = subset.iter().map(|&k| self.procs[k].time).collect();
         let time = Int64Chunked::from_iter(times)

@@ -70,11 +70,11 @@ pub fn render_text(tree: &Tree, order: &[usize], max_nodes: usize) -> String {
         let indent = "  ".repeat((p.depth - base) as usize);
         let marker = if p.inferred() { "? " } else { "" };
         let _ = write!(out, "{indent}{marker}{} [{}]", p.short_name(), p.pid);
-        if let Some(u) = &p.user {
+        if let Some(u) = tree.user(k) {
             let _ = write!(out, " {u}");
         }
         let _ = write!(out, " {}", when(p.time));
-        if let Some(c) = &p.cmd_line {
+        if let Some(c) = tree.cmd_line(k) {
             let _ = write!(out, "  {}", c.replace(['\n', '\r'], " "));
         }
         out.push('\n');
@@ -144,7 +144,7 @@ pub fn render_html(
                 )
             })
             .unwrap_or_default();
-        let title = p.cmd_line.as_deref().unwrap_or(if p.inferred() {
+        let title = tree.cmd_line(k).unwrap_or(if p.inferred() {
             "inferred parent: no event for this process"
         } else {
             ""
@@ -157,7 +157,7 @@ pub fn render_html(
         if p.inferred() {
             line.push_str(" <i style=\"opacity:.7\">inferred parent</i>");
         }
-        if let Some(u) = &p.user {
+        if let Some(u) = tree.user(k) {
             let _ = write!(line, " <span style=\"opacity:.7\">{}</span>", escape_html(u));
         }
         let _ = write!(
@@ -168,7 +168,7 @@ pub fn render_html(
         if !p.host.is_empty() && tree.procs[k].parent.is_none() {
             let _ = write!(line, " <span style=\"opacity:.7\">on {}</span>", escape_html(&p.host));
         }
-        if let Some(c) = &p.cmd_line {
+        if let Some(c) = tree.cmd_line(k) {
             let _ = write!(
                 line,
                 "<br><code style=\"margin-left:14px;white-space:pre-wrap;word-break:break-all\">{}</code>",
@@ -263,7 +263,7 @@ pub fn render_svg(
             y - 4
         );
         let mut label = format!("{} [{}]", p.short_name(), p.pid);
-        if let Some(u) = &p.user {
+        if let Some(u) = tree.user(k) {
             let _ = write!(label, " {u}");
         }
         let _ = write!(label, " {}", when(p.time));
@@ -294,10 +294,10 @@ fn node_title(tree: &Tree, k: usize) -> String {
     if !p.host.is_empty() {
         let _ = write!(t, " on {}", p.host);
     }
-    if let Some(u) = &p.user {
+    if let Some(u) = tree.user(k) {
         let _ = write!(t, "\nuser: {u}");
     }
-    match &p.cmd_line {
+    match tree.cmd_line(k) {
         Some(c) => {
             let _ = write!(t, "\n{c}");
         }
