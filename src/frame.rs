@@ -79,9 +79,9 @@ impl<T> Warned<T> {
     }
 }
 
-/// The text column `name` of `df`, or an error that names what the frame has instead.
-pub fn text_column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
-    let col = df.column(name).map_err(|_| Error::NoColumn {
+/// The error for a column `df` lacks, naming the columns it has.
+pub fn no_column(df: &DataFrame, name: &str) -> Error {
+    Error::NoColumn {
         column: name.to_string(),
         available: df
             .get_column_names()
@@ -89,7 +89,12 @@ pub fn text_column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a StringChunke
             .map(|n| n.as_str())
             .collect::<Vec<_>>()
             .join(", "),
-    })?;
+    }
+}
+
+/// The text column `name` of `df`, or an error that names what the frame has instead.
+pub fn text_column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
+    let col = df.column(name).map_err(|_| no_column(df, name))?;
     col.str().map_err(|_| Error::NotText {
         column: name.to_string(),
         dtype: col.dtype().to_string(),

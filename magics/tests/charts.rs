@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{data, fails, ok};
+use common::{PROCS, data, fails, loaded, ok};
 use huntbook_magics::{CellOutcome, Interpreter};
 
 /// Parses `xml` completely; panics with the position of the first error.
@@ -70,14 +70,7 @@ fn anomalies_flag_msticpys_hours_and_the_dips() {
 
 #[test]
 fn timeline_lanes_markers_and_values() {
-    let mut interp = Interpreter::default();
-    ok(
-        &mut interp,
-        &format!(
-            "procs = %load {}",
-            data("msticpy/process/win4688_processes_on_host.csv")
-        ),
-    );
+    let mut interp = loaded(&[PROCS]);
     ok(
         &mut interp,
         &format!("alerts = %load {}", data("msticpy/alerts/localdata_alerts_list.json")),

@@ -9,7 +9,7 @@ use huntbook_magics::{
 
 mod common;
 
-use common::{data, fails, run};
+use common::{PROCS, data, fails, loaded, run};
 
 /// Runs `code` and expects it to succeed; returns the result's text/plain.
 fn ok(interp: &mut Interpreter, code: &str) -> String {
@@ -438,14 +438,7 @@ fn ioc_finds_what_msticpy_tests_expect() {
 
 #[test]
 fn ioc_over_frame_columns_keeps_row_and_column() {
-    let mut interp = Interpreter::default();
-    ok(
-        &mut interp,
-        &format!(
-            "procs = %load {}",
-            data("msticpy/process/win4688_processes_on_host.csv")
-        ),
-    );
+    let mut interp = loaded(&[PROCS]);
     ok(
         &mut interp,
         "iocs = %ioc procs.CommandLine,NewProcessName --include-paths",

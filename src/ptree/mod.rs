@@ -24,7 +24,7 @@ use polars::prelude::*;
 pub use render::{render_html, render_svg, render_text};
 
 use crate::error::{Error, Result};
-use crate::frame::Warned;
+use crate::frame::{Warned, no_column};
 
 /// Where one schema keeps what a tree needs. Names are column names.
 #[derive(Debug)]
@@ -242,18 +242,6 @@ fn pid_display(pid: &str) -> String {
     match p.strip_suffix(".0") {
         Some(int) if int.chars().all(|c| c.is_ascii_digit()) && !int.is_empty() => int.to_string(),
         _ => p.to_string(),
-    }
-}
-
-fn no_column(df: &DataFrame, name: &str) -> Error {
-    Error::NoColumn {
-        column: name.to_string(),
-        available: df
-            .get_column_names()
-            .iter()
-            .map(|n| n.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
     }
 }
 

@@ -16,7 +16,7 @@ use polars::prelude::*;
 pub use stl::{Decomposition, Stl};
 
 use crate::error::{Error, Result};
-use crate::frame::Warned;
+use crate::frame::{Warned, no_column};
 
 /// What `%anomalies` computes for one series.
 #[derive(Debug, Clone)]
@@ -92,18 +92,6 @@ fn numbers(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
         )));
     }
     Ok(values.iter().map(|v| v.unwrap_or(0.0)).collect())
-}
-
-fn no_column(df: &DataFrame, name: &str) -> Error {
-    Error::NoColumn {
-        column: name.to_string(),
-        available: df
-            .get_column_names()
-            .iter()
-            .map(|n| n.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-    }
 }
 
 /// Times of column `name` as µs since the epoch, UTC.

@@ -6,7 +6,7 @@ use huntbook::render::chart::{self, Chart, Highlight, Kind as ChartKind, Lane};
 use huntbook::render::escape_html;
 use huntbook::timeseries::{Stl, detect, series, when};
 
-use super::timeline::time_column;
+use super::timeline::{TIME_OPTION, time_column};
 use crate::bundle::MimeBundle;
 use crate::diag::Diagnostic;
 use crate::parse::Args;
@@ -39,13 +39,7 @@ gives the anomalous periods instead (start, end, direction), ready for %time.",
             help: "the numeric column to analyse",
             default: None,
         },
-        Opt {
-            long: "time",
-            short: None,
-            value: Some(("COLUMN", Kind::Text)),
-            help: "the time column (default TimeGenerated, else the first time column)",
-            default: None,
-        },
+        TIME_OPTION,
         Opt {
             long: "period",
             short: Some('p'),

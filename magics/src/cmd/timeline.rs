@@ -34,13 +34,7 @@ as density, and the chart says so. The output is plain SVG: it reads the same in
         rest: false,
     }],
     options: &[
-        Opt {
-            long: "time",
-            short: None,
-            value: Some(("COLUMN", Kind::Text)),
-            help: "the time column (default TimeGenerated, else the first time column)",
-            default: None,
-        },
+        TIME_OPTION,
         Opt {
             long: "group-by",
             short: Some('g'),
@@ -110,6 +104,15 @@ as density, and the chart says so. The output is plain SVG: it reads the same in
             expect: None,
         },
     ],
+};
+
+/// `--time COLUMN`, shared by the magics that put rows on a time axis.
+pub const TIME_OPTION: Opt = Opt {
+    long: "time",
+    short: None,
+    value: Some(("COLUMN", Kind::Text)),
+    help: "the time column (default TimeGenerated, else the first time column)",
+    default: None,
 };
 
 /// The time column to use: named, or TimeGenerated, or the first datetime column.

@@ -35,3 +35,17 @@ pub fn fails(interp: &mut Interpreter, code: &str, ename: &str) -> String {
     assert_eq!(error.ename, ename, "{code:?}: {}", error.evalue);
     format!("{}\n{}", error.evalue, error.traceback.join("\n"))
 }
+
+/// An interpreter with each (name, path under ../shared/data) loaded as a frame.
+#[allow(dead_code)] // each test binary compiles this module; not all of them load frames
+pub fn loaded(frames: &[(&str, &str)]) -> Interpreter {
+    let mut interp = Interpreter::default();
+    for (name, path) in frames {
+        ok(&mut interp, &format!("{name} = %load {}", data(path)));
+    }
+    interp
+}
+
+/// msticpy's 363 Windows 4688 events from one host.
+#[allow(dead_code)]
+pub const PROCS: (&str, &str) = ("procs", "msticpy/process/win4688_processes_on_host.csv");
