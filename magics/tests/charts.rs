@@ -139,3 +139,15 @@ fn values_from_data_stay_text() {
         }
     }
 }
+
+#[test]
+fn many_groups_fold_into_one_lane_and_say_so() {
+    let mut interp = loaded(&[PROCS]);
+    let outcome = ok(&mut interp, "%timeline procs --group-by NewProcessId");
+    let svg = mime(&outcome, "image/svg+xml");
+    well_formed(svg);
+    assert!(svg.contains("(other "), "the folded lane is labelled");
+    let text = mime(&outcome, "text/plain");
+    assert!(text.contains("timeline: 363 points in 30 lanes"), "{text}");
+    assert!(text.contains("the 29 largest have lanes"), "{text}");
+}

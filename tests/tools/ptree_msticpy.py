@@ -22,6 +22,7 @@ SAMPLES = {
     "win4688_processes_on_host.csv": WIN_EVENT_SCH,
     "win4688_process_tree_demo.csv": WIN_EVENT_SCH,
     "localdata_processes_on_host.csv": WIN_EVENT_SCH,
+    "localdata_process_tree.csv": WIN_EVENT_SCH,
     "linux_auditd_proc_test.csv": LX_EVENT_SCH,
     "sysmon_eid1_derived_from_win4688.csv": SYSMON_PROCESS_CREATE_EVENT_SCH,
     "mde_deviceprocessevents_pub.csv": MDE_EVENT_SCH,

@@ -157,6 +157,20 @@ fn texts(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Diagnostic> 
         .collect())
 }
 
+/// A column as text in one chunk, for reading single values.
+fn text_chunked(df: &DataFrame, name: &str) -> Result<StringChunked, Diagnostic> {
+    let col = df
+        .column(name)
+        .map_err(|e| Diagnostic::engine(e.into(), None))?
+        .cast(&DataType::String)
+        .map_err(|e| Diagnostic::engine(e.into(), None))?;
+    Ok(col
+        .str()
+        .map_err(|e| Diagnostic::engine(e.into(), None))?
+        .rechunk()
+        .into_owned())
+}
+
 fn check_column(frame: &Frame, spec: &Spanned) -> Result<(), Diagnostic> {
     time_column(frame, Some(spec)).map(|_| ())
 }
@@ -184,7 +198,9 @@ impl Magic for Timeline {
                 _ => ChartKind::Line,
             });
         let mut warnings = Vec::new();
-        let mut lanes: Vec<Lane> = Vec::new();
+        // Each lane with the (frame, row) of every mark; per frame, its tooltip columns.
+        let mut lanes: Vec<(Lane, Vec<(usize, usize)>)> = Vec::new();
+        let mut tip_sources: Vec<Vec<(String, StringChunked)>> = Vec::new();
         for (name, frame) in &frames {
             let time = time_column(frame, args.option("time"))?;
             let df = &frame.data;
@@ -192,7 +208,7 @@ impl Magic for Timeline {
             let groups = match args.option("group-by") {
                 Some(g) => {
                     check_column(frame, g)?;
-                    Some(texts(df, &g.text)?)
+                    Some(text_chunked(df, &g.text)?)
                 }
                 None => None,
             };
@@ -249,9 +265,17 @@ impl Magic for Timeline {
                     .take(5)
                     .collect(),
             };
-            let tip_values: Vec<Vec<Option<String>>> =
-                tip_columns.iter().map(|c| texts(df, c)).collect::<Result<_, _>>()?;
-            let mut by_group: Vec<(String, Lane)> = Vec::new();
+            let frame_index = tip_sources.len();
+            tip_sources.push(
+                tip_columns
+                    .iter()
+                    .map(|c| Ok((c.clone(), text_chunked(df, c)?)))
+                    .collect::<Result<_, Diagnostic>>()?,
+            );
+            // Lanes in order of first appearance, found by label; each lane's rows kept
+            // so tooltips are built only for lanes drawn mark by mark.
+            let mut by_group: Vec<(Lane, Vec<(usize, usize)>)> = Vec::new();
+            let mut lane_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
             let mut skipped = 0usize;
             for i in 0..df.height() {
                 let Some(t) = times[i] else {
@@ -269,59 +293,49 @@ impl Magic for Timeline {
                     None => None,
                 };
                 let label = match &groups {
-                    Some(g) => g[i].clone().unwrap_or_else(|| "(none)".into()),
-                    None => name.clone(),
+                    Some(g) => g.get(i).unwrap_or("(none)"),
+                    None => name.as_str(),
                 };
-                let at = match by_group.iter().position(|(l, _)| l == &label) {
-                    Some(at) => at,
+                let at = match lane_of.get(label) {
+                    Some(&at) => at,
                     None => {
+                        lane_of.insert(label.to_string(), by_group.len());
                         by_group.push((
-                            label.clone(),
                             Lane {
-                                label: label.clone(),
+                                label: label.to_string(),
                                 ..Default::default()
                             },
+                            Vec::new(),
                         ));
                         by_group.len() - 1
                     }
                 };
-                let lane = &mut by_group[at].1;
+                let (lane, rows) = &mut by_group[at];
                 lane.times.push(t);
                 if let Some(v) = value {
                     lane.values.push(v);
                 }
-                let mut tip = format!("{} UTC", when(t));
-                if frames.len() > 1 || groups.is_some() {
-                    tip.push_str(&format!(" · {label}"));
-                }
-                if let Some(v) = value {
-                    tip.push_str(&format!(" · {v}"));
-                }
-                for (c, vals) in tip_columns.iter().zip(&tip_values) {
-                    tip.push_str(&format!("\n{c}: {}", vals[i].as_deref().unwrap_or("")));
-                }
-                lane.tips.push(tip);
+                rows.push((frame_index, i));
             }
             if skipped > 0 {
                 warnings.push(format!(
                     "{name}: {skipped} rows without a readable time or value were left out"
                 ));
             }
-            for (_, lane) in by_group {
-                lanes.push(lane);
-            }
+            lanes.extend(by_group);
         }
         if lanes.len() > MAX_LANES {
-            lanes.sort_by_key(|l| std::cmp::Reverse(l.times.len()));
+            lanes.sort_by_key(|(l, _)| std::cmp::Reverse(l.times.len()));
             let rest = lanes.split_off(MAX_LANES - 1);
             let mut other = Lane {
                 label: format!("(other {} groups)", rest.len()),
                 ..Default::default()
             };
-            for l in &rest {
+            let mut other_rows = Vec::new();
+            for (l, rows) in &rest {
                 other.times.extend(&l.times);
                 other.values.extend(&l.values);
-                other.tips.extend(l.tips.iter().cloned());
+                other_rows.extend(rows);
             }
             warnings.push(format!(
                 "{} groups: the {} largest have lanes, the other {} share the last one",
@@ -329,8 +343,31 @@ impl Magic for Timeline {
                 MAX_LANES - 1,
                 rest.len()
             ));
-            lanes.push(other);
+            lanes.push((other, other_rows));
         }
+        // Tooltips only for lanes drawn mark by mark (a density strip has none per event).
+        let labelled = frames.len() > 1 || args.option("group-by").is_some();
+        let lanes: Vec<Lane> = lanes
+            .into_iter()
+            .map(|(mut lane, rows)| {
+                if rows.len() <= chart::POINT_BUDGET {
+                    for (k, &(f, i)) in rows.iter().enumerate() {
+                        let mut tip = format!("{} UTC", when(lane.times[k]));
+                        if labelled {
+                            tip.push_str(&format!(" · {}", lane.label));
+                        }
+                        if let Some(v) = lane.values.get(k) {
+                            tip.push_str(&format!(" · {v}"));
+                        }
+                        for (c, vals) in &tip_sources[f] {
+                            tip.push_str(&format!("\n{c}: {}", vals.get(i).unwrap_or("")));
+                        }
+                        lane.tips.push(tip);
+                    }
+                }
+                lane
+            })
+            .collect();
         let mut markers = Vec::new();
         if let Some(r) = args.option("ref") {
             let (time, label) = r.text.split_once('=').unwrap_or((&r.text, ""));
