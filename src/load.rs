@@ -281,7 +281,13 @@ pub fn read_file(path: &Path, format: Option<FileFormat>) -> Result<Warned<DataF
             parse_text_log(&String::from_utf8_lossy(&text), format, &path.display().to_string())
         }
         // Opening first gives a clean I/O error for missing or unreadable files.
-        FileFormat::Csv => clean(read_csv(open()?, is_tsv(path)).map_err(bad)),
+        FileFormat::Csv => {
+            let first = read_csv(open()?, is_tsv(path));
+            repair_or(first, is_tsv(path), &path.display().to_string(), || {
+                std::fs::read(path).ok()
+            })
+            .map_err(bad)
+        }
         FileFormat::Json => clean(read_json(open()?, || open().ok()).map_err(bad)),
         FileFormat::Ndjson => clean(read_ndjson(open()?).map_err(bad)),
         FileFormat::Parquet => clean(ParquetReader::new(open()?).finish().map_err(bad)),
@@ -302,6 +308,85 @@ fn read_csv<R: polars::io::mmap::MmapBytesReader + 'static>(reader: R, tsv: bool
         })
         .into_reader_with_file_handle(reader)
         .finish()
+}
+
+/// A CSV polars refused, read again after repairing quotes that were not doubled inside
+/// quoted fields (`"-c "REDACTED"",` from hand-edited or redacted exports), which Python's
+/// csv module and spreadsheet tools accept. The repair is said in a warning; if there was
+/// nothing to repair, or the repaired text still does not read, polars' error stands.
+fn repair_or(
+    first: PolarsResult<DataFrame>,
+    tsv: bool,
+    name: &str,
+    bytes: impl FnOnce() -> Option<Vec<u8>>,
+) -> PolarsResult<Warned<DataFrame>> {
+    let error = match first {
+        Ok(df) => return Ok(Warned::clean(df)),
+        Err(e) => e,
+    };
+    let Some((repaired, lines)) = bytes().and_then(|b| repair_quotes(&b, if tsv { b'\t' } else { b',' })) else {
+        return Err(error);
+    };
+    match read_csv(std::io::Cursor::new(repaired), tsv) {
+        Ok(df) => Ok(Warned {
+            value: df,
+            warnings: vec![format!(
+                "{name}: {} line{} (first: line {}) had a quote inside a quoted field that was not doubled; \
+                 it was read as a literal quote",
+                lines.len(),
+                if lines.len() == 1 { "" } else { "s" },
+                lines[0]
+            )],
+        }),
+        Err(_) => Err(error),
+    }
+}
+
+/// Re-writes CSV with every quote inside a quoted field doubled unless it closes the field
+/// (followed by the separator, a line end or the end). Returns the text and the 1-based
+/// lines repaired, or `None` when nothing needed it.
+fn repair_quotes(bytes: &[u8], sep: u8) -> Option<(Vec<u8>, Vec<usize>)> {
+    let mut out = Vec::with_capacity(bytes.len() + 64);
+    let mut repaired = Vec::new();
+    let (mut line, mut quoted, mut at_field_start) = (1usize, false, true);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if quoted {
+            if b == b'"' {
+                match bytes.get(i + 1) {
+                    Some(b'"') => {
+                        out.extend_from_slice(b"\"\"");
+                        i += 2;
+                        continue;
+                    }
+                    None | Some(b'\n') | Some(b'\r') => quoted = false,
+                    Some(&next) if next == sep => quoted = false,
+                    Some(_) => {
+                        // A stray quote: keep it as a literal.
+                        out.push(b'"');
+                        if repaired.last() != Some(&line) {
+                            repaired.push(line);
+                        }
+                    }
+                }
+            } else if b == b'\n' {
+                line += 1;
+            }
+            out.push(b);
+        } else {
+            if b == b'"' && at_field_start {
+                quoted = true;
+            }
+            if b == b'\n' {
+                line += 1;
+            }
+            out.push(b);
+        }
+        at_field_start = !quoted && (b == sep || b == b'\n');
+        i += 1;
+    }
+    (!repaired.is_empty()).then_some((out, repaired))
 }
 
 fn read_ndjson<R: polars::io::mmap::MmapBytesReader>(reader: R) -> PolarsResult<DataFrame> {
@@ -442,7 +527,9 @@ fn parse_member(bytes: Vec<u8>, format: FileFormat, member: &str) -> Result<Warn
     let cursor = |b: Vec<u8>| std::io::Cursor::new(b);
     Ok(match format {
         FileFormat::Csv => {
-            Warned::clean(read_csv(cursor(bytes), member.to_ascii_lowercase().ends_with(".tsv")).map_err(bad)?)
+            let tsv = member.to_ascii_lowercase().ends_with(".tsv");
+            let again = bytes.clone();
+            repair_or(read_csv(cursor(bytes), tsv), tsv, member, move || Some(again)).map_err(bad)?
         }
         FileFormat::Json => {
             let again = bytes.clone();

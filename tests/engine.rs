@@ -141,3 +141,32 @@ fn a_single_json_object_is_one_row() {
     assert_eq!(df.height(), 1);
     assert_eq!(df.column("Severity").unwrap().get(0).unwrap().get_str(), Some("High"));
 }
+
+/// msticpy's process-tree demo CSV has a redacted command line whose inner quotes were not
+/// doubled (`".\powershell.exe  -c "****REDACTED-MALWARE-SIG****",…`, line 37). Polars
+/// refuses the file; Huntbook reads it as Python's csv module does, keeping the quotes as
+/// literal text, and says which line it repaired.
+#[test]
+fn csv_with_undoubled_quotes_is_repaired_with_a_warning() {
+    let loaded = read_file(&data("msticpy/process/win4688_process_tree_demo.csv"), None).unwrap();
+    assert_eq!(loaded.value.shape(), (117, 23));
+    assert_eq!(loaded.warnings.len(), 1);
+    assert!(
+        loaded.warnings[0].contains("1 line (first: line 37)"),
+        "{}",
+        loaded.warnings[0]
+    );
+    let lines = loaded.value.column("CommandLine").unwrap().str().unwrap();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == Some(r#".\powershell.exe  -c "****REDACTED-MALWARE-SIG****"#)),
+        "the repaired value keeps its quote"
+    );
+    // A file with nothing to repair keeps polars' own error.
+    let dir = tempfile::tempdir().unwrap();
+    let ragged = dir.path().join("ragged.csv");
+    std::fs::write(&ragged, "a,b\n1,2\n3,4,5,6\n").unwrap();
+    let err = read_file(&ragged, None).unwrap_err().to_string();
+    assert!(err.contains("ragged.csv") && err.contains("CSV"), "{err}");
+}

@@ -23,6 +23,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("win4688_processes_on_host.csv", "win4688"),
     ("localdata_processes_on_host.csv", "win4688"),
     ("localdata_process_tree.csv", "win4688"),
+    ("win4688_process_tree_demo.csv", "win4688"),
     ("linux_auditd_proc_test.csv", "auditd"),
     ("sysmon_eid1_derived_from_win4688.csv", "sysmon"),
     ("mde_internal_proc_cs1.csv", "mde-internal"),
