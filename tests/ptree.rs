@@ -56,9 +56,12 @@ fn summaries_match_msticpy() {
 }
 
 /// msticpy cannot build the public Defender sample from its CSV form (a missing value in a
-/// path column raises); the reference catalog gives its result on the original pickle:
-/// 266 processes, 3 roots, depth 10. Huntbook finds the same roots and depth and one
-/// process fewer.
+/// path column raises). With missing text read as empty strings it gives 266 processes,
+/// 3 roots, depth 10, as the catalog does for the original pickle. Huntbook gives the same
+/// roots and depth and one process fewer, on purpose: the extra one is a grandparent with
+/// no name and PID 0 that msticpy synthesises from a row whose
+/// InitiatingProcessParentFileName is empty; Huntbook does not invent a process that has
+/// no name.
 #[test]
 fn defender_public_sample_matches_the_catalog_roots_and_depth() {
     let df = sample("mde_deviceprocessevents_pub.csv");
