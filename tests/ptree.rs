@@ -27,6 +27,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("linux_auditd_proc_test.csv", "auditd"),
     ("sysmon_eid1_derived_from_win4688.csv", "sysmon"),
     ("mde_internal_proc_cs1.csv", "mde-internal"),
+    ("volatility_pslist_minimal.csv", "volatility"),
 ];
 
 #[test]

@@ -28,6 +28,10 @@ fn draws_the_trees_and_keeps_the_frame() {
     assert!(!page.contains("<script"));
     assert_eq!(page.matches("<details").count(), page.matches("</details>").count());
     assert!(page.matches("<details").count() >= 84, "every branch folds");
+    assert!(
+        page.contains("table of the 369 processes drawn"),
+        "an aligned table too"
+    );
     let svg = bundle.data["image/svg+xml"].as_str().unwrap();
     assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
     let tree = interp.session().get("_").unwrap();

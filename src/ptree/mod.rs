@@ -1,5 +1,5 @@
 //! Process trees from process-creation events (Windows 4688, Sysmon 1, auditd execve,
-//! Defender for Endpoint, osquery), built as msticpy's `build_process_tree` builds them
+//! Defender for Endpoint, osquery) and memory-image process lists (Volatility `pslist`), built as msticpy's `build_process_tree` builds them
 //! (reference catalog §15), with two fixes:
 //!
 //! - Parents are matched **per host**: a PID on one machine is never the parent of a
@@ -123,6 +123,20 @@ pub const SCHEMAS: &[Schema] = &[
             "InitiatingProcessParentProcessName",
             "InitiatingProcessParentCreationTime",
         )),
+    },
+    Schema {
+        name: "volatility",
+        time: "CreateTime",
+        process_name: "ImageFileName",
+        process_id: "PID",
+        parent_id: "PPID",
+        parent_name: None,
+        cmd_line: None,
+        user: None,
+        host: None,
+        event: None,
+        parent_time: None,
+        grandparent: None,
     },
     Schema {
         name: "osquery",
@@ -298,7 +312,8 @@ fn times(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
                 .zip(text.iter())
                 .map(|(t, s)| {
                     t.or_else(|| {
-                        s.and_then(crate::query::time::parse_absolute)
+                        s.map(str::trim)
+                            .and_then(crate::query::time::parse_absolute)
                             .map(|t| t.timestamp_micros())
                     })
                 })

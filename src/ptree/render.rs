@@ -194,6 +194,29 @@ pub fn render_html(
     for _ in open {
         out.push_str("</div></details>");
     }
+    // The same processes as an aligned table (folded): command lines side by side, easy
+    // to scan and to copy.
+    let base = drawn.iter().map(|&k| tree.procs[k].depth).min().unwrap_or(0);
+    let _ = write!(
+        out,
+        "<details style=\"margin-top:6px\"><summary>table of the {} processes drawn</summary><table style=\"border-collapse:collapse\"><thead><tr><th style=\"text-align:left\">process</th><th>PID</th><th>user</th><th>time (UTC)</th><th style=\"text-align:left\">command line</th></tr></thead><tbody>",
+        thousands(drawn.len())
+    );
+    for &k in &drawn {
+        let p = &tree.procs[k];
+        let indent = (p.depth - base) as usize * 12;
+        let _ = write!(
+            out,
+            "<tr><td style=\"padding-left:{indent}px;white-space:nowrap\">{}{}</td><td>{}</td><td>{}</td><td style=\"white-space:nowrap\">{}</td><td><code style=\"white-space:pre-wrap;word-break:break-all\">{}</code></td></tr>",
+            if p.inferred() { "? " } else { "" },
+            escape_html(p.short_name()),
+            escape_html(&p.pid),
+            escape_html(tree.user(k).unwrap_or("")),
+            escape_html(&when(p.time)),
+            escape_html(tree.cmd_line(k).unwrap_or(""))
+        );
+    }
+    out.push_str("</tbody></table></details>");
     if order.len() > drawn.len() {
         let _ = write!(
             out,

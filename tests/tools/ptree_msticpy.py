@@ -13,7 +13,7 @@ import pandas as pd
 from msticpy.transform import process_tree_utils as utils
 from msticpy.transform.proc_tree_builder import build_process_tree
 from msticpy.transform.proc_tree_schema import (LX_EVENT_SCH, MDE_EVENT_SCH, MDE_INT_EVENT_SCH,
-                                                SYSMON_PROCESS_CREATE_EVENT_SCH, WIN_EVENT_SCH)
+                                                SYSMON_PROCESS_CREATE_EVENT_SCH, WIN_EVENT_SCH, ProcSchema)
 
 warnings.filterwarnings("ignore")
 ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "msticpy" / "process"
@@ -27,6 +27,9 @@ SAMPLES = {
     "sysmon_eid1_derived_from_win4688.csv": SYSMON_PROCESS_CREATE_EVENT_SCH,
     "mde_deviceprocessevents_pub.csv": MDE_EVENT_SCH,
     "mde_internal_proc_cs1.csv": MDE_INT_EVENT_SCH,
+    # msticpy's own test builds this one with a custom schema.
+    "volatility_pslist_minimal.csv": ProcSchema(time_stamp="CreateTime", process_name="ImageFileName",
+                                                process_id="PID", parent_id="PPID"),
 }
 
 out = {}

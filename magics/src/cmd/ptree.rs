@@ -12,12 +12,21 @@ use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 
 pub struct Ptree;
 
-const SCHEMA_CHOICES: &[&str] = &["auto", "win4688", "sysmon", "mde", "mde-internal", "auditd", "osquery"];
+const SCHEMA_CHOICES: &[&str] = &[
+    "auto",
+    "win4688",
+    "sysmon",
+    "mde",
+    "mde-internal",
+    "auditd",
+    "osquery",
+    "volatility",
+];
 
 static SIGNATURE: Signature = Signature {
     name: "ptree",
     summary: "Process trees from process-creation events: draw them, or ask what a process started and where it came from",
-    description: "Builds the process trees of 4688, Sysmon 1, auditd execve, Defender for Endpoint or osquery events (the \
+    description: "Builds the process trees of 4688, Sysmon 1, auditd execve, Defender for Endpoint or osquery events, or of a Volatility pslist (the \
 schema is recognised from the columns, or named with --schema). A parent is the latest process with the parent's PID and \
 name at or before the child, on the same host; a child whose parent has no event gets an inferred parent. The result is a \
 frame of the processes (the event columns plus proc_key, parent_key, IsRoot, IsLeaf, IsBranch, Inferred, Depth, path), \
