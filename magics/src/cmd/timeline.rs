@@ -143,20 +143,6 @@ pub fn time_column(frame: &Frame, named: Option<&Spanned>) -> Result<String, Dia
         })
 }
 
-fn texts(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Diagnostic> {
-    let col = df
-        .column(name)
-        .map_err(|e| Diagnostic::engine(e.into(), None))?
-        .cast(&DataType::String)
-        .map_err(|e| Diagnostic::engine(e.into(), None))?;
-    Ok(col
-        .str()
-        .map_err(|e| Diagnostic::engine(e.into(), None))?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
-}
-
 /// A column as text in one chunk, for reading single values.
 fn text_chunked(df: &DataFrame, name: &str) -> Result<StringChunked, Diagnostic> {
     let col = df
@@ -394,15 +380,12 @@ impl Magic for Timeline {
                 .iter()
                 .find(|c| alerts.column_names().iter().any(|n| n == *c));
             let times = micros(&alerts.data, &time).map_err(|e| Diagnostic::engine(e, None))?;
-            let labels = match label_col {
-                Some(c) => texts(&alerts.data, c)?,
-                None => vec![None; alerts.height()],
-            };
-            for (t, l) in times.into_iter().zip(labels) {
+            let labels = label_col.map(|c| text_chunked(&alerts.data, c)).transpose()?;
+            for (i, t) in times.into_iter().enumerate() {
                 if let Some(t) = t {
                     markers.push(Marker {
                         time: t,
-                        label: l.unwrap_or_else(|| "alert".into()),
+                        label: labels.as_ref().and_then(|l| l.get(i)).unwrap_or("alert").to_string(),
                         colour: "#e15759",
                     });
                 }
