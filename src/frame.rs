@@ -100,3 +100,56 @@ pub fn text_column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a StringChunke
         dtype: col.dtype().to_string(),
     })
 }
+
+/// Column `name` as text, whatever its type (numbers and times as text), in one chunk so
+/// that reading value `i` is direct: a frame stacked from many parts has many chunks, and
+/// reading by index across them costs O(chunks) per value.
+pub fn text_values(df: &DataFrame, name: &str) -> Result<StringChunked> {
+    use polars::prelude::DataType;
+    let column = df.column(name).map_err(|_| no_column(df, name))?;
+    Ok(column.cast(&DataType::String)?.str()?.rechunk().into_owned())
+}
+
+/// Column `name` as µs since the epoch (UTC). Text is parsed by polars with the format
+/// inferred from the data; values that do not read that way are tried one by one, trimmed,
+/// in the other ISO and Sentinel shapes. Other types are an error that names the type.
+pub fn time_values(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    use polars::prelude::*;
+    let column = df.column(name).map_err(|_| no_column(df, name))?;
+    let micros = |c: Column| -> Result<Vec<Option<i64>>> { Ok(c.datetime()?.physical().iter().collect()) };
+    match column.dtype() {
+        DataType::Datetime(_, tz) => micros(column.cast(&DataType::Datetime(TimeUnit::Microseconds, tz.clone()))?),
+        DataType::Date => micros(column.cast(&DataType::Datetime(TimeUnit::Microseconds, None))?),
+        DataType::String => {
+            let parsed = DataFrame::new_infer_height(vec![column.clone()])?
+                .lazy()
+                .select([col(name).str().to_datetime(
+                    Some(TimeUnit::Microseconds),
+                    None,
+                    StrptimeOptions {
+                        strict: false,
+                        ..Default::default()
+                    },
+                    lit("raise"),
+                )])
+                .collect()
+                .ok();
+            let fast = match parsed {
+                Some(p) => micros(p.column(name)?.clone())?,
+                None => vec![None; column.len()],
+            };
+            Ok(fast
+                .into_iter()
+                .zip(column.str()?.iter())
+                .map(|(t, s)| {
+                    t.or_else(|| {
+                        s.map(str::trim)
+                            .and_then(crate::query::time::parse_absolute)
+                            .map(|t| t.timestamp_micros())
+                    })
+                })
+                .collect())
+        }
+        other => Err(Error::Sql(format!("column {name:?} holds {other} values, not times"))),
+    }
+}

@@ -88,6 +88,15 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
         .map(|(_, c)| c)
 }
 
+/// `d` with a hint for a column that is not there: the likely one (written after
+/// `prefix`, e.g. `frame.`), or else every column.
+pub fn column_hint(d: Diagnostic, column: &str, names: &[String], prefix: &str) -> Diagnostic {
+    match did_you_mean(column, names.iter().map(String::as_str)) {
+        Some(s) => d.hint(format!("did you mean {prefix}{s}?")),
+        None => d.hint(format!("columns: {}", names.join(", "))),
+    }
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();

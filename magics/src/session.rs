@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use huntbook::Frame;
 
-use crate::diag::{Diagnostic, did_you_mean};
+use crate::diag::{Diagnostic, column_hint, did_you_mean};
 use crate::parse::Spanned;
 
 /// The name under which the last frame result is always stored.
@@ -82,10 +82,7 @@ impl Session {
                 format!("frame {frame_name:?} has no column {column:?}"),
             )
             .at(arg.span.start + frame_name.len() + 1..arg.span.end);
-            return Err(match did_you_mean(column, names.iter().map(String::as_str)) {
-                Some(s) => d.hint(format!("did you mean {frame_name}.{s}?")),
-                None => d.hint(format!("columns: {}", names.join(", "))),
-            });
+            return Err(column_hint(d, column, &names, &format!("{frame_name}.")));
         }
         Ok((frame, column.to_string()))
     }

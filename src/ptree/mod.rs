@@ -24,7 +24,7 @@ use polars::prelude::*;
 pub use render::{render_html, render_svg, render_text};
 
 use crate::error::{Error, Result};
-use crate::frame::{Warned, no_column};
+use crate::frame::{Warned, no_column, text_values, time_values};
 
 /// Where one schema keeps what a tree needs. Names are column names.
 #[derive(Debug)]
@@ -259,66 +259,10 @@ fn pid_display(pid: &str) -> String {
     }
 }
 
-/// A column as text, whatever its type (numbers and times as text), in one chunk so that
-/// reading value `i` is direct (a frame stacked from many parts has many chunks).
-fn text_of(df: &DataFrame, name: &str) -> Result<StringChunked> {
-    let column = df.column(name).map_err(|_| no_column(df, name))?;
-    Ok(column.cast(&DataType::String)?.str()?.rechunk().into_owned())
-}
-
 fn optional_text(df: &DataFrame, name: Option<&str>) -> Result<Option<StringChunked>> {
     match name {
-        Some(n) if df.column(n).is_ok() => text_of(df, n).map(Some),
+        Some(n) if df.column(n).is_ok() => text_values(df, n).map(Some),
         _ => Ok(None),
-    }
-}
-
-/// A column's times as µs since the epoch (UTC). Text is parsed by polars with the format
-/// inferred from the data; values that does not read are tried one by one in the other
-/// ISO and Sentinel shapes.
-fn times(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
-    let column = df.column(name).map_err(|_| no_column(df, name))?;
-    match column.dtype() {
-        DataType::Datetime(_, tz) => {
-            let us = column.cast(&DataType::Datetime(TimeUnit::Microseconds, tz.clone()))?;
-            Ok(us.datetime()?.physical().iter().collect())
-        }
-        DataType::Date => {
-            let us = column.cast(&DataType::Datetime(TimeUnit::Microseconds, None))?;
-            Ok(us.datetime()?.physical().iter().collect())
-        }
-        _ => {
-            let text = column.cast(&DataType::String)?;
-            let parsed = DataFrame::new_infer_height(vec![text.clone()])?
-                .lazy()
-                .select([col(name).str().to_datetime(
-                    Some(TimeUnit::Microseconds),
-                    None,
-                    StrptimeOptions {
-                        strict: false,
-                        ..Default::default()
-                    },
-                    lit("raise"),
-                )])
-                .collect()
-                .ok();
-            let fast: Vec<Option<i64>> = match &parsed {
-                Some(p) => p.column(name)?.datetime()?.physical().iter().collect(),
-                None => vec![None; text.len()],
-            };
-            let text = text.str()?;
-            Ok(fast
-                .into_iter()
-                .zip(text.iter())
-                .map(|(t, s)| {
-                    t.or_else(|| {
-                        s.map(str::trim)
-                            .and_then(crate::query::time::parse_absolute)
-                            .map(|t| t.timestamp_micros())
-                    })
-                })
-                .collect())
-        }
     }
 }
 
@@ -435,7 +379,7 @@ impl Tree {
         if let Some((column, value)) = schema.event
             && df.column(column).is_ok()
         {
-            let text = text_of(df, column)?;
+            let text = text_values(df, column)?;
             let mut dropped = 0;
             for (k, v) in keep.iter_mut().zip(text.iter()) {
                 if v.map(str::trim) != Some(value) {
@@ -450,7 +394,7 @@ impl Tree {
                 ));
             }
         }
-        let time = times(df, schema.time)?;
+        let time = time_values(df, schema.time)?;
         let unreadable = keep.iter().zip(&time).filter(|(k, t)| **k && t.is_none()).count();
         if unreadable > 0 {
             warnings.push(format!(
@@ -462,23 +406,23 @@ impl Tree {
         let mut order: Vec<usize> = (0..df.height()).filter(|&i| keep[i] && time[i].is_some()).collect();
         order.sort_by_key(|&i| time[i]);
 
-        let name = text_of(df, schema.process_name)?;
-        let pid = text_of(df, schema.process_id)?;
-        let ppid = text_of(df, schema.parent_id)?;
+        let name = text_values(df, schema.process_name)?;
+        let pid = text_values(df, schema.process_id)?;
+        let ppid = text_values(df, schema.parent_id)?;
         let parent_name = optional_text(df, schema.parent_name)?;
         let host = optional_text(df, schema.host)?;
         let parent_time = match schema.parent_time {
-            Some(c) if df.column(c).is_ok() => Some(times(df, c)?),
+            Some(c) if df.column(c).is_ok() => Some(time_values(df, c)?),
             _ => None,
         };
         let grandparent = match schema.grandparent {
             Some((id, name, time)) if df.column(id).is_ok() && df.column(name).is_ok() => {
                 let t = if df.column(time).is_ok() {
-                    Some(times(df, time)?)
+                    Some(time_values(df, time)?)
                 } else {
                     None
                 };
-                Some((text_of(df, id)?, text_of(df, name)?, t))
+                Some((text_values(df, id)?, text_values(df, name)?, t))
             }
             _ => None,
         };

@@ -150,6 +150,13 @@ fn ticks(start: i64, end: i64) -> (Vec<i64>, &'static str) {
     (out, format)
 }
 
+const SECONDS: &str = "%Y-%m-%d %H:%M:%S";
+
+/// A time (µs since the epoch) written in UTC with `format`.
+fn utc(t: i64, format: &str) -> String {
+    DateTime::<Utc>::from_timestamp_micros(t).map_or_else(String::new, |d| d.format(format).to_string())
+}
+
 fn nice_number(v: f64) -> String {
     let v = if v.abs() < 1e-9 { 0.0 } else { v };
     let a = v.abs();
@@ -241,9 +248,7 @@ pub fn render(chart: &Chart) -> (String, Vec<String>) {
     );
     for t in &tick_times {
         let tx = x(*t);
-        let label = DateTime::<Utc>::from_timestamp_micros(*t)
-            .map(|d| d.format(format).to_string())
-            .unwrap_or_default();
+        let label = utc(*t, format);
         let _ = write!(
             out,
             "<line x1=\"{tx:.1}\" y1=\"{TOP}\" x2=\"{tx:.1}\" y2=\"{axis_y}\" stroke=\"#eee\"/><line x1=\"{tx:.1}\" y1=\"{axis_y}\" x2=\"{tx:.1}\" y2=\"{}\" stroke=\"#333\"/><text x=\"{tx:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
@@ -252,15 +257,7 @@ pub fn render(chart: &Chart) -> (String, Vec<String>) {
             escape_html(&label)
         );
     }
-    let span_label = format!(
-        "{} – {} UTC",
-        DateTime::<Utc>::from_timestamp_micros(start + pad)
-            .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
-            .unwrap_or_default(),
-        DateTime::<Utc>::from_timestamp_micros(end - pad)
-            .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
-            .unwrap_or_default()
-    );
+    let span_label = format!("{} – {} UTC", utc(start + pad, SECONDS), utc(end - pad, SECONDS));
     let _ = write!(
         out,
         "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#666\">{}</text>",
@@ -458,13 +455,7 @@ pub fn render(chart: &Chart) -> (String, Vec<String>) {
         let _ = write!(
             out,
             "<g><title>{}</title><line x1=\"{mx:.1}\" y1=\"{}\" x2=\"{mx:.1}\" y2=\"{axis_y}\" stroke=\"{}\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/>",
-            escape_html(&format!(
-                "{} UTC: {}",
-                DateTime::<Utc>::from_timestamp_micros(m.time)
-                    .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
-                    .unwrap_or_default(),
-                m.label
-            )),
+            escape_html(&format!("{} UTC: {}", utc(m.time, SECONDS), m.label)),
             TOP - 6.0,
             m.colour,
         );

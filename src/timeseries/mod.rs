@@ -16,7 +16,7 @@ use polars::prelude::*;
 pub use stl::{Decomposition, Stl};
 
 use crate::error::{Error, Result};
-use crate::frame::{Warned, no_column};
+use crate::frame::{Warned, no_column, time_values};
 
 /// What `%anomalies` computes for one series.
 #[derive(Debug, Clone)]
@@ -94,40 +94,10 @@ fn numbers(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
     Ok(values.iter().map(|v| v.unwrap_or(0.0)).collect())
 }
 
-/// Times of column `name` as µs since the epoch, UTC.
-pub fn micros(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
-    let column = df.column(name).map_err(|_| no_column(df, name))?;
-    Ok(match column.dtype() {
-        DataType::Datetime(_, tz) => column
-            .cast(&DataType::Datetime(TimeUnit::Microseconds, tz.clone()))?
-            .datetime()?
-            .physical()
-            .iter()
-            .collect(),
-        DataType::Date => column
-            .cast(&DataType::Datetime(TimeUnit::Microseconds, None))?
-            .datetime()?
-            .physical()
-            .iter()
-            .collect(),
-        DataType::String => column
-            .str()?
-            .iter()
-            .map(|v| {
-                v.and_then(crate::query::time::parse_absolute)
-                    .map(|t| t.timestamp_micros())
-            })
-            .collect(),
-        other => {
-            return Err(Error::Sql(format!("column {name:?} holds {other} values, not times")));
-        }
-    })
-}
-
 /// The series of `df` in time order, checked for equal spacing (reported, not refused:
 /// STL assumes it).
 pub fn series(df: &DataFrame, time: &str, value: &str) -> Result<Warned<(Vec<i64>, Vec<f64>)>> {
-    let times = micros(df, time)?;
+    let times = time_values(df, time)?;
     let values = numbers(df, value)?;
     let mut warnings = Vec::new();
     let mut points: Vec<(i64, f64)> = Vec::with_capacity(values.len());

@@ -5,7 +5,7 @@ use huntbook::Frame;
 use huntbook::ptree::{Schema, Tree, render_html, render_svg, render_text};
 
 use crate::bundle::MimeBundle;
-use crate::diag::{Diagnostic, did_you_mean};
+use crate::diag::{Diagnostic, column_hint};
 use crate::parse::{Args, Spanned};
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
@@ -265,26 +265,16 @@ fn find(tree: &Tree, spec: &Spanned) -> Result<Vec<usize>, Diagnostic> {
 /// The `--color-by` column's value for every process of the tree (inferred parents have
 /// none).
 fn color_values(tree: &Tree, column: &str, spec: &Spanned) -> Result<Vec<Option<String>>, Diagnostic> {
-    let Ok(col) = tree.events.column(column) else {
+    if tree.events.column(column).is_err() {
         let names: Vec<String> = tree.events.get_column_names().iter().map(|n| n.to_string()).collect();
         let d = Diagnostic::new("no-column", format!("no column {column:?} to colour by")).at(spec.span.clone());
-        return Err(match did_you_mean(column, names.iter().map(String::as_str)) {
-            Some(s) => d.hint(format!("did you mean {s}?")),
-            None => d.hint(format!("columns: {}", names.join(", "))),
-        });
-    };
-    let text = col
-        .cast(&polars::prelude::DataType::String)
-        .map_err(|e| Diagnostic::engine(e.into(), Some(spec.span.clone())))?;
-    let values: Vec<Option<String>> = text
-        .str()
-        .map_err(|e| Diagnostic::engine(e.into(), Some(spec.span.clone())))?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect();
+        return Err(column_hint(d, column, &names, ""));
+    }
+    let values = huntbook::frame::text_values(&tree.events, column)
+        .map_err(|e| Diagnostic::engine(e, Some(spec.span.clone())))?;
     Ok(tree
         .procs
         .iter()
-        .map(|p| p.row.and_then(|r| values[r].clone()))
+        .map(|p| p.row.and_then(|r| values.get(r).map(str::to_string)))
         .collect())
 }

@@ -2,13 +2,14 @@
 //! time; reference lines and alerts as markers. SVG, readable in any front end.
 
 use huntbook::Frame;
+use huntbook::frame::{text_values, time_values};
 use huntbook::render::chart::{self, Chart, Kind as ChartKind, Lane, Marker};
 use huntbook::render::escape_html;
-use huntbook::timeseries::{micros, when};
+use huntbook::timeseries::when;
 use polars::prelude::*;
 
 use crate::bundle::MimeBundle;
-use crate::diag::{Diagnostic, did_you_mean};
+use crate::diag::{Diagnostic, column_hint};
 use crate::parse::{Args, Spanned};
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
@@ -117,17 +118,10 @@ pub const TIME_OPTION: Opt = Opt {
 
 /// The time column to use: named, or TimeGenerated, or the first datetime column.
 pub fn time_column(frame: &Frame, named: Option<&Spanned>) -> Result<String, Diagnostic> {
-    let names = frame.column_names();
     if let Some(n) = named {
-        if names.iter().any(|c| c == &n.text) {
-            return Ok(n.text.clone());
-        }
-        let d = Diagnostic::new("no-column", format!("no column {:?} in the frame", n.text)).at(n.span.clone());
-        return Err(match did_you_mean(&n.text, names.iter().map(String::as_str)) {
-            Some(s) => d.hint(format!("did you mean {s}?")),
-            None => d.hint(format!("columns: {}", names.join(", "))),
-        });
+        return named_column(frame, n);
     }
+    let names = frame.column_names();
     if names.iter().any(|c| c == "TimeGenerated") {
         return Ok("TimeGenerated".into());
     }
@@ -145,20 +139,17 @@ pub fn time_column(frame: &Frame, named: Option<&Spanned>) -> Result<String, Dia
 
 /// A column as text in one chunk, for reading single values.
 fn text_chunked(df: &DataFrame, name: &str) -> Result<StringChunked, Diagnostic> {
-    let col = df
-        .column(name)
-        .map_err(|e| Diagnostic::engine(e.into(), None))?
-        .cast(&DataType::String)
-        .map_err(|e| Diagnostic::engine(e.into(), None))?;
-    Ok(col
-        .str()
-        .map_err(|e| Diagnostic::engine(e.into(), None))?
-        .rechunk()
-        .into_owned())
+    text_values(df, name).map_err(|e| Diagnostic::engine(e, None))
 }
 
-fn check_column(frame: &Frame, spec: &Spanned) -> Result<(), Diagnostic> {
-    time_column(frame, Some(spec)).map(|_| ())
+/// The column `spec` names, or an error with the likely one.
+fn named_column(frame: &Frame, spec: &Spanned) -> Result<String, Diagnostic> {
+    let names = frame.column_names();
+    if names.iter().any(|c| c == &spec.text) {
+        return Ok(spec.text.clone());
+    }
+    let d = Diagnostic::new("no-column", format!("no column {:?} in the frame", spec.text)).at(spec.span.clone());
+    Err(column_hint(d, &spec.text, &names, ""))
 }
 
 impl Magic for Timeline {
@@ -190,17 +181,17 @@ impl Magic for Timeline {
         for (name, frame) in &frames {
             let time = time_column(frame, args.option("time"))?;
             let df = &frame.data;
-            let times = micros(df, &time).map_err(|e| Diagnostic::engine(e, None))?;
+            let times = time_values(df, &time).map_err(|e| Diagnostic::engine(e, None))?;
             let groups = match args.option("group-by") {
                 Some(g) => {
-                    check_column(frame, g)?;
+                    named_column(frame, g)?;
                     Some(text_chunked(df, &g.text)?)
                 }
                 None => None,
             };
             let values: Option<Vec<Option<f64>>> = match args.option("value") {
                 Some(v) => {
-                    check_column(frame, v)?;
+                    named_column(frame, v)?;
                     let col = df.column(&v.text).expect("checked");
                     if !col.dtype().is_primitive_numeric() {
                         return Err(Diagnostic::new(
@@ -234,7 +225,7 @@ impl Magic for Timeline {
                         .filter(|s| !s.is_empty())
                         .collect();
                     for col in &list {
-                        check_column(
+                        named_column(
                             frame,
                             &Spanned {
                                 text: col.clone(),
@@ -379,7 +370,7 @@ impl Magic for Timeline {
             let label_col = ["AlertDisplayName", "AlertName", "Title", "title"]
                 .iter()
                 .find(|c| alerts.column_names().iter().any(|n| n == *c));
-            let times = micros(&alerts.data, &time).map_err(|e| Diagnostic::engine(e, None))?;
+            let times = time_values(&alerts.data, &time).map_err(|e| Diagnostic::engine(e, None))?;
             let labels = label_col.map(|c| text_chunked(&alerts.data, c)).transpose()?;
             for (i, t) in times.into_iter().enumerate() {
                 if let Some(t) = t {
