@@ -34,6 +34,12 @@ pub enum Error {
     NoColumn { column: String, available: String },
     #[error("column {column:?} holds {dtype} values, not text")]
     NotText { column: String, dtype: String },
+    /// Input that cannot be used as given (an option value, a configuration entry).
+    #[error("{0}")]
+    Invalid(String),
+    /// A remote service (a threat-intel provider, an RDAP registry) did not answer usably.
+    #[error("{service}: {message}")]
+    Service { service: String, message: String },
     #[error("stopped: {what}")]
     Cancelled { what: String },
     #[error("{0}")]
@@ -54,6 +60,8 @@ impl Error {
             Error::InvalidIp(_) => "invalid-ip",
             Error::NoColumn { .. } => "no-such-column",
             Error::NotText { .. } => "wrong-type",
+            Error::Invalid(_) => "invalid-input",
+            Error::Service { .. } => "service-error",
             Error::Cancelled { .. } => "interrupted",
             Error::Polars(_) => "data-error",
         }

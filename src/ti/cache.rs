@@ -1,0 +1,206 @@
+//! Answers kept on disk, so a notebook run again does not spend a free-tier quota twice.
+//!
+//! One JSON file per provider in the cache folder (by default `$XDG_CACHE_HOME/huntbook/ti`,
+//! else `~/.cache/huntbook/ti`), keyed by observable type, subtype and value, each entry
+//! stamped with when it was stored. Only answers (found or not found) are kept, never
+//! failures, and never a key: rows are scrubbed before they get here. A file that cannot
+//! be read is reported and set aside (renamed `*.corrupt`), never a crash.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Query, Row};
+
+const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Entry {
+    /// When the answer was stored (Unix seconds).
+    stored: i64,
+    row: Row,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct File {
+    format: u32,
+    provider: String,
+    entries: BTreeMap<String, Entry>,
+}
+
+#[derive(Debug)]
+pub struct Cache {
+    dir: PathBuf,
+    loaded: HashMap<String, BTreeMap<String, Entry>>,
+    dirty: HashSet<String>,
+    corrupt: HashSet<String>,
+    warnings: Vec<String>,
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Cache {
+    /// The default folder: `$XDG_CACHE_HOME/huntbook/ti`, else `~/.cache/huntbook/ti`.
+    pub fn default_dir() -> Option<PathBuf> {
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+        Some(base.join("huntbook").join("ti"))
+    }
+
+    pub fn open(dir: impl Into<PathBuf>) -> Cache {
+        Cache {
+            dir: dir.into(),
+            loaded: HashMap::new(),
+            dirty: HashSet::new(),
+            corrupt: HashSet::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn file(&self, provider: &str) -> PathBuf {
+        self.dir.join(format!("{provider}.json"))
+    }
+
+    fn entries(&mut self, provider: &str) -> &mut BTreeMap<String, Entry> {
+        if !self.loaded.contains_key(provider) {
+            let path = self.file(provider);
+            let entries = match std::fs::read_to_string(&path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+                Err(e) => {
+                    self.warnings
+                        .push(format!("cannot read the cache file {}: {e}; it is ignored", path.display()));
+                    BTreeMap::new()
+                }
+                Ok(text) => match serde_json::from_str::<File>(&text) {
+                    Ok(f) if f.format == FORMAT => f.entries,
+                    Ok(f) => {
+                        self.warnings.push(format!(
+                            "the cache file {} is in format {} (this version reads {FORMAT}); it is ignored",
+                            path.display(),
+                            f.format
+                        ));
+                        self.corrupt.insert(provider.to_string());
+                        BTreeMap::new()
+                    }
+                    Err(e) => {
+                        self.warnings.push(format!(
+                            "the cache file {} is corrupt ({e}); it is ignored and set aside as {}.corrupt",
+                            path.display(),
+                            path.display()
+                        ));
+                        self.corrupt.insert(provider.to_string());
+                        BTreeMap::new()
+                    }
+                },
+            };
+            self.loaded.insert(provider.to_string(), entries);
+        }
+        self.loaded.get_mut(provider).expect("inserted above")
+    }
+
+    /// A stored answer younger than `ttl`, marked as cached.
+    pub fn get(&mut self, provider: &str, q: &Query, ttl: Duration) -> Option<Row> {
+        let now = now_secs();
+        let e = self.entries(provider).get(&q.key())?;
+        if now - e.stored > ttl.as_secs() as i64 {
+            return None;
+        }
+        let mut row = e.row.clone();
+        row.cached = true;
+        Some(row)
+    }
+
+    pub fn put(&mut self, provider: &str, q: &Query, row: &Row) {
+        let entry = Entry {
+            stored: now_secs(),
+            row: row.clone(),
+        };
+        self.entries(provider).insert(q.key(), entry);
+        self.dirty.insert(provider.to_string());
+    }
+
+    /// Forgets every answer of one provider, or of all.
+    pub fn clear(&mut self, provider: Option<&str>) -> std::io::Result<usize> {
+        let mut removed = 0;
+        let names: Vec<String> = match provider {
+            Some(p) => vec![p.to_string()],
+            None => match std::fs::read_dir(&self.dir) {
+                Ok(rd) => rd
+                    .filter_map(|e| e.ok())
+                    .filter_map(|e| e.file_name().to_str()?.strip_suffix(".json").map(str::to_string))
+                    .collect(),
+                Err(_) => Vec::new(),
+            },
+        };
+        for name in names {
+            self.loaded.remove(&name);
+            self.dirty.remove(&name);
+            match std::fs::remove_file(self.file(&name)) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Writes the changed files (atomically: a new file renamed over the old) and returns
+    /// every problem met since the last call.
+    pub fn save(&mut self) -> Vec<String> {
+        let dirty: Vec<String> = self.dirty.drain().collect();
+        for provider in dirty {
+            if let Err(e) = self.write(&provider) {
+                self.warnings.push(format!(
+                    "cannot write the cache file {}: {e}; answers from this run will be asked for again next time",
+                    self.file(&provider).display()
+                ));
+            }
+        }
+        std::mem::take(&mut self.warnings)
+    }
+
+    fn write(&mut self, provider: &str) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        let path = self.file(provider);
+        if self.corrupt.remove(provider) && path.exists() {
+            let mut aside = path.clone().into_os_string();
+            aside.push(".corrupt");
+            std::fs::rename(&path, aside)?;
+        }
+        let file = File {
+            format: FORMAT,
+            provider: provider.to_string(),
+            entries: self.loaded.get(provider).cloned().unwrap_or_default(),
+        };
+        let text = serde_json::to_string(&file).map_err(std::io::Error::other)?;
+        let tmp = self.dir.join(format!(".{provider}.json.{}", std::process::id()));
+        {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt as _;
+                // Threat-intel answers about an investigation are for its analyst only.
+                options.mode(0o600);
+            }
+            let mut f = options.open(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, &path)
+    }
+}

@@ -1,0 +1,676 @@
+//! Sending the lookups: providers concurrently, each within its own rate limit, retrying
+//! on throttling and transient failures, every outcome a row.
+//!
+//! The network part runs on a single-threaded Tokio runtime inside the calling thread, so
+//! progress and interrupts are handled on the thread that owns the notebook's I/O: the
+//! loop below wakes every 50 ms to report and to notice an interrupt, which cancels the
+//! requests in flight.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use super::cache::Cache;
+use super::providers::{Auth, Method, Provider, Request, Verdict};
+use super::{Query, Row, Severity, Status, now_ms};
+use crate::error::{Error, Result};
+
+/// The most an answer may be; larger ones are refused rather than read into memory.
+pub const MAX_BODY: usize = 16 << 20;
+
+/// A rate limit: at most `count` requests in any `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub count: u32,
+    pub per: Duration,
+}
+
+impl Rate {
+    /// Reads `N/sec`, `N/min`, `N/hour`, `N/day`, `N/week` or `N/month` (30 days).
+    pub fn parse(text: &str) -> Result<Rate> {
+        let bad = || {
+            Error::Invalid(format!(
+                "{text:?} is not a rate limit: write N/sec, N/min, N/hour, N/day, N/week or N/month, e.g. 4/min"
+            ))
+        };
+        let (n, unit) = text.trim().split_once('/').ok_or_else(bad)?;
+        let count: u32 = n.trim().parse().map_err(|_| bad())?;
+        let secs = match unit.trim() {
+            "s" | "sec" | "second" => 1,
+            "m" | "min" | "minute" => 60,
+            "h" | "hour" => 3600,
+            "d" | "day" => 86_400,
+            "w" | "week" => 7 * 86_400,
+            "month" => 30 * 86_400,
+            _ => return Err(bad()),
+        };
+        if count == 0 {
+            return Err(bad());
+        }
+        Ok(Rate {
+            count,
+            per: Duration::from_secs(secs),
+        })
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit = match self.per.as_secs() {
+            1 => "sec".to_string(),
+            60 => "min".into(),
+            3600 => "hour".into(),
+            86_400 => "day".into(),
+            604_800 => "week".into(),
+            2_592_000 => "month".into(),
+            s => format!("{s}s"),
+        };
+        write!(f, "{}/{unit}", self.count)
+    }
+}
+
+/// A provider as configured for a run.
+pub struct Configured {
+    pub provider: Arc<dyn Provider>,
+    /// The base URL (the provider's own unless configured, e.g. for a proxy or a replay).
+    pub base: String,
+    pub key: Option<String>,
+    pub rate: Rate,
+    /// How long a cached answer stays good.
+    pub ttl: Duration,
+    pub timeout: Duration,
+    /// Retries after a throttled or failed request.
+    pub retries: u32,
+    /// The longest single wait (rate limit or `Retry-After`) accepted before giving up.
+    pub max_wait: Duration,
+}
+
+impl fmt::Debug for Configured {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Configured")
+            .field("provider", &self.provider.name())
+            .field("base", &self.base)
+            .field("key", &self.key.as_ref().map(|_| "****"))
+            .field("rate", &self.rate)
+            .field("ttl", &self.ttl)
+            .finish()
+    }
+}
+
+impl Configured {
+    /// A provider with its defaults: its own URL, its free-tier rate, a week's cache.
+    pub fn new(provider: Arc<dyn Provider>, key: Option<String>) -> Configured {
+        let rate = Rate::parse(provider.default_rate()).expect("built-in rates parse");
+        Configured {
+            base: provider.base_url().to_string(),
+            provider,
+            key,
+            rate,
+            ttl: Duration::from_secs(7 * 86_400),
+            timeout: Duration::from_secs(30),
+            retries: 3,
+            max_wait: Duration::from_secs(120),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        self.provider.name()
+    }
+}
+
+/// Replaces every occurrence of a secret in `text` by `****`.
+pub fn scrub(text: &str, key: Option<&str>) -> String {
+    let Some(key) = key.filter(|k| k.len() >= 4) else {
+        return text.to_string();
+    };
+    use base64::Engine as _;
+    let mut out = text.to_string();
+    let basic = base64::engine::general_purpose::STANDARD.encode(key.as_bytes());
+    for secret in std::iter::once(key)
+        .chain(key.split(':').filter(|p| p.len() >= 4))
+        .chain(std::iter::once(basic.as_str()))
+    {
+        if out.contains(secret) {
+            out = out.replace(secret, "****");
+        }
+    }
+    out
+}
+
+/// What the caller sees of a run in progress.
+pub trait Hooks {
+    /// `done` of `total` network lookups are finished; `note` says what is happening
+    /// (a rate-limit wait, a retry).
+    fn progress(&mut self, done: usize, total: usize, note: &str);
+    fn interrupted(&self) -> bool;
+}
+
+/// The outcome of a run.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// One row per observable and provider, in the order of the observables.
+    pub rows: Vec<Row>,
+    /// Missing keys, unsupported types, waits, cache problems: shown with the results.
+    pub warnings: Vec<String>,
+    /// Requests sent over the network.
+    pub requests: usize,
+    pub from_cache: usize,
+    /// Lookups not made because the user interrupted the run.
+    pub interrupted: usize,
+}
+
+enum Event {
+    Row(usize, Row),
+    Note(String),
+    Sent,
+}
+
+/// Looks every query up in every provider that supports it.
+pub fn lookup(
+    queries: &[Query],
+    providers: &[Configured],
+    mut cache: Option<&mut Cache>,
+    refresh: bool,
+    hooks: &mut dyn Hooks,
+) -> Report {
+    let mut report = Report::default();
+    // Slot per (query, provider) so rows come out in a stable order.
+    let mut slots: Vec<Option<Row>> = vec![None; queries.len() * providers.len()];
+    let mut work: Vec<Vec<(usize, Query)>> = vec![Vec::new(); providers.len()];
+    for (pi, p) in providers.iter().enumerate() {
+        let mut unsupported: Vec<&str> = Vec::new();
+        let mut no_key = 0;
+        for (qi, q) in queries.iter().enumerate() {
+            let slot = qi * providers.len() + pi;
+            if !p.provider.supports(q.kind, q.subtype.as_deref()) {
+                unsupported.push(q.kind.name());
+                continue;
+            }
+            if p.provider.auth() == Auth::Required && p.key.is_none() {
+                no_key += 1;
+                slots[slot] = Some(Row::failure(q, p.name(), Status::NoKey, "no API key configured"));
+                continue;
+            }
+            if !refresh && let Some(c) = cache.as_deref_mut() && let Some(row) = c.get(p.name(), q, p.ttl) {
+                report.from_cache += 1;
+                slots[slot] = Some(row);
+                continue;
+            }
+            work[pi].push((slot, q.clone()));
+        }
+        if !unsupported.is_empty() {
+            let mut kinds = unsupported.clone();
+            kinds.sort_unstable();
+            kinds.dedup();
+            report.warnings.push(format!(
+                "{}: does not look up {} ({} observable{} skipped)",
+                p.name(),
+                kinds.join(", "),
+                unsupported.len(),
+                if unsupported.len() == 1 { "" } else { "s" }
+            ));
+        }
+        if no_key > 0 {
+            report.warnings.push(format!(
+                "{}: no API key, so {no_key} lookup{} not made — set ti.providers.{}.key in huntbook.yaml (e.g. env:NAME) or run  %secret {}",
+                p.name(),
+                if no_key == 1 { " was" } else { "s were" },
+                p.name(),
+                p.name()
+            ));
+        }
+    }
+    let total: usize = work.iter().map(Vec::len).sum();
+    if total > 0 {
+        match send_all(providers, work, total, hooks, &mut report) {
+            Ok(rows) => {
+                for (slot, row) in rows {
+                    slots[slot] = Some(row);
+                }
+            }
+            Err(e) => report.warnings.push(e.to_string()),
+        }
+    }
+    for (slot, row) in slots.iter().enumerate() {
+        let Some(row) = row else { continue };
+        if !row.cached && row.status.is_answer() && let Some(c) = cache.as_deref_mut() {
+            let p = &providers[slot % providers.len()];
+            c.put(p.name(), &queries[slot / providers.len()], row);
+        }
+    }
+    if let Some(c) = cache {
+        report.warnings.extend(c.save());
+    }
+    report.rows = slots.into_iter().flatten().collect();
+    report
+}
+
+fn send_all(
+    providers: &[Configured],
+    work: Vec<Vec<(usize, Query)>>,
+    total: usize,
+    hooks: &mut dyn Hooks,
+    report: &mut Report,
+) -> Result<Vec<(usize, Row)>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Invalid(format!("cannot start the network runtime: {e}")))?;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("huntbook/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::Invalid(format!("cannot set up HTTP: {e}")))?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut rows = Vec::with_capacity(total);
+    runtime.block_on(async {
+        let mut tasks = Vec::new();
+        for (pi, queue) in work.into_iter().enumerate() {
+            if queue.is_empty() {
+                continue;
+            }
+            let job = Job {
+                name: providers[pi].name(),
+                provider: providers[pi].provider.clone(),
+                base: providers[pi].base.trim_end_matches('/').to_string(),
+                key: providers[pi].key.clone(),
+                rate: providers[pi].rate,
+                timeout: providers[pi].timeout,
+                retries: providers[pi].retries,
+                max_wait: providers[pi].max_wait,
+            };
+            tasks.push(tokio::spawn(run_provider(
+                job,
+                queue,
+                client.clone(),
+                tx.clone(),
+                cancel.clone(),
+            )));
+        }
+        drop(tx);
+        let mut last_note = String::new();
+        loop {
+            match tokio::time::timeout(Duration::from_millis(50), rx.recv()).await {
+                Ok(Some(Event::Row(slot, row))) => rows.push((slot, row)),
+                Ok(Some(Event::Sent)) => report.requests += 1,
+                Ok(Some(Event::Note(note))) => {
+                    if !report.warnings.contains(&note) {
+                        report.warnings.push(note.clone());
+                    }
+                    last_note = note;
+                }
+                Ok(None) => break,
+                Err(_) => {}
+            }
+            if hooks.interrupted() && !cancel.swap(true, Ordering::SeqCst) {
+                for t in &tasks {
+                    t.abort();
+                }
+            }
+            hooks.progress(rows.len(), total, &last_note);
+        }
+    });
+    if cancel.load(Ordering::SeqCst) {
+        report.interrupted = total - rows.len();
+    }
+    Ok(rows)
+}
+
+struct Job {
+    name: &'static str,
+    provider: Arc<dyn Provider>,
+    base: String,
+    key: Option<String>,
+    rate: Rate,
+    timeout: Duration,
+    retries: u32,
+    max_wait: Duration,
+}
+
+impl Job {
+    fn provider(&self) -> &dyn Provider {
+        self.provider.as_ref()
+    }
+}
+
+/// How a request ended when it did not end in an answer.
+struct Failure {
+    status: Status,
+    http: Option<u16>,
+    message: String,
+}
+
+async fn run_provider(
+    job: Job,
+    queue: Vec<(usize, Query)>,
+    client: reqwest::Client,
+    tx: mpsc::UnboundedSender<Event>,
+    cancel: Arc<AtomicBool>,
+) {
+    let mut window: VecDeque<Instant> = VecDeque::new();
+    // A refused key is refused for every lookup: later ones are not sent.
+    let mut refused: Option<Failure> = None;
+    let mut bulk: Option<std::result::Result<(u16, String), Failure>> = None;
+    for (slot, q) in queue {
+        if cancel.load(Ordering::SeqCst) {
+            return;
+        }
+        let req = job.provider().request(&q, job.key.as_deref());
+        let url = format!("{}{}", job.base, req.path);
+        let fetched = if let Some(f) = &refused {
+            Err(Failure {
+                status: f.status,
+                http: f.http,
+                message: f.message.clone(),
+            })
+        } else if job.provider().bulk() {
+            if bulk.is_none() {
+                bulk = Some(fetch(&job, &client, &req, &url, &mut window, &tx).await);
+            }
+            match bulk.as_ref().expect("set above") {
+                Ok(ok) => Ok(ok.clone()),
+                Err(f) => Err(Failure {
+                    status: f.status,
+                    http: f.http,
+                    message: f.message.clone(),
+                }),
+            }
+        } else {
+            fetch(&job, &client, &req, &url, &mut window, &tx).await
+        };
+        let row = match fetched {
+            Ok((http, body)) => answer_row(&job, &q, http, &body, &url),
+            Err(f) => {
+                if f.status == Status::AuthFailed && refused.is_none() {
+                    refused = Some(Failure {
+                        status: f.status,
+                        http: f.http,
+                        message: format!("{} (later lookups not sent)", f.message),
+                    });
+                }
+                let mut row = Row::failure(&q, job.name, f.status, scrub(&f.message, job.key.as_deref()));
+                row.http_status = f.http;
+                row.reference = url.clone();
+                row
+            }
+        };
+        if tx.send(Event::Row(slot, row)).is_err() {
+            return;
+        }
+    }
+}
+
+fn answer_row(job: &Job, q: &Query, http: u16, body: &str, url: &str) -> Row {
+    let key = job.key.as_deref();
+    let verdict = if http == 404 {
+        Ok(Verdict {
+            found: false,
+            severity: Severity::Information,
+            details: serde_json::json!({"message": not_found_message(body)}),
+            reference: None,
+        })
+    } else {
+        job.provider().read(q, body)
+    };
+    let mut row = match verdict {
+        Ok(v) => Row {
+            ioc: q.ioc.clone(),
+            ioc_type: q.kind.name().to_string(),
+            subtype: q.subtype.clone(),
+            provider: job.name.to_string(),
+            found: v.found,
+            severity: v.severity,
+            details: scrub(&v.details.to_string(), key),
+            raw: String::new(),
+            reference: scrub(v.reference.as_deref().unwrap_or(url), key),
+            status: if v.found { Status::Ok } else { Status::NotFound },
+            http_status: Some(http),
+            cached: false,
+            looked_up: now_ms(),
+        },
+        Err(why) => {
+            let mut row = Row::failure(q, job.name, Status::Malformed, why);
+            row.http_status = Some(http);
+            row.reference = url.to_string();
+            row
+        }
+    };
+    // Bulk lists are one answer for every observable; the row keeps what concerns it.
+    if !job.provider().bulk() {
+        row.raw = scrub(body, key);
+    }
+    row
+}
+
+fn not_found_message(body: &str) -> String {
+    let from_json = serde_json::from_str::<Value>(body).ok().and_then(|v| {
+        let m = v
+            .pointer("/error/message")
+            .or_else(|| v.get("message"))
+            .or_else(|| v.get("error"))
+            .or_else(|| v.get("detail"))?;
+        Some(m.as_str().map(str::to_string).unwrap_or_else(|| m.to_string()))
+    });
+    from_json.unwrap_or_else(|| "not found (HTTP 404)".into())
+}
+
+async fn fetch(
+    job: &Job,
+    client: &reqwest::Client,
+    req: &Request,
+    url: &str,
+    window: &mut VecDeque<Instant>,
+    tx: &mpsc::UnboundedSender<Event>,
+) -> std::result::Result<(u16, String), Failure> {
+    let fail = |status, http, message: String| Failure { status, http, message };
+    let mut attempt = 0u32;
+    loop {
+        // The rate limit: at most `count` requests in any `per`.
+        let now = Instant::now();
+        while window.front().is_some_and(|t| now.duration_since(*t) >= job.rate.per) {
+            window.pop_front();
+        }
+        if window.len() >= job.rate.count as usize {
+            let wait = job.rate.per - now.duration_since(window[0]);
+            if wait > job.max_wait {
+                return Err(fail(
+                    Status::Throttled,
+                    None,
+                    format!(
+                        "rate limit {} reached; the next slot is in {} s, longer than the {} s allowed to wait (ti.providers.{}.rate / max_wait)",
+                        job.rate,
+                        wait.as_secs(),
+                        job.max_wait.as_secs(),
+                        job.name
+                    ),
+                ));
+            }
+            let _ = tx.send(Event::Note(format!(
+                "{}: waiting for its rate limit ({}); lookups continue at that pace",
+                job.name, job.rate
+            )));
+            tokio::time::sleep(wait).await;
+            window.pop_front();
+        }
+        window.push_back(Instant::now());
+        let _ = tx.send(Event::Sent);
+        let mut builder = client
+            .request(
+                match req.method {
+                    Method::Get => reqwest::Method::GET,
+                    Method::Post => reqwest::Method::POST,
+                },
+                url,
+            )
+            .timeout(job.timeout);
+        for (k, v) in &req.headers {
+            builder = builder.header(*k, v);
+        }
+        if !req.form.is_empty() {
+            let body: Vec<String> = req
+                .form
+                .iter()
+                .map(|(k, v)| format!("{k}={}", super::providers::encode(v)))
+                .collect();
+            builder = builder
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body.join("&"));
+        }
+        let retry_in = |attempt: u32| Duration::from_secs(1 << attempt.min(5));
+        let response = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let what = if e.is_timeout() {
+                    format!("no answer within {} s", job.timeout.as_secs())
+                } else if e.is_connect() {
+                    format!("cannot connect to {}", job.base)
+                } else {
+                    format!("request failed: {e}")
+                };
+                if attempt < job.retries {
+                    let _ = tx.send(Event::Note(format!("{}: {what}; retrying", job.name)));
+                    tokio::time::sleep(retry_in(attempt)).await;
+                    attempt += 1;
+                    continue;
+                }
+                return Err(fail(Status::Failed, None, format!("{what} (after {} tries)", attempt + 1)));
+            }
+        };
+        let http = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let body = match read_body(response).await {
+            Ok(b) => b,
+            Err(m) => return Err(fail(Status::Failed, Some(http), m)),
+        };
+        match http {
+            200..=299 | 404 => return Ok((http, body)),
+            401 | 403 => {
+                return Err(fail(
+                    Status::AuthFailed,
+                    Some(http),
+                    format!("the API key was refused (HTTP {http}): {}", snippet(&body)),
+                ));
+            }
+            429 | 502..=504 => {
+                let wait = retry_after.unwrap_or_else(|| retry_in(attempt));
+                let what = if http == 429 { "throttled" } else { "unavailable" };
+                if attempt >= job.retries {
+                    return Err(fail(
+                        if http == 429 { Status::Throttled } else { Status::Failed },
+                        Some(http),
+                        format!("{what} (HTTP {http}) after {} tries", attempt + 1),
+                    ));
+                }
+                if wait > job.max_wait {
+                    return Err(fail(
+                        Status::Throttled,
+                        Some(http),
+                        format!(
+                            "{what} (HTTP {http}); asked to retry after {} s, longer than the {} s allowed to wait",
+                            wait.as_secs(),
+                            job.max_wait.as_secs()
+                        ),
+                    ));
+                }
+                let _ = tx.send(Event::Note(format!(
+                    "{}: {what} (HTTP {http}); waited {} s as asked (Retry-After) and retried",
+                    job.name,
+                    wait.as_secs_f64().ceil()
+                )));
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+            _ => {
+                return Err(fail(
+                    Status::Failed,
+                    Some(http),
+                    format!("HTTP {http}: {}", snippet(&body)),
+                ));
+            }
+        }
+    }
+}
+
+async fn read_body(mut response: reqwest::Response) -> std::result::Result<String, String> {
+    let mut bytes = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if bytes.len() + chunk.len() > MAX_BODY {
+                    return Err(format!("the answer is larger than {} MiB; not read", MAX_BODY >> 20));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) => return Err(format!("the answer broke off: {e}")),
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| "the answer is not UTF-8 text".into())
+}
+
+/// `Retry-After`: seconds, or an HTTP date.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let secs = when.timestamp() - chrono::Utc::now().timestamp();
+    Some(Duration::from_secs(secs.max(0) as u64))
+}
+
+/// The start of a body, on one line, for an error message.
+fn snippet(body: &str) -> String {
+    let one_line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut end = one_line.len().min(200);
+    while !one_line.is_char_boundary(end) {
+        end -= 1;
+    }
+    if end < one_line.len() {
+        format!("{}… ({} bytes)", &one_line[..end], body.len())
+    } else if one_line.is_empty() {
+        "(empty answer)".into()
+    } else {
+        one_line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_parse_and_print() {
+        let r = Rate::parse("4/min").unwrap();
+        assert_eq!((r.count, r.per), (4, Duration::from_secs(60)));
+        assert_eq!(r.to_string(), "4/min");
+        assert_eq!(Rate::parse("1000/day").unwrap().to_string(), "1000/day");
+        assert!(Rate::parse("fast").is_err());
+        assert!(Rate::parse("0/min").is_err());
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn keys_are_scrubbed_in_every_form() {
+        let text = "k=abcd1234 basic=YWJjZDEyMzQ= id=partone";
+        assert_eq!(scrub(text, Some("abcd1234")), "k=**** basic=**** id=partone");
+        assert_eq!(scrub("x partone:parttwo", Some("partone:parttwo")), "x ****");
+        assert_eq!(scrub("user partone", Some("partone:parttwo")), "user ****");
+    }
+}
