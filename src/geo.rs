@@ -86,6 +86,12 @@ struct Db {
 
 impl Db {
     fn open(path: &Path) -> Result<Db> {
+        if let Err(source) = std::fs::metadata(path) {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
         let reader = Reader::open_readfile(path).map_err(|e| Error::Format {
             path: path.to_path_buf(),
             format: "MaxMind DB",

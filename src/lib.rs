@@ -8,6 +8,7 @@
 
 pub mod auditd;
 pub mod b64;
+pub mod domain;
 pub mod error;
 pub mod evtx;
 pub mod frame;

@@ -48,3 +48,44 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"the shared data folder {SHARED_DATA} is missing; tests read real data from ../shared/data")
     return SHARED_DATA
+
+
+def _start_replay() -> None:
+    """Threat-intel providers for the notebooks: the binary's loopback replay server with
+    the providers' recorded answers, and a huntbook.yaml pointing the providers at it (with
+    a fresh cache, and MaxMind's test databases for %geoip). Kernels inherit
+    HUNTBOOK_CONFIG from this process."""
+    import atexit
+
+    binary = huntbook_bin()
+    if not binary.exists():
+        return
+    routes = ROOT / "tests" / "notebooks" / "ti-replay.json"
+    proc = subprocess.Popen([str(binary), "replay", str(routes), "--for", "3600"], stdout=subprocess.PIPE, text=True)
+    atexit.register(proc.terminate)
+    url = proc.stdout.readline().strip()
+    if not url.startswith("http://127.0.0.1:"):
+        raise RuntimeError(f"the replay server did not start: {url!r}")
+    work = Path(tempfile.mkdtemp(prefix="huntbook-ti-"))
+    geo = SHARED_DATA / "geoip" / "test-data"
+    # The keys are placeholders: the replay server does not check them.
+    (work / "huntbook.yaml").write_text(
+        f"""ti:
+  cache:
+    path: {work / "cache"}
+  providers:
+    virustotal: {{key: replay-demo-key, url: {url}/vt, rate: 100/sec}}
+    otx: {{key: replay-demo-key, url: {url}/otx}}
+    xforce: {{key: "replay-id:replay-demo-key", url: {url}/xforce}}
+    greynoise: {{key: replay-demo-key, url: {url}/greynoise}}
+    urlhaus: {{url: {url}/urlhaus}}
+geoip:
+  city: {geo / "GeoLite2-City-Test.mmdb"}
+  asn: {geo / "GeoLite2-ASN-Test.mmdb"}
+"""
+    )
+    os.environ["HUNTBOOK_CONFIG"] = str(work / "huntbook.yaml")
+    os.environ["HUNTBOOK_REPLAY_URL"] = url
+
+
+_start_replay()

@@ -20,6 +20,7 @@ Huntbook — a Jupyter kernel for security investigation and threat hunting
 Usage:
   huntbook install [--user | --sys-prefix | --prefix DIR]   write the kernelspec (default --user)
   huntbook kernel --connection-file FILE                    run the kernel (Jupyter does this)
+  huntbook replay ROUTES.json [--for SECONDS]                serve recorded API answers on 127.0.0.1 (default 600 s)
   huntbook --version";
 
 fn main() {
@@ -27,6 +28,7 @@ fn main() {
     let result = match args.first().map(String::as_str) {
         Some("kernel") => run_kernel(&args[1..]),
         Some("install") => install(&args[1..]),
+        Some("replay") => replay(&args[1..]),
         Some("--version" | "-V") => {
             println!("huntbook {}", executor::VERSION);
             Ok(())
@@ -50,6 +52,34 @@ fn install(args: &[String]) -> Result<(), String> {
     let exe = exe.canonicalize().unwrap_or(exe);
     let dir = kernelspec::install(&destination, &exe)?;
     println!("Installed the Huntbook kernelspec in {}", dir.display());
+    Ok(())
+}
+
+/// Serves recorded provider answers on a loopback port, for offline demos and the
+/// notebook tests: prints the URL, then serves for a bounded time.
+fn replay(args: &[String]) -> Result<(), String> {
+    let mut routes = None;
+    let mut seconds = 600u64;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--for" => {
+                seconds = iter
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or("--for takes a number of seconds")?;
+            }
+            other if routes.is_none() => routes = Some(std::path::PathBuf::from(other)),
+            other => return Err(format!("unexpected argument {other:?}")),
+        }
+    }
+    let routes = routes.ok_or("replay needs a routes file")?;
+    let server = huntbook::ti::replay::ReplayServer::from_file(&routes).map_err(|e| e.to_string())?;
+    println!("{}", server.url());
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    std::thread::sleep(std::time::Duration::from_secs(seconds));
+    drop(server);
     Ok(())
 }
 

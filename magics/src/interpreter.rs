@@ -70,6 +70,13 @@ impl Interpreter {
         }
     }
 
+    /// Reads the configuration from `file` instead of discovering `huntbook.yaml` (for
+    /// embedding and tests, where the environment is shared).
+    pub fn use_config(&mut self, file: &std::path::Path) -> Result<(), String> {
+        self.sources.set_config(crate::sources::Config::read(file)?);
+        Ok(())
+    }
+
     pub fn session(&self) -> &Session {
         &self.session
     }
@@ -200,8 +207,13 @@ impl Interpreter {
     ) -> Result<(), Diagnostic> {
         let Outcome { value, warnings, .. } = outcome;
         if let Some(target) = &call.assign {
-            let (Value::Frame(frame) | Value::Shown(frame, _)) = value else {
-                return Err(Diagnostic::new(
+            let (frame, display) = match value {
+                Value::Frame(frame) => (frame, None),
+                // A display of its own (a results browser, a tree, a chart) is what the
+                // analyst assigned it to look at: it is shown under the summary line.
+                Value::Shown(frame, bundle) => (frame, Some(bundle)),
+                _ => {
+                    return Err(Diagnostic::new(
                     "not-a-frame",
                     format!(
                         "%{} does not give a frame, so there is nothing to store in {}",
@@ -210,11 +222,17 @@ impl Interpreter {
                 )
                 .at(call.name.span.clone())
                 .hint("only magics that give frames can be assigned"));
+                }
             };
-            for warning in &warnings {
-                io.stream(Stream::Stderr, &format!("warning: {warning}\n"));
+            if display.is_none() {
+                for warning in &warnings {
+                    io.stream(Stream::Stderr, &format!("warning: {warning}\n"));
+                }
             }
             io.stream(Stream::Stdout, &format!("{}\n", frame_summary(&target.text, &frame)));
+            if let Some(bundle) = display {
+                io.display(&bundle, None);
+            }
             self.session.insert(LAST, frame.clone());
             self.session.insert(target.text.clone(), frame);
             return Ok(());

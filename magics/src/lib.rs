@@ -11,6 +11,7 @@ pub mod cmd;
 pub mod complete;
 pub mod diag;
 pub mod display;
+pub mod enrich;
 pub mod interpreter;
 pub mod io;
 pub mod parse;

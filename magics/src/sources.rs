@@ -35,6 +35,19 @@ struct RawConfig {
     sources: BTreeMap<String, RawSource>,
     #[serde(default)]
     queries: Vec<PathBuf>,
+    #[serde(default)]
+    geoip: Option<RawGeo>,
+    #[serde(default)]
+    ti: Option<crate::enrich::RawTi>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGeo {
+    folder: Option<PathBuf>,
+    city: Option<PathBuf>,
+    country: Option<PathBuf>,
+    asn: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -76,6 +89,10 @@ pub struct Config {
     pub file: Option<PathBuf>,
     pub sources: BTreeMap<String, SourceSpec>,
     pub query_paths: Vec<PathBuf>,
+    /// MaxMind databases, when configured (`geoip:` with `folder:` or `city:`/`country:`/`asn:`).
+    pub geoip: Option<huntbook::geo::GeoPaths>,
+    /// Threat-intel providers and their cache (`ti:`).
+    pub ti: crate::enrich::TiSettings,
 }
 
 impl Config {
@@ -117,10 +134,25 @@ impl Config {
                 },
             );
         }
+        let geoip = raw.geoip.map(|g| {
+            let mut paths = match &g.folder {
+                Some(f) => huntbook::geo::GeoPaths::in_folder(&base.join(f)),
+                None => huntbook::geo::GeoPaths::default(),
+            };
+            let join = |p: Option<PathBuf>| p.map(|p| base.join(p));
+            paths.city = join(g.city).or(paths.city);
+            paths.country = join(g.country).or(paths.country);
+            paths.asn = join(g.asn).or(paths.asn);
+            paths
+        });
+        let ti = crate::enrich::TiSettings::read(raw.ti.unwrap_or_default(), base)
+            .map_err(|e| format!("{}: {e}", file.display()))?;
         Ok(Config {
             file: Some(file.to_path_buf()),
             sources,
             query_paths: raw.queries.into_iter().map(|p| base.join(p)).collect(),
+            geoip,
+            ti,
         })
     }
 }
@@ -182,6 +214,12 @@ impl Sources {
             self.config = Some(config);
         }
         self.config.as_ref().expect("set above")
+    }
+
+    /// Replaces the configuration (and so the query library built from it).
+    pub fn set_config(&mut self, config: Config) {
+        self.config = Some(config);
+        self.library = None;
     }
 
     /// The query library: the built-in local queries, then the configured folders.

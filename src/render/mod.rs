@@ -7,6 +7,7 @@
 
 pub mod chart;
 pub mod escape;
+pub mod map;
 pub mod table;
 
 pub use escape::escape_html;

@@ -1,0 +1,359 @@
+//! `%ti OBSERVABLE | FRAME[.COLUMN]`: threat intelligence on indicators.
+
+use std::collections::HashSet;
+
+use huntbook::Frame;
+use huntbook::ioc::IocType;
+use huntbook::ti::cache::Cache;
+use huntbook::ti::{self, Query, Row, Status, providers};
+
+use crate::bundle::MimeBundle;
+use crate::diag::Diagnostic;
+use crate::enrich::IoHooks;
+use crate::parse::{Args, is_identifier};
+use crate::registry::{Context, Magic, Outcome, Value};
+use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
+
+pub struct Ti;
+
+const TYPES: &[&str] = &["ipv4", "ipv6", "dns", "url", "md5_hash", "sha1_hash", "sha256_hash"];
+
+static SIGNATURE: Signature = Signature {
+    name: "ti",
+    summary: "Look indicators up in threat-intel providers (VirusTotal, OTX, X-Force, GreyNoise, AbuseIPDB, URLhaus, MalwareBazaar, Tor)",
+    description: "Looks every indicator up in every configured provider at once, each within its rate limit (free-tier \
+quotas by default), retrying throttled requests as the provider asks (Retry-After). Answers are cached on disk \
+(~/.cache/huntbook/ti by default, a week by default), so running a notebook again spends no quota; --refresh asks \
+again. Indicators are refanged and checked first as msticpy does (global IPs only, real hashes, domains with a public \
+suffix); those that fail are listed, not sent. The result has one row per indicator and provider: Ioc, IocType, \
+QuerySubtype, Provider, Result, Severity (information|warning|high|unknown), Details, RawResult, Reference, Status, \
+HttpStatus, Cached, LookupTime — shown as a browser with the worst indicators first. A missing key, a refused key, \
+throttling or an outage is a row and a line above the results, never an empty table. Providers and keys are set in \
+huntbook.yaml under ti.providers (key: env:NAME), or a key is typed at  %secret NAME. Severity: VirusTotal ≥3 engines \
+malicious → high, any → warning; OTX 1 pulse → warning, ≥2 → high; X-Force score ≥7 → high, ≥4 → warning; GreyNoise \
+malicious → high, unclassified noise → warning; AbuseIPDB confidence ≥75 → high, ≥25 → warning; URLhaus online → high, \
+offline → warning; MalwareBazaar known sample → high; Tor exit node → warning.",
+    forms: Forms::Line,
+    params: &[Param {
+        name: "observable",
+        help: "an indicator, FRAME.COLUMN, or a frame from %ioc (its Observable and IoCType columns)",
+        kind: Kind::ValueOrColumn,
+        required: false,
+        rest: false,
+    }],
+    options: &[
+        Opt {
+            long: "providers",
+            short: Some('p'),
+            value: Some(("NAME,…", Kind::Text)),
+            help: "only these providers (default: every configured one)",
+            default: None,
+        },
+        Opt {
+            long: "type",
+            short: Some('t'),
+            value: Some(("TYPE", Kind::Choice(TYPES))),
+            help: "the indicators' type (default: inferred from each value)",
+            default: None,
+        },
+        Opt {
+            long: "type-column",
+            short: None,
+            value: Some(("COLUMN", Kind::Text)),
+            help: "a column of the frame holding each indicator's type (as %ioc's IoCType)",
+            default: None,
+        },
+        Opt {
+            long: "subtype",
+            short: Some('s'),
+            value: Some(("SUBTYPE", Kind::Text)),
+            help: "a provider's other lookup: passivedns, geo, whois, malware, quick, full",
+            default: None,
+        },
+        Opt {
+            long: "refresh",
+            short: None,
+            value: None,
+            help: "ask the providers again instead of using cached answers",
+            default: None,
+        },
+        Opt {
+            long: "list",
+            short: None,
+            value: None,
+            help: "list the providers: what each looks up, whether it is configured, its rate limit",
+            default: None,
+        },
+    ],
+    body: None,
+    returns: "a frame of results, shown as a results browser",
+    examples: &[
+        Example {
+            code: "ti = %ti iocs",
+            about: "every indicator %ioc found, in every configured provider",
+            expect: None,
+        },
+        Example {
+            code: "%ti 45.77.12.3 --providers greynoise,abuseipdb",
+            about: "one address in two providers",
+            expect: None,
+        },
+        Example {
+            code: "%ti flows.RemoteIP --type ipv4 --subtype passivedns --providers otx",
+            about: "passive DNS for a column of addresses",
+            expect: None,
+        },
+        Example {
+            code: "%ti --list",
+            about: "the providers and how they are configured",
+            expect: None,
+        },
+    ],
+};
+
+impl Magic for Ti {
+    fn signature(&self) -> &'static Signature {
+        &SIGNATURE
+    }
+
+    fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
+        if args.flag("list") {
+            return Ok(Outcome::new(Value::Result(list(ctx))));
+        }
+        let (observables, origin) = observables(args, ctx)?;
+        let kind = args.option("type").map(|t| IocType::from_name(&t.text).expect("checked by the choice"));
+        let subtype = args.option("subtype").map(|s| s.text.trim().to_ascii_lowercase());
+        let names: Option<Vec<String>> = args
+            .option("providers")
+            .map(|p| p.text.split(',').map(|n| n.trim().to_ascii_lowercase()).filter(|n| !n.is_empty()).collect());
+        let settings = ctx.sources.config().ti.clone();
+        let (configured, mut warnings) = settings.configure(names.as_deref(), ctx.secrets).map_err(|e| {
+            let d = Diagnostic::new("no-provider", e);
+            let d = match args.option("providers") {
+                Some(p) => d.at(p.span.clone()),
+                None => d.at(args.call_span.clone()),
+            };
+            d.hint(
+                "configure providers in huntbook.yaml, e.g.\n  ti:\n    providers:\n      virustotal: {key: env:VT_API_KEY}\n      tor: {}\n\
+                 or name one with --providers (%ti --list shows them all)",
+            )
+        })?;
+        if let Some(s) = &subtype
+            && !configured
+                .iter()
+                .any(|c| c.provider.kinds().iter().any(|(_, subs)| subs.contains(&s.as_str())))
+        {
+            return Err(Diagnostic::new(
+                "bad-value",
+                format!("no chosen provider has the lookup {s:?}"),
+            )
+            .at(args.option("subtype").expect("present").span.clone())
+            .hint("subtypes: virustotal passivedns; otx passivedns, geo; xforce malware, whois, passivedns; greynoise quick, full"));
+        }
+
+        // Check and type every distinct observable; the ones that fail are rows too.
+        let mut queries = Vec::new();
+        let mut rejected: Vec<Row> = Vec::new();
+        let mut seen = HashSet::new();
+        for (text, given) in observables {
+            let given = given.or(kind);
+            let key = (text.clone(), given);
+            if !seen.insert(key) {
+                continue;
+            }
+            match ti::precheck(&text, given) {
+                Ok((ioc, kind)) => {
+                    let q = Query {
+                        ioc,
+                        kind,
+                        subtype: subtype.clone(),
+                    };
+                    if !queries.contains(&q) {
+                        queries.push(q);
+                    }
+                }
+                Err(why) => {
+                    let q = Query {
+                        ioc: text.clone(),
+                        kind: given.unwrap_or(IocType::Dns),
+                        subtype: subtype.clone(),
+                    };
+                    let mut row = Row::failure(&q, "-", Status::BadFormat, why);
+                    if given.is_none() {
+                        row.ioc_type = "unknown".into();
+                    }
+                    rejected.push(row);
+                }
+            }
+        }
+        if !rejected.is_empty() {
+            warnings.push(format!(
+                "{} indicator{} failed the checks and {} not looked up (Status bad-format)",
+                rejected.len(),
+                if rejected.len() == 1 { "" } else { "s" },
+                if rejected.len() == 1 { "was" } else { "were" }
+            ));
+        }
+        let mut cache = settings.cache.as_ref().map(Cache::open);
+        let report = {
+            let mut hooks = IoHooks::new(&mut *ctx.io, "threat intel");
+            ti::lookup(&queries, &configured, cache.as_mut(), args.flag("refresh"), &mut hooks)
+        };
+        if report.interrupted > 0 {
+            return Err(Diagnostic::new(
+                "interrupted",
+                format!(
+                    "interrupted with {} lookup{} not made; the answers received so far are cached, so running the cell again goes on from there",
+                    report.interrupted,
+                    if report.interrupted == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+        warnings.extend(report.warnings);
+        if settings.cache.is_none() {
+            warnings.push("the threat-intel cache is turned off (ti.cache.enabled: false): every run asks again".into());
+        }
+        let mut rows = report.rows;
+        rows.extend(rejected);
+        let df = ti::frame(&rows).map_err(|e| Diagnostic::engine(e.into(), None))?;
+        let mut frame = Frame::new(df, origin);
+        frame.provenance.query = Some(format!(
+            "%ti providers: {}; {} request{} sent, {} answer{} from the cache",
+            configured.iter().map(|c| c.provider.name()).collect::<Vec<_>>().join(", "),
+            report.requests,
+            if report.requests == 1 { "" } else { "s" },
+            report.from_cache,
+            if report.from_cache == 1 { "" } else { "s" },
+        ));
+        let bundle = MimeBundle::text(ti::render::text(&rows, &warnings))
+            .with("text/html", ti::render::html(&rows, &warnings));
+        // The browser shows the warnings itself, in its text and HTML forms.
+        Ok(Outcome::new(Value::Shown(frame, bundle)))
+    }
+}
+
+/// Observables and their given types, from a literal, a column or an %ioc frame.
+fn observables(args: &Args, ctx: &Context) -> Result<(Vec<(String, Option<IocType>)>, String), Diagnostic> {
+    let Some(arg) = args.param("observable") else {
+        return Err(Diagnostic::new("missing-argument", "%ti needs an indicator, FRAME.COLUMN or a frame")
+            .at(args.call_span.clone())
+            .hint("e.g.  %ti 45.77.12.3  or  %ti iocs  (a frame from %ioc)"));
+    };
+    let text = arg.text.trim();
+    let type_column = args.option("type-column");
+    let frame_and_column = |frame: &Frame, column: &str, types: Option<&str>| -> Result<Vec<(String, Option<IocType>)>, Diagnostic> {
+        let values = huntbook::frame::text_values(&frame.data, column)
+            .map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;
+        let kinds = match types {
+            Some(c) => Some(
+                huntbook::frame::text_values(&frame.data, c)
+                    .map_err(|e| Diagnostic::engine(e, type_column.map(|t| t.span.clone())))?,
+            ),
+            None => None,
+        };
+        Ok(values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| {
+                let v = v?;
+                let kind = kinds.as_ref().and_then(|k| k.get(i)).and_then(IocType::from_name);
+                Some((v.to_string(), kind))
+            })
+            .collect())
+    };
+    if is_identifier(text)
+        && let Some(frame) = ctx.session.get(text)
+    {
+        let names = frame.column_names();
+        if names.iter().any(|n| n == "Observable") {
+            let types = type_column
+                .map(|t| t.text.clone())
+                .or_else(|| names.iter().any(|n| n == "IoCType").then(|| "IoCType".to_string()));
+            return Ok((frame_and_column(frame, "Observable", types.as_deref())?, format!("%ti {text}")));
+        }
+        return Err(Diagnostic::new(
+            "not-a-column",
+            format!("the frame {text:?} has no Observable column; name the column to look up"),
+        )
+        .at(arg.span.clone())
+        .hint(format!("e.g.  %ti {text}.{}", names.first().map(String::as_str).unwrap_or("Column"))));
+    }
+    let looks_like_column = text
+        .split_once('.')
+        .is_some_and(|(f, _)| is_identifier(f) && ctx.session.get(f).is_some());
+    if looks_like_column {
+        let (frame, column) = ctx.session.column(arg)?;
+        let types = type_column.map(|t| t.text.as_str());
+        return Ok((frame_and_column(frame, &column, types)?, format!("%ti {text}")));
+    }
+    if type_column.is_some() {
+        return Err(Diagnostic::new("bad-option", "--type-column needs a frame or FRAME.COLUMN")
+            .at(type_column.expect("present").span.clone()));
+    }
+    Ok((vec![(text.to_string(), None)], "%ti".into()))
+}
+
+fn list(ctx: &mut Context) -> MimeBundle {
+    let settings = ctx.sources.config().ti.clone();
+    let mut rows = Vec::new();
+    for p in providers::all() {
+        let s = settings.providers.get(p.name());
+        let configured = match s {
+            Some(s) if !s.enabled => "disabled".to_string(),
+            Some(_) => "configured".to_string(),
+            None => "not configured".to_string(),
+        };
+        let key = match (p.auth(), s.and_then(|s| s.key.as_ref()), ctx.secrets.get(p.name())) {
+            (providers::Auth::None, _, _) => "no key needed".to_string(),
+            (_, _, Some(_)) => "key from %secret".to_string(),
+            (_, Some(crate::enrich::KeyRef::Env(v)), _) => {
+                if std::env::var(v).is_ok_and(|x| !x.trim().is_empty()) {
+                    format!("key from ${v}")
+                } else {
+                    format!("${v} is not set")
+                }
+            }
+            (_, Some(crate::enrich::KeyRef::Value(_)), _) => "key in huntbook.yaml".to_string(),
+            (providers::Auth::Optional, None, None) => "no key (optional)".to_string(),
+            (providers::Auth::Required, None, None) => "no key (required)".to_string(),
+        };
+        let rate = s.and_then(|s| s.rate).map(|r| r.to_string()).unwrap_or_else(|| p.default_rate().to_string());
+        let kinds: Vec<String> = p
+            .kinds()
+            .iter()
+            .map(|(k, subs)| {
+                if subs.is_empty() {
+                    k.name().to_string()
+                } else {
+                    format!("{} (+{})", k.name(), subs.join(", "))
+                }
+            })
+            .collect();
+        rows.push([p.name().to_string(), p.title().to_string(), configured, key, rate, kinds.join("; ")]);
+    }
+    let head = ["provider", "service", "state", "key", "rate limit", "looks up"];
+    let mut text = String::new();
+    for r in &rows {
+        text.push_str(&format!("{:<14} {:<15} {:<20} {:<9} {}\n", r[0], r[2], r[3], r[4], r[5]));
+    }
+    let cache = match &settings.cache {
+        Some(p) => format!("cache: {}", p.display()),
+        None => "cache: off".into(),
+    };
+    text.push_str(&cache);
+    let esc = huntbook::render::escape_html;
+    let mut html = String::from("<table class=\"hb-table\"><thead><tr>");
+    for h in head {
+        html.push_str(&format!("<th>{h}</th>"));
+    }
+    html.push_str("</tr></thead><tbody>");
+    for r in &rows {
+        html.push_str("<tr>");
+        for c in r {
+            html.push_str(&format!("<td>{}</td>", esc(c)));
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str(&format!("</tbody></table><p>{}</p>", esc(&cache)));
+    MimeBundle::text(text).with("text/html", html)
+}

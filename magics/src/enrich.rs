@@ -1,0 +1,262 @@
+//! Enrichment settings from `huntbook.yaml` and the glue between the threat-intel engine
+//! and a running magic (keys, progress, interrupts).
+//!
+//! ```yaml
+//! ti:
+//!   cache:
+//!     path: ~/.cache/huntbook/ti      # the default; `enabled: false` turns it off
+//!   providers:
+//!     virustotal:
+//!       key: env:VT_API_KEY           # or the key itself; or leave it out and run %secret virustotal
+//!       rate: 4/min                   # default: the provider's free tier
+//!       ttl: 7d                       # how long an answer is reused
+//!     otx: {key: env:OTX_KEY}
+//!     tor: {}
+//!     greynoise: {url: http://127.0.0.1:8080}   # a proxy or a replay server
+//! geoip:
+//!   folder: ~/maxmind                 # GeoLite2-City.mmdb, GeoLite2-ASN.mmdb …
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use huntbook::ti::providers;
+use huntbook::ti::{Configured, Hooks, Rate};
+use serde::Deserialize;
+
+use crate::io::{Io, Progress};
+use crate::secrets::{Secret, Secrets};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTi {
+    #[serde(default)]
+    cache: Option<RawCache>,
+    #[serde(default)]
+    providers: BTreeMap<String, Option<RawProvider>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCache {
+    path: Option<PathBuf>,
+    enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProvider {
+    key: Option<String>,
+    url: Option<String>,
+    rate: Option<String>,
+    ttl: Option<String>,
+    timeout: Option<String>,
+    retries: Option<u32>,
+    max_wait: Option<String>,
+    enabled: Option<bool>,
+}
+
+/// Where a key comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyRef {
+    /// `env:NAME`: read from the environment when used.
+    Env(String),
+    /// Written in the file (masked everywhere it could show).
+    Value(Secret),
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProviderSettings {
+    pub key: Option<KeyRef>,
+    pub url: Option<String>,
+    pub rate: Option<Rate>,
+    pub ttl: Option<Duration>,
+    pub timeout: Option<Duration>,
+    pub retries: Option<u32>,
+    pub max_wait: Option<Duration>,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TiSettings {
+    /// The cache folder; `None` when the cache is turned off.
+    pub cache: Option<PathBuf>,
+    pub providers: BTreeMap<String, ProviderSettings>,
+}
+
+impl Default for TiSettings {
+    fn default() -> Self {
+        TiSettings {
+            cache: huntbook::ti::cache::Cache::default_dir(),
+            providers: BTreeMap::new(),
+        }
+    }
+}
+
+fn span(text: &str, what: &str) -> Result<Duration, String> {
+    huntbook::query::time::parse_span(text)
+        .map(|d| Duration::from_secs(d.num_seconds().max(0) as u64))
+        .map_err(|e| format!("{what}: {e}"))
+}
+
+fn expand_home(p: &Path) -> PathBuf {
+    match (p.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => p.to_path_buf(),
+    }
+}
+
+impl TiSettings {
+    pub fn read(raw: RawTi, base: &Path) -> Result<TiSettings, String> {
+        let mut out = TiSettings::default();
+        if let Some(c) = raw.cache {
+            if let Some(p) = c.path {
+                out.cache = Some(base.join(expand_home(&p)));
+            }
+            if c.enabled == Some(false) {
+                out.cache = None;
+            }
+        }
+        for (name, p) in raw.providers {
+            if providers::by_name(&name).is_none() {
+                let known: Vec<&str> = providers::all().iter().map(|p| p.name()).collect();
+                return Err(format!(
+                    "ti.providers.{name}: there is no provider {name:?} (providers: {})",
+                    known.join(", ")
+                ));
+            }
+            let p = p.unwrap_or_default();
+            let at = |field: &str| format!("ti.providers.{name}.{field}");
+            let settings = ProviderSettings {
+                key: p.key.map(|k| match k.strip_prefix("env:") {
+                    Some(var) => KeyRef::Env(var.trim().to_string()),
+                    None => KeyRef::Value(Secret::new(k)),
+                }),
+                url: p.url,
+                rate: p
+                    .rate
+                    .map(|r| Rate::parse(&r).map_err(|e| format!("{}: {e}", at("rate"))))
+                    .transpose()?,
+                ttl: p.ttl.map(|t| span(&t, &at("ttl"))).transpose()?,
+                timeout: p.timeout.map(|t| span(&t, &at("timeout"))).transpose()?,
+                retries: p.retries,
+                max_wait: p.max_wait.map(|t| span(&t, &at("max_wait"))).transpose()?,
+                enabled: p.enabled.unwrap_or(true),
+            };
+            out.providers.insert(name.to_ascii_lowercase(), settings);
+        }
+        Ok(out)
+    }
+
+    /// The providers a lookup uses: those named, else every enabled configured one. The
+    /// warnings say where a key was expected and not found.
+    pub fn configure(
+        &self,
+        names: Option<&[String]>,
+        secrets: &Secrets,
+    ) -> Result<(Vec<Configured>, Vec<String>), String> {
+        let chosen: Vec<String> = match names {
+            Some(n) => n.to_vec(),
+            None => self
+                .providers
+                .iter()
+                .filter(|(_, s)| s.enabled)
+                .map(|(n, _)| n.clone())
+                .collect(),
+        };
+        if chosen.is_empty() {
+            return Err("no threat-intel provider is configured".into());
+        }
+        let mut out = Vec::new();
+        let mut warnings = Vec::new();
+        for name in chosen {
+            let Some(provider) = providers::by_name(&name) else {
+                let known: Vec<&str> = providers::all().iter().map(|p| p.name()).collect();
+                return Err(format!("there is no provider {name:?} (providers: {})", known.join(", ")));
+            };
+            let settings = self.providers.get(provider.name()).cloned().unwrap_or_default();
+            let key = match (&settings.key, secrets.get(provider.name())) {
+                // A key typed at %secret wins: it is the analyst's latest word.
+                (_, Some(s)) => Some(s.expose().to_string()),
+                (Some(KeyRef::Value(s)), None) => Some(s.expose().to_string()),
+                (Some(KeyRef::Env(var)), None) => match std::env::var(var) {
+                    Ok(v) if !v.trim().is_empty() => Some(v.trim().to_string()),
+                    _ => {
+                        warnings.push(format!(
+                            "{}: its key is read from the environment variable {var}, which is not set",
+                            provider.name()
+                        ));
+                        None
+                    }
+                },
+                (None, None) => None,
+            };
+            let mut c = Configured::new(provider, key);
+            if let Some(u) = settings.url {
+                c.base = u;
+            }
+            if let Some(r) = settings.rate {
+                c.rate = r;
+            }
+            if let Some(t) = settings.ttl {
+                c.ttl = t;
+            }
+            if let Some(t) = settings.timeout {
+                c.timeout = t;
+            }
+            if let Some(r) = settings.retries {
+                c.retries = r;
+            }
+            if let Some(w) = settings.max_wait {
+                c.max_wait = w;
+            }
+            out.push(c);
+        }
+        Ok((out, warnings))
+    }
+}
+
+/// Progress and interrupts of a lookup, over the notebook's I/O. The progress line appears
+/// once a run has taken half a second, and is updated at most four times a second.
+pub struct IoHooks<'a> {
+    io: &'a mut dyn Io,
+    progress: Progress,
+    started: Instant,
+    last: Option<Instant>,
+    what: &'static str,
+}
+
+impl<'a> IoHooks<'a> {
+    pub fn new(io: &'a mut dyn Io, what: &'static str) -> Self {
+        IoHooks {
+            io,
+            progress: Progress::new(what),
+            started: Instant::now(),
+            last: None,
+            what,
+        }
+    }
+}
+
+impl Hooks for IoHooks<'_> {
+    fn progress(&mut self, done: usize, total: usize, note: &str) {
+        let now = Instant::now();
+        let due = now.duration_since(self.started) >= Duration::from_millis(500)
+            && self.last.is_none_or(|l| now.duration_since(l) >= Duration::from_millis(250));
+        if !due && !(done == total && self.last.is_some()) {
+            return;
+        }
+        self.last = Some(now);
+        let text = if note.is_empty() {
+            format!("{}: {done} of {total} lookups done", self.what)
+        } else {
+            format!("{}: {done} of {total} lookups done — {note}", self.what)
+        };
+        self.progress.show(self.io, &text);
+    }
+
+    fn interrupted(&self) -> bool {
+        self.io.interrupted()
+    }
+}
