@@ -22,7 +22,7 @@ const STYLE: &str = "<style>\
 .hb-ti .s-high{color:#b00020}.hb-ti .s-warning{color:#a15c00}.hb-ti .s-information{color:#2e6b30}.hb-ti .s-unknown{color:#666}\
 .hb-ti .chip{display:inline-block;margin-left:6px;padding:0 5px;border-radius:3px;background:#f1f1f1;font-size:11px}\
 .hb-ti table{border-collapse:collapse;margin:4px 0 6px 0}\
-.hb-ti td,.hb-ti th{border-bottom:1px solid #e4e4e4;padding:2px 8px;text-align:left;vertical-align:top}\
+.hb-ti td,.hb-ti th{border-bottom:1px solid #e4e4e4;padding:2px 8px;text-align:left;vertical-align:top}.hb-ti td:nth-child(2){white-space:nowrap}.hb-ti td a{word-break:break-all}\
 .hb-ti pre{max-height:24em;overflow:auto;background:#f7f7f7;padding:4px;font-size:11px;white-space:pre-wrap}\
 .hb-ti .warn{color:#a15c00}\
 </style>";

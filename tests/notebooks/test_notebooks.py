@@ -90,3 +90,32 @@ def test_trees_notebook_answers_its_questions(shared_data):
     assert anomalies["data"]["image/svg+xml"].startswith("<svg")
     summary = result("%ptree procs --summary")["data"]["application/vnd.dataresource+json"]["data"]
     assert {r["Measure"]: r["Value"] for r in summary}["Processes"] == 369
+
+
+def test_threat_intel_notebook_enriches_and_caches(shared_data):
+    """The threat-intel notebook, against the replayed providers: the URLhaus payload and
+    the X-Force malware hash come out high, the second run is answered from the cache with
+    no request, and %geoip places London with MaxMind's attribution."""
+    path = ROOT / "notebooks" / "threat-intel.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, kernel_name="huntbook", timeout=120, resources={"metadata": {"path": str(path.parent)}}).execute()
+    by_source = {c.source: c for c in nb.cells if c.cell_type == "code"}
+    flagged = next(c for s, c in by_source.items() if s.startswith("%%sql\nSELECT Ioc, Provider, Severity"))
+    rows = next(o for o in flagged.outputs if o.output_type == "execute_result")["data"][
+        "application/vnd.dataresource+json"
+    ]["data"]
+    high = {(r["Ioc"], r["Provider"]) for r in rows if r["Severity"] == "high"}
+    assert ("12c8aec5766ac3e6f26f2505e2f4a8f2", "urlhaus") in high
+    assert ("34d5ea586a61b0aba512c0cb1d3d8b15", "xforce") in high
+    browser = next(c for s, c in by_source.items() if s == "ti = %ti iocs")
+    html = next(o["data"]["text/html"] for o in browser.outputs if o.output_type == "display_data")
+    assert 'class="hb-ti"' in html and "failed the checks" in html
+    cached = next(c for s, c in by_source.items() if s.startswith("%%sql\nSELECT Cached"))
+    counts = next(o for o in cached.outputs if o.output_type == "execute_result")["data"][
+        "application/vnd.dataresource+json"
+    ]["data"]
+    assert [r["Cached"] for r in counts] == [True], counts
+    geo = next(c for s, c in by_source.items() if s.startswith("%geoip"))
+    out = next(o for o in geo.outputs if o.output_type == "execute_result")
+    assert "London" in _plain(out) and "GeoLite2 data created by MaxMind" in _plain(out)
+    assert "<circle" in out["data"]["image/svg+xml"]
