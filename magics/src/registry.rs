@@ -107,6 +107,7 @@ impl Registry {
                 Box::new(b64::B64),
                 Box::new(ti::Ti),
                 Box::new(geoip::GeoIp),
+                Box::new(whois::Whois),
                 Box::new(domain::Domain),
                 Box::new(ptree::Ptree),
                 Box::new(timeline::Timeline),

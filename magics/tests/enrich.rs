@@ -221,3 +221,78 @@ fn domain_splits_names_and_urls() {
     assert_eq!((valid.get(0), valid.get(1)), (Some(true), Some(false)));
     fails(&mut interp, "%domain 'two words'", "invalid-input");
 }
+
+/// RDAP answers in the shape RFC 9083 §5.4 documents (no recorded RDAP answer is in the
+/// shared data): an ARIN network with its origin AS, and a RIPE NCC one reached through
+/// ARIN's redirect, without one.
+fn rdap_routes() -> Vec<huntbook::ti::replay::Route> {
+    let arin = serde_json::json!({
+        "objectClassName": "ip network", "handle": "NET-216-160-0-0-1", "startAddress": "216.160.0.0",
+        "endAddress": "216.160.255.255", "ipVersion": "v4", "name": "EXAMPLE-WA-NET", "type": "DIRECT ALLOCATION",
+        "country": "US", "parentHandle": "NET-216-0-0-0-0", "port43": "whois.arin.net",
+        "cidr0_cidrs": [{"v4prefix": "216.160.0.0", "length": 16}], "arin_originas0_originautnums": [209],
+        "events": [{"eventAction": "registration", "eventDate": "1999-03-05T00:00:00-05:00"},
+                   {"eventAction": "last changed", "eventDate": "2021-12-14T17:47:42-05:00"}],
+        "links": [{"rel": "self", "href": "https://rdap.arin.net/registry/ip/216.160.0.0", "value": "https://rdap.arin.net/registry/ip/216.160.83.56"}],
+        "entities": [{"objectClassName": "entity", "handle": "EX-1", "roles": ["registrant"],
+            "vcardArray": ["vcard", [["version", {}, "text", "4.0"], ["fn", {}, "text", "Example Carrier <b>Inc</b>"]]],
+            "entities": [{"objectClassName": "entity", "handle": "ABUSE-1", "roles": ["abuse"],
+                "vcardArray": ["vcard", [["fn", {}, "text", "Abuse"], ["email", {}, "text", "abuse@example.net"]]]}]}]
+    });
+    let ripe = serde_json::json!({
+        "objectClassName": "ip network", "handle": "89.160.0.0 - 89.160.63.255", "startAddress": "89.160.0.0",
+        "endAddress": "89.160.63.255", "name": "EXAMPLE-SE-NET", "country": "SE", "port43": "whois.ripe.net",
+        "cidr0_cidrs": [{"v4prefix": "89.160.0.0", "length": 18}],
+        "events": [{"eventAction": "registration", "eventDate": "2007-01-15T09:11:06Z"}]
+    });
+    serde_json::from_value(serde_json::json!([
+        {"method": "GET", "path": "/arin/ip/216.160.83.56", "body": arin.to_string(), "headers": {"Content-Type": "application/rdap+json"}},
+        {"method": "GET", "path": "/arin/ip/89.160.20.112", "status": 302, "headers": {"Location": "/ripe/ip/89.160.20.112"}},
+        {"method": "GET", "path": "/ripe/ip/89.160.20.112", "body": ripe.to_string()}
+    ]))
+    .unwrap()
+}
+
+#[test]
+fn whois_follows_registry_redirects_and_fills_the_asn() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = ReplayServer::start(rdap_routes(), dir.path()).unwrap();
+    let yaml = format!(
+        "ti:\n  cache:\n    path: {}\n  providers:\n    rdap: {{url: {}/arin}}\ngeoip:\n  asn: {}\n",
+        dir.path().join("cache").display(),
+        srv.url(),
+        data("geoip/test-data/GeoLite2-ASN-Test.mmdb")
+    );
+    std::fs::write(dir.path().join("huntbook.yaml"), yaml).unwrap();
+    let mut interp = Interpreter::default();
+    interp.use_config(&dir.path().join("huntbook.yaml")).unwrap();
+    ok(&mut interp, "ips = %%sql\nSELECT * FROM (VALUES ('216.160.83.56'), ('89.160.20.112'), ('192.168.1.1')) AS t(Ip)");
+    let (outcome, io) = run(&mut interp, "owners = %whois ips.Ip");
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let df = interp.session().get("owners").unwrap().data.clone();
+    let s = |c: &str, r: usize| df.column(c).unwrap().str().unwrap().get(r).map(str::to_string);
+    let asn = df.column("ASN").unwrap().u64().unwrap().clone();
+    assert_eq!((asn.get(0), s("AsnSource", 0).as_deref()), (Some(209), Some("rdap")));
+    assert_eq!(s("CIDR", 0).as_deref(), Some("216.160.0.0/16"));
+    assert_eq!(s("Organization", 0).as_deref(), Some("Example Carrier <b>Inc</b>"));
+    assert_eq!(s("AbuseContact", 0).as_deref(), Some("abuse@example.net"));
+    assert_eq!(s("Registered", 0).as_deref(), Some("1999-03-05T00:00:00-05:00"));
+    // Reached through ARIN's redirect; no origin AS there, so MaxMind's.
+    assert_eq!(s("NetworkName", 1).as_deref(), Some("EXAMPLE-SE-NET"));
+    assert_eq!((asn.get(1), s("AsnSource", 1).as_deref()), (Some(29518), Some("maxmind")));
+    assert!(s("Status", 2).unwrap().starts_with("bad-format"));
+    let targets: Vec<String> = srv.requests().iter().map(|r| r.target.clone()).collect();
+    assert_eq!(targets, ["/arin/ip/216.160.83.56", "/arin/ip/89.160.20.112", "/ripe/ip/89.160.20.112"]);
+    let html = io
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::Display(b, _) => b.data.get("text/html").and_then(|v| v.as_str()).map(str::to_string),
+            _ => None,
+        })
+        .unwrap();
+    assert!(!html.contains("<b>Inc</b>"), "registry text is escaped");
+    // Cached: a second run sends nothing.
+    ok(&mut interp, "%whois ips.Ip");
+    assert_eq!(srv.requests().len(), 3);
+}

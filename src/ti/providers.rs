@@ -100,6 +100,12 @@ pub trait Provider: Send + Sync {
         false
     }
 
+    /// Whether the service answers with redirects to follow (RDAP's registries do). Off
+    /// for every provider that takes a key, so a key never follows a redirect elsewhere.
+    fn redirects(&self) -> bool {
+        false
+    }
+
     fn supports(&self, kind: IocType, subtype: Option<&str>) -> bool {
         self.kinds()
             .iter()
@@ -118,6 +124,7 @@ pub fn all() -> Vec<Arc<dyn Provider>> {
         Arc::new(UrlHaus),
         Arc::new(MalwareBazaar),
         Arc::new(Tor),
+        Arc::new(Rdap),
     ]
 }
 
@@ -864,6 +871,145 @@ impl Provider for Tor {
         Ok(match seen {
             Some(when) => Verdict::new(true, Severity::Warning, json!({"exit_node": true, "last_seen": when})).see(page),
             None => Verdict::new(false, Severity::Information, json!({"exit_node": false})),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+
+/// Whois over RDAP (RFC 9083): the network an address belongs to, from the registry that
+/// holds it. ARIN's service answers for its own space and redirects to the other four
+/// registries (RIPE NCC, APNIC, LACNIC, AFRINIC) for theirs; redirects are followed.
+pub struct Rdap;
+
+impl Rdap {
+    fn event(v: &Value, action: &str) -> Value {
+        v.get("events")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|e| e.get("eventAction").and_then(Value::as_str) == Some(action))
+            .and_then(|e| e.get("eventDate").cloned())
+            .unwrap_or(Value::Null)
+    }
+
+    /// The formatted name (`fn`) of the first entity with `role`, and its e-mail.
+    fn entity(v: &Value, role: &str) -> (Option<String>, Option<String>) {
+        fn search(list: Option<&Value>, role: &str, depth: usize) -> Option<(Option<String>, Option<String>)> {
+            if depth > 4 {
+                return None;
+            }
+            for e in list?.as_array()? {
+                let has = e
+                    .get("roles")
+                    .and_then(Value::as_array)
+                    .is_some_and(|r| r.iter().any(|x| x.as_str() == Some(role)));
+                if has {
+                    let card = e.get("vcardArray").and_then(|c| c.get(1)).and_then(Value::as_array);
+                    let field = |name: &str| {
+                        card.into_iter()
+                            .flatten()
+                            .find(|f| f.get(0).and_then(Value::as_str) == Some(name))
+                            .and_then(|f| f.get(3))
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    };
+                    return Some((field("fn"), field("email")));
+                }
+                if let Some(found) = search(e.get("entities"), role, depth + 1) {
+                    return Some(found);
+                }
+            }
+            None
+        }
+        search(v.get("entities"), role, 0).unwrap_or((None, None))
+    }
+}
+
+impl Provider for Rdap {
+    fn name(&self) -> &'static str {
+        "rdap"
+    }
+    fn title(&self) -> &'static str {
+        "RDAP whois (ARIN, redirecting to RIPE NCC, APNIC, LACNIC, AFRINIC)"
+    }
+    fn base_url(&self) -> &'static str {
+        "https://rdap.arin.net/registry"
+    }
+    fn auth(&self) -> Auth {
+        Auth::None
+    }
+    fn kinds(&self) -> &'static [(IocType, &'static [&'static str])] {
+        &[(IocType::Ipv4, &[]), (IocType::Ipv6, &[])]
+    }
+    fn default_rate(&self) -> &'static str {
+        // msticpy's ip_whois waits 0.5 s between queries.
+        "120/min"
+    }
+    fn redirects(&self) -> bool {
+        true
+    }
+    fn request(&self, q: &Query, _key: Option<&str>) -> Request {
+        Request {
+            method: Method::Get,
+            path: format!("/ip/{}", encode(&q.ioc)),
+            headers: vec![("Accept", "application/rdap+json, application/json".into())],
+            form: Vec::new(),
+        }
+    }
+    fn read(&self, _q: &Query, body: &str) -> Result<Verdict, String> {
+        let v = json(body)?;
+        if v.get("objectClassName").and_then(Value::as_str) != Some("ip network") {
+            return Err("the answer is not an RDAP \"ip network\" object".into());
+        }
+        let cidrs: Vec<String> = v
+            .get("cidr0_cidrs")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| {
+                let prefix = c.get("v4prefix").or_else(|| c.get("v6prefix"))?.as_str()?;
+                Some(format!("{prefix}/{}", c.get("length")?.as_u64()?))
+            })
+            .collect();
+        let asns: Vec<u64> = v
+            .get("arin_originas0_originautnums")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_u64)
+            .collect();
+        let (org, _) = Self::entity(&v, "registrant");
+        let (_, abuse) = Self::entity(&v, "abuse");
+        let reference = v
+            .get("links")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|l| l.get("rel").and_then(Value::as_str) == Some("self"))
+            .and_then(|l| l.get("href"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let details = json!({
+            "asn": asns,
+            "name": v.get("name"),
+            "handle": v.get("handle"),
+            "cidr": cidrs,
+            "start": v.get("startAddress"),
+            "end": v.get("endAddress"),
+            "country": v.get("country"),
+            "type": v.get("type"),
+            "parent": v.get("parentHandle"),
+            "registered": Self::event(&v, "registration"),
+            "updated": Self::event(&v, "last changed"),
+            "organization": org,
+            "abuse": abuse,
+            "whois": v.get("port43"),
+        });
+        let verdict = Verdict::new(true, Severity::Information, details);
+        Ok(match reference {
+            Some(r) => verdict.see(r),
+            None => verdict,
         })
     }
 }

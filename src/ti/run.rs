@@ -266,6 +266,13 @@ fn send_all(
         .user_agent(concat!("huntbook/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| Error::Invalid(format!("cannot set up HTTP: {e}")))?;
+    // RDAP registries redirect to one another; nothing else is allowed to redirect (a key
+    // in a header must not follow a redirect to another host).
+    let following = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .user_agent(concat!("huntbook/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::Invalid(format!("cannot set up HTTP: {e}")))?;
     let cancel = Arc::new(AtomicBool::new(false));
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut rows = Vec::with_capacity(total);
@@ -285,10 +292,15 @@ fn send_all(
                 retries: providers[pi].retries,
                 max_wait: providers[pi].max_wait,
             };
+            let client = if providers[pi].provider.redirects() && providers[pi].key.is_none() {
+                following.clone()
+            } else {
+                client.clone()
+            };
             tasks.push(tokio::spawn(run_provider(
                 job,
                 queue,
-                client.clone(),
+                client,
                 tx.clone(),
                 cancel.clone(),
             )));

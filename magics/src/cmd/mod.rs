@@ -23,3 +23,4 @@ pub mod time;
 pub mod ti;
 pub mod timeline;
 pub mod vars;
+pub mod whois;
