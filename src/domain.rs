@@ -87,8 +87,19 @@ pub fn parts(text: &str) -> Result<Parts> {
 
 /// The columns of [`frame`], in order.
 pub const COLUMNS: [&str; 13] = [
-    "Input", "Kind", "Host", "Subdomain", "Domain", "Suffix", "ValidSuffix", "Scheme", "User", "Port", "Path",
-    "Query", "Fragment",
+    "Input",
+    "Kind",
+    "Host",
+    "Subdomain",
+    "Domain",
+    "Suffix",
+    "ValidSuffix",
+    "Scheme",
+    "User",
+    "Port",
+    "Path",
+    "Query",
+    "Fragment",
 ];
 
 pub fn frame(rows: &[Parts]) -> PolarsResult<DataFrame> {
@@ -104,10 +115,16 @@ pub fn frame(rows: &[Parts]) -> PolarsResult<DataFrame> {
             text(COLUMNS[3], rows, |p| p.subdomain.as_deref()),
             text(COLUMNS[4], rows, |p| p.domain.as_deref()),
             text(COLUMNS[5], rows, |p| p.suffix.as_deref()),
-            Column::new(COLUMNS[6].into(), rows.iter().map(|p| p.valid_suffix).collect::<Vec<_>>()),
+            Column::new(
+                COLUMNS[6].into(),
+                rows.iter().map(|p| p.valid_suffix).collect::<Vec<_>>(),
+            ),
             text(COLUMNS[7], rows, |p| p.scheme.as_deref()),
             text(COLUMNS[8], rows, |p| p.user.as_deref()),
-            Column::new(COLUMNS[9].into(), rows.iter().map(|p| p.port.map(i32::from)).collect::<Vec<_>>()),
+            Column::new(
+                COLUMNS[9].into(),
+                rows.iter().map(|p| p.port.map(i32::from)).collect::<Vec<_>>(),
+            ),
             text(COLUMNS[10], rows, |p| p.path.as_deref()),
             text(COLUMNS[11], rows, |p| p.query.as_deref()),
             text(COLUMNS[12], rows, |p| p.fragment.as_deref()),
@@ -129,8 +146,22 @@ mod tests {
         assert!(!parts("intranet.corp").unwrap().valid_suffix);
         let u = parts("hxxps://user@evil[.]example[.]com:8443/a/b.php?x=1#frag").unwrap();
         assert_eq!(
-            (u.scheme.as_deref(), u.user.as_deref(), u.port, u.path.as_deref(), u.query.as_deref(), u.fragment.as_deref()),
-            (Some("https"), Some("user"), Some(8443), Some("/a/b.php"), Some("x=1"), Some("frag"))
+            (
+                u.scheme.as_deref(),
+                u.user.as_deref(),
+                u.port,
+                u.path.as_deref(),
+                u.query.as_deref(),
+                u.fragment.as_deref()
+            ),
+            (
+                Some("https"),
+                Some("user"),
+                Some(8443),
+                Some("/a/b.php"),
+                Some("x=1"),
+                Some("frag")
+            )
         );
         assert_eq!(u.domain.as_deref(), Some("example.com"));
         assert_eq!(u.subdomain.as_deref(), Some("evil"));

@@ -23,7 +23,8 @@ use crate::frame::{Warned, text_values};
 use crate::ip::{IpClass, classify};
 
 /// The attribution MaxMind's GeoLite2 end-user licence asks for.
-pub const ATTRIBUTION: &str = "This product includes GeoLite2 data created by MaxMind, available from https://www.maxmind.com.";
+pub const ATTRIBUTION: &str =
+    "This product includes GeoLite2 data created by MaxMind, available from https://www.maxmind.com.";
 
 /// The columns a lookup adds, in order.
 pub const COLUMNS: [&str; 9] = [
@@ -179,11 +180,7 @@ impl GeoDb {
             if let Some(c) = found.decode::<geoip2::City>().map_err(|e| db.bad(ip, e))? {
                 loc.country_code = c.country.iso_code.map(str::to_string);
                 loc.country_name = c.country.names.english.map(str::to_string);
-                loc.state = c
-                    .subdivisions
-                    .first()
-                    .and_then(|s| s.names.english)
-                    .map(str::to_string);
+                loc.state = c.subdivisions.first().and_then(|s| s.names.english).map(str::to_string);
                 loc.city = c.city.names.english.map(str::to_string);
                 loc.latitude = c.location.latitude;
                 loc.longitude = c.location.longitude;
@@ -207,7 +204,10 @@ impl GeoDb {
 
     /// Looks up text (surrounding white space allowed).
     pub fn lookup_str(&self, text: &str) -> Result<Location> {
-        let ip: IpAddr = text.trim().parse().map_err(|_| Error::InvalidIp(text.trim().to_string()))?;
+        let ip: IpAddr = text
+            .trim()
+            .parse()
+            .map_err(|_| Error::InvalidIp(text.trim().to_string()))?;
         self.lookup(ip)
     }
 
@@ -279,11 +279,15 @@ fn location_columns(rows: &[Option<Location>]) -> Vec<Column> {
         text(COLUMNS[4], rows, |l| l.city.as_deref()),
         Column::new(
             COLUMNS[5].into(),
-            rows.iter().map(|r| r.as_ref().and_then(|l| l.latitude)).collect::<Vec<_>>(),
+            rows.iter()
+                .map(|r| r.as_ref().and_then(|l| l.latitude))
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             COLUMNS[6].into(),
-            rows.iter().map(|r| r.as_ref().and_then(|l| l.longitude)).collect::<Vec<_>>(),
+            rows.iter()
+                .map(|r| r.as_ref().and_then(|l| l.longitude))
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             COLUMNS[7].into(),

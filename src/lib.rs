@@ -21,8 +21,8 @@ pub mod query;
 pub mod render;
 pub mod source;
 pub mod sql;
-pub mod ti;
 pub mod syslog;
+pub mod ti;
 pub mod timeseries;
 pub mod zeek;
 

@@ -8,7 +8,9 @@ use huntbook::geo::{GeoDb, GeoPaths};
 use serde_json::Value;
 
 fn geoip(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/geoip").join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/geoip")
+        .join(path)
 }
 
 fn db() -> GeoDb {
@@ -44,7 +46,10 @@ fn every_city_network_matches_its_source_record() {
         let loc = db.lookup(*ip).unwrap();
         if loc.ip_type != "Public" {
             // Test networks in special-purpose ranges are labelled, as msticpy does.
-            assert_eq!(loc.country_name.as_deref(), Some(format!("{} address", loc.ip_type).as_str()));
+            assert_eq!(
+                loc.country_name.as_deref(),
+                Some(format!("{} address", loc.ip_type).as_str())
+            );
             assert_eq!(loc.city.as_deref(), Some("location unknown"));
             continue;
         }
@@ -69,7 +74,11 @@ fn asn_networks_match_their_source_records() {
         if loc.ip_type != "Public" {
             continue;
         }
-        assert_eq!(loc.asn.map(u64::from), record["autonomous_system_number"].as_u64(), "{ip}");
+        assert_eq!(
+            loc.asn.map(u64::from),
+            record["autonomous_system_number"].as_u64(),
+            "{ip}"
+        );
         assert_eq!(
             loc.as_organization.as_deref(),
             record["autonomous_system_organization"].as_str(),
@@ -80,9 +89,15 @@ fn asn_networks_match_their_source_records() {
     assert!(checked > 100, "only {checked} checked");
     // The README's examples.
     let london = db.lookup_str("81.2.69.142").unwrap();
-    assert_eq!((london.city.as_deref(), london.country_code.as_deref()), (Some("London"), Some("GB")));
+    assert_eq!(
+        (london.city.as_deref(), london.country_code.as_deref()),
+        (Some("London"), Some("GB"))
+    );
     let google = db.lookup_str("1.0.0.1").unwrap();
-    assert_eq!((google.asn, google.as_organization.as_deref()), (Some(15169), Some("Google Inc.")));
+    assert_eq!(
+        (google.asn, google.as_organization.as_deref()),
+        (Some(15169), Some("Google Inc."))
+    );
 }
 
 #[test]

@@ -97,7 +97,10 @@ fn virustotal_ip_domain_url_and_file() {
             q("1.1.1.1", IocType::Ipv4),
             sub("github.com", IocType::Dns, "passivedns"),
             q("http://example.com/", IocType::Url),
-            q("03bd9a94482f180bb047626cb2f27ccf8daa0e201345480b43585580e09c311b", IocType::Sha256),
+            q(
+                "03bd9a94482f180bb047626cb2f27ccf8daa0e201345480b43585580e09c311b",
+                IocType::Sha256,
+            ),
         ],
         &[vt],
     );
@@ -143,7 +146,10 @@ fn otx_passive_dns_and_pulses() {
     ]);
     let otx = provider(providers::Otx, &srv, Some(KEY));
     let report = run(
-        &[sub("89.35.39.84", IocType::Ipv4, "passivedns"), q("jppost-tu.top", IocType::Dns)],
+        &[
+            sub("89.35.39.84", IocType::Ipv4, "passivedns"),
+            q("jppost-tu.top", IocType::Dns),
+        ],
         &[otx],
     );
     let [pdns, dom] = &report.rows[..] else { panic!() };
@@ -175,7 +181,9 @@ fn xforce_ip_url_and_malware_with_basic_auth() {
         ],
         &[xf],
     );
-    let [ip, dom, md5, pdns] = &report.rows[..] else { panic!("{:#?}", report.rows) };
+    let [ip, dom, md5, pdns] = &report.rows[..] else {
+        panic!("{:#?}", report.rows)
+    };
     // Score 3.9 is below X-Force's medium band.
     assert_eq!(ip.severity, Severity::Information);
     assert!(ip.details.contains("\"score\":3.9"));
@@ -196,11 +204,17 @@ fn greynoise_quick_and_context_error() {
     ]);
     let gn = provider(providers::GreyNoise, &srv, Some(KEY));
     let report = run(
-        &[sub("1.1.1.1", IocType::Ipv4, "quick"), sub("1.1.1.1", IocType::Ipv4, "full")],
+        &[
+            sub("1.1.1.1", IocType::Ipv4, "quick"),
+            sub("1.1.1.1", IocType::Ipv4, "full"),
+        ],
         &[gn],
     );
     let [quick, full] = &report.rows[..] else { panic!() };
-    assert_eq!((quick.status, quick.found, quick.severity), (Status::NotFound, false, Severity::Information));
+    assert_eq!(
+        (quick.status, quick.found, quick.severity),
+        (Status::NotFound, false, Severity::Information)
+    );
     assert!(quick.details.contains("\"code\":\"0x05\""));
     assert_eq!(full.status, Status::NotFound);
     assert!(full.details.contains("commonly spoofed ip"));
@@ -283,29 +297,53 @@ fn abuseipdb_malwarebazaar_and_tor_from_documented_shapes() {
     assert_eq!(find("8.8.8.8", "abuseipdb").status, Status::NotFound);
     assert_eq!(find("185.220.101.1", "tor").severity, Severity::Warning);
     assert_eq!(find("8.8.8.8", "tor").status, Status::NotFound);
-    assert_eq!(find("b61a4b8883ba9b9d4d85bdaecab71722", "malwarebazaar").severity, Severity::High);
-    assert_eq!(find("9e107d9d372bb6826bd81d3542a419d6", "malwarebazaar").status, Status::NotFound);
+    assert_eq!(
+        find("b61a4b8883ba9b9d4d85bdaecab71722", "malwarebazaar").severity,
+        Severity::High
+    );
+    assert_eq!(
+        find("9e107d9d372bb6826bd81d3542a419d6", "malwarebazaar").status,
+        Status::NotFound
+    );
     let requests = srv.requests();
     // The Tor list is fetched once for all the addresses.
     assert_eq!(requests.iter().filter(|r| r.target == "/exit-addresses").count(), 1);
     let check = requests.iter().find(|r| r.target.starts_with("/api/v2/check")).unwrap();
     assert_eq!(check.headers.get("key").map(String::as_str), Some(KEY));
-    assert_eq!(check.headers.get("accept").map(String::as_str), Some("application/json"));
-    assert!(requests.iter().any(|r| r.body == "query=get_info&hash=b61a4b8883ba9b9d4d85bdaecab71722"));
+    assert_eq!(
+        check.headers.get("accept").map(String::as_str),
+        Some("application/json")
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.body == "query=get_info&hash=b61a4b8883ba9b9d4d85bdaecab71722")
+    );
     no_key_in_urls(&requests);
     // Types a provider does not take are skipped with a visible line, not dropped.
-    assert!(report.warnings.iter().any(|w| w.starts_with("malwarebazaar: does not look up ipv4")));
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("malwarebazaar: does not look up ipv4"))
+    );
 }
 
 #[test]
 fn a_refused_key_fails_every_lookup_but_is_sent_once() {
-    let srv = server(vec![json!({"method": "GET", "path": "/api/v3/ip_addresses/1.1.1.1", "status": 401,
-        "body": "{\"error\": {\"code\": \"WrongCredentialsError\", \"message\": \"Wrong API key test-key-0123456789\"}}"})]);
+    let srv = server(vec![
+        json!({"method": "GET", "path": "/api/v3/ip_addresses/1.1.1.1", "status": 401,
+        "body": "{\"error\": {\"code\": \"WrongCredentialsError\", \"message\": \"Wrong API key test-key-0123456789\"}}"}),
+    ]);
     let vt = provider(providers::VirusTotal, &srv, Some(KEY));
     let report = run(&[q("1.1.1.1", IocType::Ipv4), q("8.8.8.8", IocType::Ipv4)], &[vt]);
     assert!(report.rows.iter().all(|r| r.status == Status::AuthFailed));
     assert_eq!(report.rows[0].http_status, Some(401));
-    assert_eq!(srv.requests().len(), 1, "the second lookup must not be sent with a refused key");
+    assert_eq!(
+        srv.requests().len(),
+        1,
+        "the second lookup must not be sent with a refused key"
+    );
     // The service echoed the key: it is scrubbed from what is shown.
     for r in &report.rows {
         assert!(!r.details.contains(KEY), "{}", r.details);
@@ -325,9 +363,15 @@ fn throttling_is_waited_out_as_asked() {
     let report = run(&[q("1.1.1.1", IocType::Ipv4)], &[vt]);
     assert_eq!(only(&report).status, Status::Ok);
     assert_eq!(srv.requests().len(), 2);
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was not honoured");
     assert!(
-        report.warnings.iter().any(|w| w.contains("throttled (HTTP 429)") && w.contains("Retry-After")),
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was not honoured"
+    );
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("throttled (HTTP 429)") && w.contains("Retry-After")),
         "{:?}",
         report.warnings
     );
@@ -335,8 +379,10 @@ fn throttling_is_waited_out_as_asked() {
 
 #[test]
 fn a_wait_longer_than_allowed_is_a_throttled_row() {
-    let srv = server(vec![json!({"method": "GET", "path": "/api/v3/ip_addresses/1.1.1.1", "status": 429,
-        "headers": {"Retry-After": "3600"}, "body": "{}"})]);
+    let srv = server(vec![
+        json!({"method": "GET", "path": "/api/v3/ip_addresses/1.1.1.1", "status": 429,
+        "headers": {"Retry-After": "3600"}, "body": "{}"}),
+    ]);
     let vt = provider(providers::VirusTotal, &srv, Some(KEY));
     let row = run(&[q("1.1.1.1", IocType::Ipv4)], &[vt]).rows.remove(0);
     assert_eq!((row.status, row.http_status), (Status::Throttled, Some(429)));
@@ -353,10 +399,16 @@ fn malformed_answers_and_dead_servers_are_rows_too() {
     ]);
     let vt = provider(providers::VirusTotal, &srv, Some(KEY));
     let report = run(
-        &[q("1.1.1.1", IocType::Ipv4), q("8.8.8.8", IocType::Ipv4), q("9.9.9.9", IocType::Ipv4)],
+        &[
+            q("1.1.1.1", IocType::Ipv4),
+            q("8.8.8.8", IocType::Ipv4),
+            q("9.9.9.9", IocType::Ipv4),
+        ],
         &[vt],
     );
-    let [html, empty, down] = &report.rows[..] else { panic!() };
+    let [html, empty, down] = &report.rows[..] else {
+        panic!()
+    };
     assert_eq!(html.status, Status::Malformed);
     assert!(html.details.contains("not JSON"));
     assert_eq!(empty.status, Status::Malformed);
@@ -381,31 +433,53 @@ fn a_missing_key_is_a_visible_line_and_no_request() {
     let vt = provider(providers::VirusTotal, &srv, None);
     let report = run(&[q("1.1.1.1", IocType::Ipv4)], &[vt]);
     assert_eq!(only(&report).status, Status::NoKey);
-    assert!(report.warnings[0].contains("%secret virustotal"), "{:?}", report.warnings);
+    assert!(
+        report.warnings[0].contains("%secret virustotal"),
+        "{:?}",
+        report.warnings
+    );
     assert!(srv.requests().is_empty());
 }
 
 #[test]
 fn the_rate_limit_paces_requests() {
-    let srv = server(vec![json!({"method": "GET", "path": "/v2/noise/quick/1.1.1.1", "body_file": "fixtures/greynoise/v2_noise_quick_1.1.1.1.json"})]);
+    let srv = server(vec![
+        json!({"method": "GET", "path": "/v2/noise/quick/1.1.1.1", "body_file": "fixtures/greynoise/v2_noise_quick_1.1.1.1.json"}),
+    ]);
     let mut gn = provider(providers::GreyNoise, &srv, Some(KEY));
     gn.rate = Rate::parse("2/sec").unwrap();
     let queries: Vec<Query> = (0..3).map(|_| sub("1.1.1.1", IocType::Ipv4, "quick")).collect();
     let started = std::time::Instant::now();
     let report = run(&queries, &[gn]);
     assert!(report.rows.iter().all(|r| r.status == Status::NotFound));
-    assert!(started.elapsed() >= Duration::from_millis(900), "3 requests at 2/sec take a second");
-    assert!(report.warnings.iter().any(|w| w.contains("waiting for its rate limit (2/sec)")));
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "3 requests at 2/sec take a second"
+    );
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("waiting for its rate limit (2/sec)"))
+    );
 }
 
 #[test]
 fn the_cache_answers_a_second_run_and_expires() {
     let dir = tempfile::tempdir().unwrap();
-    let srv = server(vec![json!({"method": "GET", "path": "/api/v3/ip_addresses/1.1.1.1", "body_file": "fixtures/virustotal/v3_ip_addresses_1.1.1.1.json"})]);
+    let srv = server(vec![
+        json!({"method": "GET", "path": "/api/v3/ip_addresses/1.1.1.1", "body_file": "fixtures/virustotal/v3_ip_addresses_1.1.1.1.json"}),
+    ]);
     let queries = [q("1.1.1.1", IocType::Ipv4)];
     let first = {
         let mut cache = Cache::open(dir.path());
-        lookup(&queries, &[provider(providers::VirusTotal, &srv, Some(KEY))], Some(&mut cache), false, &mut Quiet::default())
+        lookup(
+            &queries,
+            &[provider(providers::VirusTotal, &srv, Some(KEY))],
+            Some(&mut cache),
+            false,
+            &mut Quiet::default(),
+        )
     };
     assert_eq!((first.requests, first.from_cache), (1, 0));
     assert!(!first.rows[0].cached);
@@ -415,13 +489,22 @@ fn the_cache_answers_a_second_run_and_expires() {
     // A new cache object, as after a kernel restart: no request at all.
     let second = {
         let mut cache = Cache::open(dir.path());
-        lookup(&queries, &[provider(providers::VirusTotal, &srv, Some(KEY))], Some(&mut cache), false, &mut Quiet::default())
+        lookup(
+            &queries,
+            &[provider(providers::VirusTotal, &srv, Some(KEY))],
+            Some(&mut cache),
+            false,
+            &mut Quiet::default(),
+        )
     };
     assert_eq!((second.requests, second.from_cache), (0, 1));
     assert_eq!(srv.requests().len(), 1);
     let (a, b) = (&first.rows[0], &second.rows[0]);
     assert!(b.cached);
-    assert_eq!((&a.details, &a.raw, a.severity, a.status), (&b.details, &b.raw, b.severity, b.status));
+    assert_eq!(
+        (&a.details, &a.raw, a.severity, a.status),
+        (&b.details, &b.raw, b.severity, b.status)
+    );
 
     // With a zero time to live the entry has expired: asked again.
     let mut vt = provider(providers::VirusTotal, &srv, Some(KEY));
@@ -433,15 +516,27 @@ fn the_cache_answers_a_second_run_and_expires() {
 
     // --refresh ignores the cache.
     let mut cache = Cache::open(dir.path());
-    let fourth = lookup(&queries, &[provider(providers::VirusTotal, &srv, Some(KEY))], Some(&mut cache), true, &mut Quiet::default());
+    let fourth = lookup(
+        &queries,
+        &[provider(providers::VirusTotal, &srv, Some(KEY))],
+        Some(&mut cache),
+        true,
+        &mut Quiet::default(),
+    );
     assert_eq!(fourth.requests, 1);
 }
 
 #[test]
 fn a_corrupt_cache_file_is_set_aside_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("virustotal.json"), "{\"format\": 1, \"entries\": {trunc").unwrap();
-    let srv = server(vec![json!({"method": "GET", "path": "/api/v3/ip_addresses/1.1.1.1", "body_file": "fixtures/virustotal/v3_ip_addresses_1.1.1.1.json"})]);
+    std::fs::write(
+        dir.path().join("virustotal.json"),
+        "{\"format\": 1, \"entries\": {trunc",
+    )
+    .unwrap();
+    let srv = server(vec![
+        json!({"method": "GET", "path": "/api/v3/ip_addresses/1.1.1.1", "body_file": "fixtures/virustotal/v3_ip_addresses_1.1.1.1.json"}),
+    ]);
     let mut cache = Cache::open(dir.path());
     let report = lookup(
         &[q("1.1.1.1", IocType::Ipv4)],
@@ -451,7 +546,11 @@ fn a_corrupt_cache_file_is_set_aside_with_a_warning() {
         &mut Quiet::default(),
     );
     assert_eq!(only(&report).status, Status::Ok);
-    assert!(report.warnings.iter().any(|w| w.contains("is corrupt")), "{:?}", report.warnings);
+    assert!(
+        report.warnings.iter().any(|w| w.contains("is corrupt")),
+        "{:?}",
+        report.warnings
+    );
     assert!(dir.path().join("virustotal.json.corrupt").exists());
     // The new file is good: the next run is answered from it.
     let mut cache = Cache::open(dir.path());
@@ -467,7 +566,9 @@ fn a_corrupt_cache_file_is_set_aside_with_a_warning() {
 
 #[test]
 fn an_interrupt_stops_the_run() {
-    let srv = server(vec![json!({"method": "GET", "path": "/v2/noise/quick/1.1.1.1", "body_file": "fixtures/greynoise/v2_noise_quick_1.1.1.1.json"})]);
+    let srv = server(vec![
+        json!({"method": "GET", "path": "/v2/noise/quick/1.1.1.1", "body_file": "fixtures/greynoise/v2_noise_quick_1.1.1.1.json"}),
+    ]);
     let mut gn = provider(providers::GreyNoise, &srv, Some(KEY));
     gn.rate = Rate::parse("1/sec").unwrap();
     let queries: Vec<Query> = (0..20).map(|_| sub("1.1.1.1", IocType::Ipv4, "quick")).collect();
@@ -477,7 +578,10 @@ fn an_interrupt_stops_the_run() {
     };
     let started = std::time::Instant::now();
     let report = lookup(&queries, &[gn], None, false, &mut hooks);
-    assert!(started.elapsed() < Duration::from_secs(5), "an interrupt must not wait for 20 s of rate limit");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "an interrupt must not wait for 20 s of rate limit"
+    );
     assert!(report.interrupted > 0);
     assert!(report.rows.len() < 20);
 }
@@ -486,7 +590,10 @@ fn an_interrupt_stops_the_run() {
 fn the_browser_escapes_provider_text() {
     let srv = server(vec![json!({"method": "GET", "path": "/v3/community/1.1.1.1",
         "body": "{\"ip\": \"1.1.1.1\", \"noise\": true, \"riot\": false, \"classification\": \"malicious\", \"name\": \"<script>alert(1)</script>\", \"link\": \"javascript:alert(2)\"}"})]);
-    let report = run(&[q("1.1.1.1", IocType::Ipv4)], &[provider(providers::GreyNoise, &srv, None)]);
+    let report = run(
+        &[q("1.1.1.1", IocType::Ipv4)],
+        &[provider(providers::GreyNoise, &srv, None)],
+    );
     let html = huntbook::ti::render::html(&report.rows, &report.warnings);
     assert!(!html.contains("<script>alert"), "{html}");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));

@@ -173,7 +173,10 @@ impl TiSettings {
         for name in chosen {
             let Some(provider) = providers::by_name(&name) else {
                 let known: Vec<&str> = providers::all().iter().map(|p| p.name()).collect();
-                return Err(format!("there is no provider {name:?} (providers: {})", known.join(", ")));
+                return Err(format!(
+                    "there is no provider {name:?} (providers: {})",
+                    known.join(", ")
+                ));
             };
             let settings = self.providers.get(provider.name()).cloned().unwrap_or_default();
             let key = match (&settings.key, secrets.get(provider.name())) {
@@ -243,8 +246,11 @@ impl Hooks for IoHooks<'_> {
     fn progress(&mut self, done: usize, total: usize, note: &str) {
         let now = Instant::now();
         let due = now.duration_since(self.started) >= Duration::from_millis(500)
-            && self.last.is_none_or(|l| now.duration_since(l) >= Duration::from_millis(250));
-        if !due && !(done == total && self.last.is_some()) {
+            && self
+                .last
+                .is_none_or(|l| now.duration_since(l) >= Duration::from_millis(250));
+        let finished = done == total && self.last.is_some();
+        if !(due || finished) {
             return;
         }
         self.last = Some(now);

@@ -214,14 +214,14 @@ impl Interpreter {
                 Value::Shown(frame, bundle) => (frame, Some(bundle)),
                 _ => {
                     return Err(Diagnostic::new(
-                    "not-a-frame",
-                    format!(
-                        "%{} does not give a frame, so there is nothing to store in {}",
-                        call.name.text, target.text
-                    ),
-                )
-                .at(call.name.span.clone())
-                .hint("only magics that give frames can be assigned"));
+                        "not-a-frame",
+                        format!(
+                            "%{} does not give a frame, so there is nothing to store in {}",
+                            call.name.text, target.text
+                        ),
+                    )
+                    .at(call.name.span.clone())
+                    .hint("only magics that give frames can be assigned"));
                 }
             };
             if display.is_none() {

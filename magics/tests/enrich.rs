@@ -67,7 +67,10 @@ fn ti_enriches_an_ioc_frame_and_the_second_run_sends_nothing() {
     let (outcome, io) = run(&mut interp, "ti = %ti iocs");
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
     let shown = everything(&outcome, &io);
-    assert!(!shown.contains(KEY) && !shown.contains("secret-password"), "a key leaked into the output");
+    assert!(
+        !shown.contains(KEY) && !shown.contains("secret-password"),
+        "a key leaked into the output"
+    );
     // The browser is shown under the assignment's summary line.
     let html = io
         .events
@@ -93,7 +96,10 @@ fn ti_enriches_an_ioc_frame_and_the_second_run_sends_nothing() {
     };
     assert_eq!(find("vektorex.com", "urlhaus").as_deref(), Some("ok"));
     assert_eq!(find("1.1.1.1", "virustotal").as_deref(), Some("ok"));
-    assert_eq!(find("34d5ea586a61b0aba512c0cb1d3d8b15", "xforce").as_deref(), Some("ok"));
+    assert_eq!(
+        find("34d5ea586a61b0aba512c0cb1d3d8b15", "xforce").as_deref(),
+        Some("ok")
+    );
     assert_eq!(find("1.1.1.1", "otx").as_deref(), Some("no-key"));
     // The private address failed the checks and was not sent.
     assert_eq!(find("10.0.0.5", "-").as_deref(), Some("bad-format"));
@@ -127,7 +133,16 @@ fn ti_needs_providers_and_names_unknown_ones() {
     assert!(e.contains("virustotal"), "{e}");
     let listed = ok(&mut interp, "%ti --list").result.unwrap();
     let text = listed.plain().to_string();
-    for p in ["virustotal", "otx", "xforce", "greynoise", "abuseipdb", "urlhaus", "malwarebazaar", "tor"] {
+    for p in [
+        "virustotal",
+        "otx",
+        "xforce",
+        "greynoise",
+        "abuseipdb",
+        "urlhaus",
+        "malwarebazaar",
+        "tor",
+    ] {
         assert!(text.contains(p), "{text}");
     }
     assert!(text.contains("4/min"));
@@ -149,7 +164,10 @@ fn bad_ti_configuration_is_reported_with_its_place() {
 fn geoip_locates_a_column_labels_private_addresses_and_maps() {
     let dir = tempfile::tempdir().unwrap();
     let mut interp = configured(dir.path(), "http://127.0.0.1:9");
-    ok(&mut interp, "ips = %%sql\nSELECT * FROM (VALUES ('81.2.69.142'), ('10.1.2.3'), ('2.125.160.216'), ('<b>x</b>')) AS t(RemoteIP)");
+    ok(
+        &mut interp,
+        "ips = %%sql\nSELECT * FROM (VALUES ('81.2.69.142'), ('10.1.2.3'), ('2.125.160.216'), ('<b>x</b>')) AS t(RemoteIP)",
+    );
     let (outcome, io) = run(&mut interp, "located = %geoip ips.RemoteIP --map");
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
     let df = interp.session().get("located").unwrap().data.clone();
@@ -167,7 +185,10 @@ fn geoip_locates_a_column_labels_private_addresses_and_maps() {
             _ => None,
         })
         .unwrap();
-    assert!(!html.contains("<b>x</b>") && html.contains("&lt;b&gt;x&lt;/b&gt;"), "values are escaped");
+    assert!(
+        !html.contains("<b>x</b>") && html.contains("&lt;b&gt;x&lt;/b&gt;"),
+        "values are escaped"
+    );
     let svg = io
         .events
         .iter()
@@ -198,7 +219,11 @@ fn geoip_locates_a_column_labels_private_addresses_and_maps() {
 fn geoip_without_databases_says_how_to_set_them() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("huntbook.yaml");
-    std::fs::write(&file, format!("geoip:\n  city: {}\n", dir.path().join("missing.mmdb").display())).unwrap();
+    std::fs::write(
+        &file,
+        format!("geoip:\n  city: {}\n", dir.path().join("missing.mmdb").display()),
+    )
+    .unwrap();
     let mut interp = Interpreter::default();
     interp.use_config(&file).unwrap();
     let e = fails(&mut interp, "%geoip 81.2.69.142", "io-error");
@@ -210,8 +235,14 @@ fn domain_splits_names_and_urls() {
     let mut interp = Interpreter::default();
     let out = ok(&mut interp, "%domain www.mail.example.co.uk").result.unwrap();
     let t = out.plain().to_string();
-    assert!(t.contains("www.mail") && t.contains("example.co.uk") && t.contains("co.uk"), "{t}");
-    ok(&mut interp, "urls = %%sql\nSELECT * FROM (VALUES ('hxxps://evil[.]example[.]com:8443/a.php'), ('not a url'), ('intranet.corp')) AS t(U)");
+    assert!(
+        t.contains("www.mail") && t.contains("example.co.uk") && t.contains("co.uk"),
+        "{t}"
+    );
+    ok(
+        &mut interp,
+        "urls = %%sql\nSELECT * FROM (VALUES ('hxxps://evil[.]example[.]com:8443/a.php'), ('not a url'), ('intranet.corp')) AS t(U)",
+    );
     let (outcome, io) = run(&mut interp, "parts = %domain urls.U");
     assert!(outcome.error.is_none());
     assert!(everything(&outcome, &io).contains("1 value is neither"));
@@ -266,7 +297,10 @@ fn whois_follows_registry_redirects_and_fills_the_asn() {
     std::fs::write(dir.path().join("huntbook.yaml"), yaml).unwrap();
     let mut interp = Interpreter::default();
     interp.use_config(&dir.path().join("huntbook.yaml")).unwrap();
-    ok(&mut interp, "ips = %%sql\nSELECT * FROM (VALUES ('216.160.83.56'), ('89.160.20.112'), ('192.168.1.1')) AS t(Ip)");
+    ok(
+        &mut interp,
+        "ips = %%sql\nSELECT * FROM (VALUES ('216.160.83.56'), ('89.160.20.112'), ('192.168.1.1')) AS t(Ip)",
+    );
     let (outcome, io) = run(&mut interp, "owners = %whois ips.Ip");
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
     let df = interp.session().get("owners").unwrap().data.clone();
@@ -279,10 +313,20 @@ fn whois_follows_registry_redirects_and_fills_the_asn() {
     assert_eq!(s("Registered", 0).as_deref(), Some("1999-03-05T00:00:00-05:00"));
     // Reached through ARIN's redirect; no origin AS there, so MaxMind's.
     assert_eq!(s("NetworkName", 1).as_deref(), Some("EXAMPLE-SE-NET"));
-    assert_eq!((asn.get(1), s("AsnSource", 1).as_deref()), (Some(29518), Some("maxmind")));
+    assert_eq!(
+        (asn.get(1), s("AsnSource", 1).as_deref()),
+        (Some(29518), Some("maxmind"))
+    );
     assert!(s("Status", 2).unwrap().starts_with("bad-format"));
     let targets: Vec<String> = srv.requests().iter().map(|r| r.target.clone()).collect();
-    assert_eq!(targets, ["/arin/ip/216.160.83.56", "/arin/ip/89.160.20.112", "/ripe/ip/89.160.20.112"]);
+    assert_eq!(
+        targets,
+        [
+            "/arin/ip/216.160.83.56",
+            "/arin/ip/89.160.20.112",
+            "/ripe/ip/89.160.20.112"
+        ]
+    );
     let html = io
         .events
         .iter()

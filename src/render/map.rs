@@ -47,8 +47,10 @@ pub fn render(df: &DataFrame) -> Result<(String, Vec<String>)> {
     svg.push_str("\"/>");
     let mut drawn = 0;
     let mut unlocated = 0;
-    // Many rows at one place (one city) are drawn once, with their count.
-    let mut places: Vec<((i64, i64), f64, f64, Vec<String>)> = Vec::new();
+    // Many rows at one place (one city) are drawn once, with their count:
+    // (rounded position, longitude, latitude, labels).
+    type Place = ((i64, i64), f64, f64, Vec<String>);
+    let mut places: Vec<Place> = Vec::new();
     for i in 0..df.height() {
         let (Some(la), Some(lo)) = (lat[i], lon[i]) else {
             unlocated += 1;
@@ -93,7 +95,12 @@ pub fn render(df: &DataFrame) -> Result<(String, Vec<String>)> {
         );
     }
     svg.push_str("</svg>");
-    let mut notes = vec![format!("{drawn} located row{} drawn at {} place{}", if drawn == 1 { "" } else { "s" }, places.len(), if places.len() == 1 { "" } else { "s" })];
+    let mut notes = vec![format!(
+        "{drawn} located row{} drawn at {} place{}",
+        if drawn == 1 { "" } else { "s" },
+        places.len(),
+        if places.len() == 1 { "" } else { "s" }
+    )];
     if unlocated > 0 {
         notes.push(format!(
             "{unlocated} row{} without coordinates (private, unknown or invalid addresses) not drawn",

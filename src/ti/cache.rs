@@ -81,8 +81,10 @@ impl Cache {
             let entries = match std::fs::read_to_string(&path) {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
                 Err(e) => {
-                    self.warnings
-                        .push(format!("cannot read the cache file {}: {e}; it is ignored", path.display()));
+                    self.warnings.push(format!(
+                        "cannot read the cache file {}: {e}; it is ignored",
+                        path.display()
+                    ));
                     BTreeMap::new()
                 }
                 Ok(text) => match serde_json::from_str::<File>(&text) {

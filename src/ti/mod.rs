@@ -225,7 +225,10 @@ pub fn precheck(raw: &str, kind: Option<IocType>) -> Result<(String, IocType), S
             }
             let class = classify(ip);
             if class != IpClass::Public {
-                return Err(format!("{ioc} is a {} address, not a global one", class.as_str().to_lowercase()));
+                return Err(format!(
+                    "{ioc} is a {} address, not a global one",
+                    class.as_str().to_lowercase()
+                ));
             }
         }
         IocType::Dns => {
@@ -316,11 +319,8 @@ pub fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {
     fn text<'a>(name: &str, rows: &'a [Row], f: impl Fn(&'a Row) -> Option<&'a str>) -> Column {
         Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
     }
-    let times = Column::new(
-        COLUMNS[12].into(),
-        rows.iter().map(|r| r.looked_up).collect::<Vec<_>>(),
-    )
-    .cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))?;
+    let times = Column::new(COLUMNS[12].into(), rows.iter().map(|r| r.looked_up).collect::<Vec<_>>())
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))?;
     DataFrame::new(
         rows.len(),
         vec![
@@ -351,10 +351,17 @@ mod tests {
     #[test]
     fn prechecks_follow_msticpy() {
         assert_eq!(precheck("8.8.8.8", None).unwrap().1, IocType::Ipv4);
-        assert_eq!(precheck("hxxp://evil[.]example[.]com/x", None).unwrap().0, "http://evil.example.com/x");
+        assert_eq!(
+            precheck("hxxp://evil[.]example[.]com/x", None).unwrap().0,
+            "http://evil.example.com/x"
+        );
         assert!(precheck("10.0.0.1", None).unwrap_err().contains("private"));
         assert!(precheck("8.8.8.8", Some(IocType::Ipv6)).is_err());
-        assert!(precheck("00000000000000000000000000000000", Some(IocType::Md5)).unwrap_err().contains("entropy"));
+        assert!(
+            precheck("00000000000000000000000000000000", Some(IocType::Md5))
+                .unwrap_err()
+                .contains("entropy")
+        );
         assert_eq!(
             precheck("d41d8cd98f00b204e9800998ecf8427e", None).unwrap().1,
             IocType::Md5
@@ -368,8 +375,21 @@ mod tests {
 
     #[test]
     fn severities_order_worst_last() {
-        let mut s = vec![Severity::High, Severity::Unknown, Severity::Information, Severity::Warning];
+        let mut s = vec![
+            Severity::High,
+            Severity::Unknown,
+            Severity::Information,
+            Severity::Warning,
+        ];
         s.sort();
-        assert_eq!(s, [Severity::Unknown, Severity::Information, Severity::Warning, Severity::High]);
+        assert_eq!(
+            s,
+            [
+                Severity::Unknown,
+                Severity::Information,
+                Severity::Warning,
+                Severity::High
+            ]
+        );
     }
 }

@@ -344,7 +344,11 @@ impl Provider for Otx {
         };
         Request {
             method: Method::Get,
-            path: format!("/api/v1/indicators/{}/{}/{section}", Self::section(q.kind), encode(&q.ioc)),
+            path: format!(
+                "/api/v1/indicators/{}/{}/{section}",
+                Self::section(q.kind),
+                encode(&q.ioc)
+            ),
             headers: key.map(|k| vec![("X-OTX-API-KEY", k.to_string())]).unwrap_or_default(),
             form: Vec::new(),
         }
@@ -371,7 +375,11 @@ impl Provider for Otx {
                 let names: Vec<&str> = list
                     .iter()
                     .filter_map(|r| {
-                        let other = if matches!(q.kind, IocType::Dns) { "address" } else { "hostname" };
+                        let other = if matches!(q.kind, IocType::Dns) {
+                            "address"
+                        } else {
+                            "hostname"
+                        };
                         r.get(other)?.as_str()
                     })
                     .collect();
@@ -466,7 +474,10 @@ impl Provider for XForce {
         let headers = key
             .map(|k| {
                 let token = base64::engine::general_purpose::STANDARD.encode(k.as_bytes());
-                vec![("Authorization", format!("Basic {token}")), ("Accept", "application/json".into())]
+                vec![
+                    ("Authorization", format!("Basic {token}")),
+                    ("Accept", "application/json".into()),
+                ]
             })
             .unwrap_or_default();
         Request {
@@ -494,7 +505,10 @@ impl Provider for XForce {
         };
         match q.subtype.as_deref() {
             Some("passivedns") => {
-                let records = v.get("Passive").and_then(|p| p.get("records")).and_then(Value::as_array);
+                let records = v
+                    .get("Passive")
+                    .and_then(|p| p.get("records"))
+                    .and_then(Value::as_array);
                 let a = v.get("A").and_then(Value::as_array);
                 let count = records.map_or(0, Vec::len) + a.map_or(0, Vec::len);
                 Ok(Verdict::new(count > 0, Severity::Information, v.clone()).see(page))
@@ -581,7 +595,10 @@ impl Provider for GreyNoise {
         if let Some(e) = v.get("error").and_then(Value::as_str) {
             return Ok(Verdict::new(false, Severity::Information, json!({"message": e})).see(page));
         }
-        let noise = v.get("noise").and_then(Value::as_bool).or_else(|| v.get("seen").and_then(Value::as_bool));
+        let noise = v
+            .get("noise")
+            .and_then(Value::as_bool)
+            .or_else(|| v.get("seen").and_then(Value::as_bool));
         let riot = v.get("riot").and_then(Value::as_bool).unwrap_or(false);
         let class = v.get("classification").and_then(Value::as_str);
         if noise.is_none() && class.is_none() {
@@ -596,7 +613,15 @@ impl Provider for GreyNoise {
             _ => Severity::Information,
         };
         let mut details = json!({"noise": noise, "riot": riot});
-        for k in ["classification", "name", "last_seen", "code", "actor", "tags", "message"] {
+        for k in [
+            "classification",
+            "name",
+            "last_seen",
+            "code",
+            "actor",
+            "tags",
+            "message",
+        ] {
             if let Some(x) = v.get(k).filter(|x| !x.is_null()) {
                 details[k] = x.clone();
             }
@@ -655,7 +680,16 @@ impl Provider for AbuseIpDb {
             _ => Severity::Information,
         };
         let mut details = json!({"abuseConfidenceScore": score, "totalReports": reports});
-        for k in ["countryCode", "usageType", "isp", "domain", "hostnames", "isTor", "isWhitelisted", "lastReportedAt"] {
+        for k in [
+            "countryCode",
+            "usageType",
+            "isp",
+            "domain",
+            "hostnames",
+            "isTor",
+            "isWhitelisted",
+            "lastReportedAt",
+        ] {
             if let Some(x) = d.get(k).filter(|x| !x.is_null()) {
                 details[k] = x.clone();
             }
@@ -716,7 +750,13 @@ impl Provider for UrlHaus {
             .ok_or("the answer has no \"query_status\"")?;
         match status {
             "ok" => {}
-            "no_results" => return Ok(Verdict::new(false, Severity::Information, json!({"query_status": status}))),
+            "no_results" => {
+                return Ok(Verdict::new(
+                    false,
+                    Severity::Information,
+                    json!({"query_status": status}),
+                ));
+            }
             other => return Err(format!("URLhaus answered query_status {other:?}")),
         }
         let reference = v.get("urlhaus_reference").and_then(Value::as_str).map(str::to_string);
@@ -724,7 +764,11 @@ impl Provider for UrlHaus {
         let verdict = match q.kind {
             IocType::Url => Verdict::new(
                 true,
-                if online(v.get("url_status")) { Severity::High } else { Severity::Warning },
+                if online(v.get("url_status")) {
+                    Severity::High
+                } else {
+                    Severity::Warning
+                },
                 json!({"url_status": v.get("url_status"), "threat": v.get("threat"), "tags": v.get("tags"),
                        "date_added": v.get("date_added"), "payloads": v.get("payloads").and_then(Value::as_array).map(Vec::len)}),
             ),
@@ -735,7 +779,11 @@ impl Provider for UrlHaus {
                        "firstseen": v.get("firstseen"), "lastseen": v.get("lastseen")}),
             ),
             _ => {
-                let urls = v.get("urls").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+                let urls = v
+                    .get("urls")
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
                 let live = urls.iter().filter(|u| online(u.get("url_status"))).count();
                 Verdict::new(
                     true,
@@ -792,7 +840,11 @@ impl Provider for MalwareBazaar {
         match status {
             "ok" => {}
             "hash_not_found" | "no_results" => {
-                return Ok(Verdict::new(false, Severity::Information, json!({"query_status": status})));
+                return Ok(Verdict::new(
+                    false,
+                    Severity::Information,
+                    json!({"query_status": status}),
+                ));
             }
             other => return Err(format!("MalwareBazaar answered query_status {other:?}")),
         }
@@ -803,7 +855,16 @@ impl Provider for MalwareBazaar {
             .ok_or("the answer has no \"data\" list")?;
         let sha = d.get("sha256_hash").and_then(Value::as_str).unwrap_or_default();
         let mut details = serde_json::Map::new();
-        for k in ["signature", "file_type", "file_name", "tags", "first_seen", "last_seen", "reporter", "sha256_hash"] {
+        for k in [
+            "signature",
+            "file_type",
+            "file_name",
+            "tags",
+            "first_seen",
+            "last_seen",
+            "reporter",
+            "sha256_hash",
+        ] {
             if let Some(x) = d.get(k).filter(|x| !x.is_null()) {
                 details.insert(k.into(), x.clone());
             }
@@ -869,7 +930,9 @@ impl Provider for Tor {
         }
         let page = format!("https://metrics.torproject.org/rs.html#search/{}", encode(&q.ioc));
         Ok(match seen {
-            Some(when) => Verdict::new(true, Severity::Warning, json!({"exit_node": true, "last_seen": when})).see(page),
+            Some(when) => {
+                Verdict::new(true, Severity::Warning, json!({"exit_node": true, "last_seen": when})).see(page)
+            }
             None => Verdict::new(false, Severity::Information, json!({"exit_node": false})),
         })
     }

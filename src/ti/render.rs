@@ -111,14 +111,23 @@ pub fn summary(rows: &[Row]) -> String {
     }
     let cached = rows.iter().filter(|r| r.cached).count();
     let failed = rows.iter().filter(|r| !r.status.is_answer()).count();
-    let parts: Vec<String> = [Severity::High, Severity::Warning, Severity::Information, Severity::Unknown]
-        .iter()
-        .filter_map(|s| worst_by_ioc.get(s).map(|n| format!("{n} {s}")))
-        .collect();
+    let parts: Vec<String> = [
+        Severity::High,
+        Severity::Warning,
+        Severity::Information,
+        Severity::Unknown,
+    ]
+    .iter()
+    .filter_map(|s| worst_by_ioc.get(s).map(|n| format!("{n} {s}")))
+    .collect();
     format!(
         "{observables} observable{} ({}), {} answer{} from the cache, {failed} lookup{} without an answer",
         if observables == 1 { "" } else { "s" },
-        if parts.is_empty() { "none".into() } else { parts.join(", ") },
+        if parts.is_empty() {
+            "none".into()
+        } else {
+            parts.join(", ")
+        },
         cached,
         if cached == 1 { "" } else { "s" },
         if failed == 1 { "" } else { "s" },
@@ -163,7 +172,10 @@ pub fn html(rows: &[Row], warnings: &[String]) -> String {
                 out,
                 "<tr><td>{}{}</td><td>{}{}</td><td class=\"s-{}\">{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&r.provider),
-                r.subtype.as_deref().map(|s| format!(" ({})", esc(s))).unwrap_or_default(),
+                r.subtype
+                    .as_deref()
+                    .map(|s| format!(" ({})", esc(s)))
+                    .unwrap_or_default(),
                 esc(r.status.as_str()),
                 r.http_status.map(|h| format!(" (HTTP {h})")).unwrap_or_default(),
                 r.severity,

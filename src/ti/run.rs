@@ -196,7 +196,10 @@ pub fn lookup(
                 slots[slot] = Some(Row::failure(q, p.name(), Status::NoKey, "no API key configured"));
                 continue;
             }
-            if !refresh && let Some(c) = cache.as_deref_mut() && let Some(row) = c.get(p.name(), q, p.ttl) {
+            if !refresh
+                && let Some(c) = cache.as_deref_mut()
+                && let Some(row) = c.get(p.name(), q, p.ttl)
+            {
                 report.from_cache += 1;
                 slots[slot] = Some(row);
                 continue;
@@ -238,7 +241,10 @@ pub fn lookup(
     }
     for (slot, row) in slots.iter().enumerate() {
         let Some(row) = row else { continue };
-        if !row.cached && row.status.is_answer() && let Some(c) = cache.as_deref_mut() {
+        if !row.cached
+            && row.status.is_answer()
+            && let Some(c) = cache.as_deref_mut()
+        {
             let p = &providers[slot % providers.len()];
             c.put(p.name(), &queries[slot / providers.len()], row);
         }
@@ -551,7 +557,11 @@ async fn fetch(
                     attempt += 1;
                     continue;
                 }
-                return Err(fail(Status::Failed, None, format!("{what} (after {} tries)", attempt + 1)));
+                return Err(fail(
+                    Status::Failed,
+                    None,
+                    format!("{what} (after {} tries)", attempt + 1),
+                ));
             }
         };
         let http = response.status().as_u16();

@@ -62,7 +62,10 @@ impl Magic for Domain {
             let (frame, column) = ctx.session.column(arg)?;
             let values = huntbook::frame::text_values(&frame.data, &column)
                 .map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;
-            (values.iter().flatten().map(str::to_string).collect(), format!("%domain {text}"))
+            (
+                values.iter().flatten().map(str::to_string).collect(),
+                format!("%domain {text}"),
+            )
         } else {
             (vec![text.to_string()], "%domain".into())
         };

@@ -87,8 +87,9 @@ impl Magic for GeoIp {
                 .map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;
             (located.value, format!("%geoip {text}"), located.warnings)
         } else {
-            db.lookup_str(text)
-                .map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())).hint("give an IPv4 or IPv6 address, or FRAME.COLUMN"))?;
+            db.lookup_str(text).map_err(|e| {
+                Diagnostic::engine(e, Some(arg.span.clone())).hint("give an IPv4 or IPv6 address, or FRAME.COLUMN")
+            })?;
             let located = db
                 .locate_all(&[text.to_string()])
                 .map_err(|e| Diagnostic::engine(e, None))?;
@@ -97,11 +98,15 @@ impl Magic for GeoIp {
         let mut frame = Frame::new(df, origin);
         frame.provenance.query = Some(format!("MaxMind databases: {}", db.describe().join("; ")));
         let mut bundle = frame_bundle(&frame, None, DEFAULT_ROWS, &warnings);
-        let mut html = bundle.data.get("text/html").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let mut html = bundle
+            .data
+            .get("text/html")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
         let mut plain = bundle.plain().to_string();
         if args.flag("map") {
-            let (svg, notes) = huntbook::render::map::render(&frame.data)
-                .map_err(|e| Diagnostic::engine(e, None))?;
+            let (svg, notes) = huntbook::render::map::render(&frame.data).map_err(|e| Diagnostic::engine(e, None))?;
             html = format!("{svg}{html}");
             for n in notes {
                 plain.push_str(&format!("\nmap: {n}"));

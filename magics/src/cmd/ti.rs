@@ -121,11 +121,17 @@ impl Magic for Ti {
             return Ok(Outcome::new(Value::Result(list(ctx))));
         }
         let (observables, origin) = observables(args, ctx)?;
-        let kind = args.option("type").map(|t| IocType::from_name(&t.text).expect("checked by the choice"));
+        let kind = args
+            .option("type")
+            .map(|t| IocType::from_name(&t.text).expect("checked by the choice"));
         let subtype = args.option("subtype").map(|s| s.text.trim().to_ascii_lowercase());
-        let names: Option<Vec<String>> = args
-            .option("providers")
-            .map(|p| p.text.split(',').map(|n| n.trim().to_ascii_lowercase()).filter(|n| !n.is_empty()).collect());
+        let names: Option<Vec<String>> = args.option("providers").map(|p| {
+            p.text
+                .split(',')
+                .map(|n| n.trim().to_ascii_lowercase())
+                .filter(|n| !n.is_empty())
+                .collect()
+        });
         let settings = ctx.sources.config().ti.clone();
         let (configured, mut warnings) = settings.configure(names.as_deref(), ctx.secrets).map_err(|e| {
             let d = Diagnostic::new("no-provider", e);
@@ -211,7 +217,8 @@ impl Magic for Ti {
         }
         warnings.extend(report.warnings);
         if settings.cache.is_none() {
-            warnings.push("the threat-intel cache is turned off (ti.cache.enabled: false): every run asks again".into());
+            warnings
+                .push("the threat-intel cache is turned off (ti.cache.enabled: false): every run asks again".into());
         }
         let mut rows = report.rows;
         rows.extend(rejected);
@@ -219,48 +226,58 @@ impl Magic for Ti {
         let mut frame = Frame::new(df, origin);
         frame.provenance.query = Some(format!(
             "%ti providers: {}; {} request{} sent, {} answer{} from the cache",
-            configured.iter().map(|c| c.provider.name()).collect::<Vec<_>>().join(", "),
+            configured
+                .iter()
+                .map(|c| c.provider.name())
+                .collect::<Vec<_>>()
+                .join(", "),
             report.requests,
             if report.requests == 1 { "" } else { "s" },
             report.from_cache,
             if report.from_cache == 1 { "" } else { "s" },
         ));
-        let bundle = MimeBundle::text(ti::render::text(&rows, &warnings))
-            .with("text/html", ti::render::html(&rows, &warnings));
+        let bundle =
+            MimeBundle::text(ti::render::text(&rows, &warnings)).with("text/html", ti::render::html(&rows, &warnings));
         // The browser shows the warnings itself, in its text and HTML forms.
         Ok(Outcome::new(Value::Shown(frame, bundle)))
     }
 }
 
+/// Observables, each with the type given for it (if any).
+type Observables = Vec<(String, Option<IocType>)>;
+
 /// Observables and their given types, from a literal, a column or an %ioc frame.
-fn observables(args: &Args, ctx: &Context) -> Result<(Vec<(String, Option<IocType>)>, String), Diagnostic> {
+fn observables(args: &Args, ctx: &Context) -> Result<(Observables, String), Diagnostic> {
     let Some(arg) = args.param("observable") else {
-        return Err(Diagnostic::new("missing-argument", "%ti needs an indicator, FRAME.COLUMN or a frame")
-            .at(args.call_span.clone())
-            .hint("e.g.  %ti 45.77.12.3  or  %ti iocs  (a frame from %ioc)"));
+        return Err(
+            Diagnostic::new("missing-argument", "%ti needs an indicator, FRAME.COLUMN or a frame")
+                .at(args.call_span.clone())
+                .hint("e.g.  %ti 45.77.12.3  or  %ti iocs  (a frame from %ioc)"),
+        );
     };
     let text = arg.text.trim();
     let type_column = args.option("type-column");
-    let frame_and_column = |frame: &Frame, column: &str, types: Option<&str>| -> Result<Vec<(String, Option<IocType>)>, Diagnostic> {
-        let values = huntbook::frame::text_values(&frame.data, column)
-            .map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;
-        let kinds = match types {
-            Some(c) => Some(
-                huntbook::frame::text_values(&frame.data, c)
-                    .map_err(|e| Diagnostic::engine(e, type_column.map(|t| t.span.clone())))?,
-            ),
-            None => None,
+    let frame_and_column =
+        |frame: &Frame, column: &str, types: Option<&str>| -> Result<Vec<(String, Option<IocType>)>, Diagnostic> {
+            let values = huntbook::frame::text_values(&frame.data, column)
+                .map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;
+            let kinds = match types {
+                Some(c) => Some(
+                    huntbook::frame::text_values(&frame.data, c)
+                        .map_err(|e| Diagnostic::engine(e, type_column.map(|t| t.span.clone())))?,
+                ),
+                None => None,
+            };
+            Ok(values
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| {
+                    let v = v?;
+                    let kind = kinds.as_ref().and_then(|k| k.get(i)).and_then(IocType::from_name);
+                    Some((v.to_string(), kind))
+                })
+                .collect())
         };
-        Ok(values
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| {
-                let v = v?;
-                let kind = kinds.as_ref().and_then(|k| k.get(i)).and_then(IocType::from_name);
-                Some((v.to_string(), kind))
-            })
-            .collect())
-    };
     if is_identifier(text)
         && let Some(frame) = ctx.session.get(text)
     {
@@ -269,14 +286,20 @@ fn observables(args: &Args, ctx: &Context) -> Result<(Vec<(String, Option<IocTyp
             let types = type_column
                 .map(|t| t.text.clone())
                 .or_else(|| names.iter().any(|n| n == "IoCType").then(|| "IoCType".to_string()));
-            return Ok((frame_and_column(frame, "Observable", types.as_deref())?, format!("%ti {text}")));
+            return Ok((
+                frame_and_column(frame, "Observable", types.as_deref())?,
+                format!("%ti {text}"),
+            ));
         }
         return Err(Diagnostic::new(
             "not-a-column",
             format!("the frame {text:?} has no Observable column; name the column to look up"),
         )
         .at(arg.span.clone())
-        .hint(format!("e.g.  %ti {text}.{}", names.first().map(String::as_str).unwrap_or("Column"))));
+        .hint(format!(
+            "e.g.  %ti {text}.{}",
+            names.first().map(String::as_str).unwrap_or("Column")
+        )));
     }
     let looks_like_column = text
         .split_once('.')
@@ -286,9 +309,8 @@ fn observables(args: &Args, ctx: &Context) -> Result<(Vec<(String, Option<IocTyp
         let types = type_column.map(|t| t.text.as_str());
         return Ok((frame_and_column(frame, &column, types)?, format!("%ti {text}")));
     }
-    if type_column.is_some() {
-        return Err(Diagnostic::new("bad-option", "--type-column needs a frame or FRAME.COLUMN")
-            .at(type_column.expect("present").span.clone()));
+    if let Some(t) = type_column {
+        return Err(Diagnostic::new("bad-option", "--type-column needs a frame or FRAME.COLUMN").at(t.span.clone()));
     }
     Ok((vec![(text.to_string(), None)], "%ti".into()))
 }
@@ -317,7 +339,10 @@ fn list(ctx: &mut Context) -> MimeBundle {
             (providers::Auth::Optional, None, None) => "no key (optional)".to_string(),
             (providers::Auth::Required, None, None) => "no key (required)".to_string(),
         };
-        let rate = s.and_then(|s| s.rate).map(|r| r.to_string()).unwrap_or_else(|| p.default_rate().to_string());
+        let rate = s
+            .and_then(|s| s.rate)
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| p.default_rate().to_string());
         let kinds: Vec<String> = p
             .kinds()
             .iter()
@@ -329,12 +354,22 @@ fn list(ctx: &mut Context) -> MimeBundle {
                 }
             })
             .collect();
-        rows.push([p.name().to_string(), p.title().to_string(), configured, key, rate, kinds.join("; ")]);
+        rows.push([
+            p.name().to_string(),
+            p.title().to_string(),
+            configured,
+            key,
+            rate,
+            kinds.join("; "),
+        ]);
     }
     let head = ["provider", "service", "state", "key", "rate limit", "looks up"];
     let mut text = String::new();
     for r in &rows {
-        text.push_str(&format!("{:<14} {:<15} {:<20} {:<9} {}\n", r[0], r[2], r[3], r[4], r[5]));
+        text.push_str(&format!(
+            "{:<14} {:<15} {:<20} {:<9} {}\n",
+            r[0], r[2], r[3], r[4], r[5]
+        ));
     }
     let cache = match &settings.cache {
         Some(p) => format!("cache: {}", p.display()),

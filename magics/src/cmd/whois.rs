@@ -60,8 +60,22 @@ global are listed, not sent.",
 };
 
 const COLUMNS: [&str; 16] = [
-    "Ip", "ASN", "AsnSource", "NetworkName", "CIDR", "Country", "Handle", "Organization", "AbuseContact", "Registered",
-    "Updated", "Whois", "Status", "Cached", "Reference", "RawResult",
+    "Ip",
+    "ASN",
+    "AsnSource",
+    "NetworkName",
+    "CIDR",
+    "Country",
+    "Handle",
+    "Organization",
+    "AbuseContact",
+    "Registered",
+    "Updated",
+    "Whois",
+    "Status",
+    "Cached",
+    "Reference",
+    "RawResult",
 ];
 
 impl Magic for Whois {
@@ -101,7 +115,12 @@ impl Magic for Whois {
                 Ok(std::net::IpAddr::V4(_)) => IocType::Ipv4,
                 Ok(std::net::IpAddr::V6(_)) => IocType::Ipv6,
                 Err(_) => {
-                    rejected.push(Row::failure(&query(v, IocType::Ipv4), "rdap", Status::BadFormat, "not an IP address"));
+                    rejected.push(Row::failure(
+                        &query(v, IocType::Ipv4),
+                        "rdap",
+                        Status::BadFormat,
+                        "not an IP address",
+                    ));
                     continue;
                 }
             };
@@ -146,7 +165,14 @@ impl Magic for Whois {
             .geoip
             .clone()
             .filter(|g| g.asn.is_some())
-            .and_then(|g| huntbook::geo::GeoDb::open(&huntbook::geo::GeoPaths { city: None, country: None, asn: g.asn }).ok());
+            .and_then(|g| {
+                huntbook::geo::GeoDb::open(&huntbook::geo::GeoPaths {
+                    city: None,
+                    country: None,
+                    asn: g.asn,
+                })
+                .ok()
+            });
         let df = whois_frame(&rows, geo.as_ref()).map_err(|e| Diagnostic::engine(e.into(), None))?;
         let frame = Frame::new(df, format!("%whois {text}"));
         let bundle: MimeBundle = frame_bundle(&frame, None, DEFAULT_ROWS, &warnings);
@@ -191,7 +217,11 @@ fn whois_frame(rows: &[Row], geo: Option<&huntbook::geo::GeoDb>) -> PolarsResult
     let mut asn = Vec::with_capacity(rows.len());
     let mut source = Vec::with_capacity(rows.len());
     for (r, d) in rows.iter().zip(&details) {
-        let from_rdap = d.get("asn").and_then(Json::as_array).and_then(|a| a.first()).and_then(Json::as_u64);
+        let from_rdap = d
+            .get("asn")
+            .and_then(Json::as_array)
+            .and_then(|a| a.first())
+            .and_then(Json::as_u64);
         let from_geo = || {
             geo.and_then(|g| g.lookup_str(&r.ioc).ok())
                 .and_then(|l| l.asn)
@@ -228,7 +258,10 @@ fn whois_frame(rows: &[Row], geo: Option<&huntbook::geo::GeoDb>) -> PolarsResult
     DataFrame::new(
         rows.len(),
         vec![
-            Column::new(COLUMNS[0].into(), rows.iter().map(|r| r.ioc.as_str()).collect::<Vec<_>>()),
+            Column::new(
+                COLUMNS[0].into(),
+                rows.iter().map(|r| r.ioc.as_str()).collect::<Vec<_>>(),
+            ),
             Column::new(COLUMNS[1].into(), asn),
             Column::new(COLUMNS[2].into(), source),
             Column::new(COLUMNS[3].into(), text("name")),
@@ -242,8 +275,14 @@ fn whois_frame(rows: &[Row], geo: Option<&huntbook::geo::GeoDb>) -> PolarsResult
             Column::new(COLUMNS[11].into(), text("whois")),
             Column::new(COLUMNS[12].into(), status),
             Column::new(COLUMNS[13].into(), rows.iter().map(|r| r.cached).collect::<Vec<_>>()),
-            Column::new(COLUMNS[14].into(), rows.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>()),
-            Column::new(COLUMNS[15].into(), rows.iter().map(|r| r.raw.as_str()).collect::<Vec<_>>()),
+            Column::new(
+                COLUMNS[14].into(),
+                rows.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                COLUMNS[15].into(),
+                rows.iter().map(|r| r.raw.as_str()).collect::<Vec<_>>(),
+            ),
         ],
     )
 }
