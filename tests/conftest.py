@@ -79,6 +79,7 @@ def _start_replay() -> None:
     xforce: {{key: "replay-id:replay-demo-key", url: {url}/xforce}}
     greynoise: {{key: replay-demo-key, url: {url}/greynoise}}
     urlhaus: {{url: {url}/urlhaus}}
+    rdap: {{url: {url}/arin, enabled: false}}
 geoip:
   city: {geo / "GeoLite2-City-Test.mmdb"}
   asn: {geo / "GeoLite2-ASN-Test.mmdb"}

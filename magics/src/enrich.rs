@@ -55,6 +55,8 @@ struct RawProvider {
     retries: Option<u32>,
     max_wait: Option<String>,
     enabled: Option<bool>,
+    /// For `sentinel`: the source whose ThreatIntelligenceIndicator table is matched.
+    source: Option<String>,
 }
 
 /// Where a key comes from.
@@ -76,6 +78,8 @@ pub struct ProviderSettings {
     pub retries: Option<u32>,
     pub max_wait: Option<Duration>,
     pub enabled: bool,
+    /// For `sentinel`: the source to read (default: the current one).
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -119,8 +123,9 @@ impl TiSettings {
             }
         }
         for (name, p) in raw.providers {
-            if providers::by_name(&name).is_none() {
-                let known: Vec<&str> = providers::all().iter().map(|p| p.name()).collect();
+            if providers::by_name(&name).is_none() && name != SENTINEL {
+                let mut known: Vec<&str> = providers::all().iter().map(|p| p.name()).collect();
+                known.push(SENTINEL);
                 return Err(format!(
                     "ti.providers.{name}: there is no provider {name:?} (providers: {})",
                     known.join(", ")
@@ -143,6 +148,7 @@ impl TiSettings {
                 retries: p.retries,
                 max_wait: p.max_wait.map(|t| span(&t, &at("max_wait"))).transpose()?,
                 enabled: p.enabled.unwrap_or(true),
+                source: p.source,
             };
             out.providers.insert(name.to_ascii_lowercase(), settings);
         }
@@ -170,9 +176,11 @@ impl TiSettings {
         }
         let mut out = Vec::new();
         let mut warnings = Vec::new();
-        for name in chosen {
+        // Sentinel is read through the query layer, not over HTTP: see `sentinel_source`.
+        for name in chosen.into_iter().filter(|n| n != SENTINEL) {
             let Some(provider) = providers::by_name(&name) else {
-                let known: Vec<&str> = providers::all().iter().map(|p| p.name()).collect();
+                let mut known: Vec<&str> = providers::all().iter().map(|p| p.name()).collect();
+                known.push(SENTINEL);
                 return Err(format!(
                     "there is no provider {name:?} (providers: {})",
                     known.join(", ")
@@ -217,6 +225,21 @@ impl TiSettings {
             out.push(c);
         }
         Ok((out, warnings))
+    }
+}
+
+/// The name of the Sentinel threat-intel "provider": a table of a connected source.
+pub const SENTINEL: &str = huntbook::ti::sentinel::NAME;
+
+impl TiSettings {
+    /// Whether Sentinel is among the providers a lookup uses, and then the source it names
+    /// (`None`: the current source).
+    pub fn sentinel_source(&self, names: Option<&[String]>) -> Option<Option<String>> {
+        let chosen = match names {
+            Some(n) => n.iter().any(|n| n == SENTINEL),
+            None => self.providers.get(SENTINEL).is_some_and(|s| s.enabled),
+        };
+        chosen.then(|| self.providers.get(SENTINEL).and_then(|s| s.source.clone()))
     }
 }
 

@@ -184,6 +184,10 @@ pub fn sample_spec(path: PathBuf) -> SourceSpec {
         "SecurityAlert".to_string(),
         vec!["msticpy/alerts/localdata_alerts_list.json".to_string()],
     );
+    tables.insert(
+        "ThreatIntelligenceIndicator".to_string(),
+        vec!["msticpy/ti/sentinel_threatintelligenceindicator.csv".to_string()],
+    );
     SourceSpec {
         kind: "local".into(),
         local: LocalConfig { path, tables },

@@ -340,3 +340,35 @@ fn whois_follows_registry_redirects_and_fills_the_asn() {
     ok(&mut interp, "%whois ips.Ip");
     assert_eq!(srv.requests().len(), 3);
 }
+
+#[test]
+fn sentinel_matches_the_sources_threat_intel_table() {
+    // No configuration: the sample source, whose ThreatIntelligenceIndicator table is
+    // msticpy's export of a workspace's indicators (633 rows).
+    let mut interp = Interpreter::default();
+    ok(
+        &mut interp,
+        "seen = %%sql\nSELECT * FROM (VALUES ('51.255.107.37'), ('http://colortown.pt/ldjivy78'), ('8.8.8.8')) AS t(Obs)",
+    );
+    let (outcome, io) = run(&mut interp, "hits = %ti seen.Obs --providers sentinel");
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let df = interp.session().get("hits").unwrap().data.clone();
+    let s = |c: &str, r: usize| df.column(c).unwrap().str().unwrap().get(r).map(str::to_string);
+    assert_eq!(df.height(), 3);
+    // ConfidenceScore 70, active: a warning; the URL's indicator has 100: high.
+    assert_eq!((s("Ioc", 0).as_deref(), s("Severity", 0).as_deref()), (Some("51.255.107.37"), Some("warning")));
+    assert!(s("Details", 0).unwrap().contains("ransomwaretracker"));
+    assert_eq!(s("Severity", 1).as_deref(), Some("high"));
+    assert_eq!(s("Status", 2).as_deref(), Some("not-found"));
+    assert_eq!(s("Reference", 0).as_deref(), Some("ThreatIntelligenceIndicator on source sample"));
+    assert!(everything(&outcome, &io).contains("hb-ti"));
+
+    // A source without the table: a failed row per observable and the reason.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("x.csv"), "a,b\n1,2\n").unwrap();
+    ok(&mut interp, &format!("%connect empty --path {}", dir.path().display()));
+    let (outcome, io) = run(&mut interp, "%ti 51.255.107.37 --providers sentinel");
+    assert!(outcome.error.is_none());
+    let all = everything(&outcome, &io);
+    assert!(all.contains("sentinel: cannot read ThreatIntelligenceIndicator"), "{all}");
+}

@@ -17,6 +17,7 @@ pub mod providers;
 pub mod render;
 pub mod replay;
 mod run;
+pub mod sentinel;
 
 use std::fmt;
 use std::net::IpAddr;

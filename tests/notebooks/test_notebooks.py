@@ -119,3 +119,8 @@ def test_threat_intel_notebook_enriches_and_caches(shared_data):
     out = next(o for o in geo.outputs if o.output_type == "execute_result")
     assert "London" in _plain(out) and "GeoLite2 data created by MaxMind" in _plain(out)
     assert "<circle" in out["data"]["image/svg+xml"]
+    whois = next(c for s, c in by_source.items() if s.startswith("%whois"))
+    owner = next(o for o in whois.outputs if o.output_type == "execute_result")
+    assert "EXAMPLE-RO-NET" in _plain(owner) and "89.35.39.0/24" in _plain(owner)
+    sentinel = next(c for s, c in by_source.items() if "--providers sentinel" in s)
+    assert "sentinel=warning" in _plain(next(o for o in sentinel.outputs if o.output_type == "execute_result"))

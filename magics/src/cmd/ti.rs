@@ -200,6 +200,8 @@ impl Magic for Ti {
                 if rejected.len() == 1 { "was" } else { "were" }
             ));
         }
+        let sentinel = settings.sentinel_source(names.as_deref());
+        let sentinel_named = sentinel.is_some();
         let mut cache = settings.cache.as_ref().map(Cache::open);
         let report = {
             let mut hooks = IoHooks::new(&mut *ctx.io, "threat intel");
@@ -221,6 +223,11 @@ impl Magic for Ti {
                 .push("the threat-intel cache is turned off (ti.cache.enabled: false): every run asks again".into());
         }
         let mut rows = report.rows;
+        if let Some(source) = sentinel {
+            let (found, notes) = sentinel_rows(&queries, source.as_deref(), ctx);
+            rows.extend(found);
+            warnings.extend(notes);
+        }
         rows.extend(rejected);
         let df = ti::frame(&rows).map_err(|e| Diagnostic::engine(e.into(), None))?;
         let mut frame = Frame::new(df, origin);
@@ -229,6 +236,7 @@ impl Magic for Ti {
             configured
                 .iter()
                 .map(|c| c.provider.name())
+                .chain(sentinel_named.then_some(ti::sentinel::NAME))
                 .collect::<Vec<_>>()
                 .join(", "),
             report.requests,
@@ -240,6 +248,49 @@ impl Magic for Ti {
             MimeBundle::text(ti::render::text(&rows, &warnings)).with("text/html", ti::render::html(&rows, &warnings));
         // The browser shows the warnings itself, in its text and HTML forms.
         Ok(Outcome::new(Value::Shown(frame, bundle)))
+    }
+}
+
+/// Sentinel's verdicts: the observables matched against the ThreatIntelligenceIndicator
+/// table of a source (the one configured, else the current one). A missing source or
+/// table makes a failed row per observable and a line saying why.
+fn sentinel_rows(queries: &[Query], source: Option<&str>, ctx: &mut Context) -> (Vec<Row>, Vec<String>) {
+    use huntbook::ti::sentinel::{NAME, TABLE, columns, rows, wanted};
+    let supported: Vec<Query> = queries
+        .iter()
+        .filter(|q| !columns(q.kind).is_empty())
+        .cloned()
+        .collect();
+    let mut read = || -> Result<(polars::prelude::DataFrame, String, Vec<String>), String> {
+        let (src, mut notes) = ctx.sources.resolve(source)?;
+        let scanned = src.scan(TABLE).map_err(|e| format!("source {}: {e}", src.name))?;
+        notes.extend(scanned.warnings);
+        let mut lf = scanned.value;
+        let present: Vec<String> = lf
+            .collect_schema()
+            .map_err(|e| e.to_string())?
+            .iter_names()
+            .map(|n| n.to_string())
+            .collect();
+        let cols: Vec<polars::prelude::Expr> = wanted(&present)
+            .iter()
+            .map(|c| polars::prelude::col(c.as_str()))
+            .collect();
+        let df = lf.select(cols).collect().map_err(|e| e.to_string())?;
+        Ok((df, src.name.clone(), notes))
+    };
+    match read() {
+        Ok((df, name, mut notes)) => {
+            notes.iter_mut().for_each(|n| *n = format!("{NAME}: {n}"));
+            (rows(&supported, &df, &name), notes)
+        }
+        Err(e) => (
+            supported
+                .iter()
+                .map(|q| Row::failure(q, NAME, Status::Failed, e.clone()))
+                .collect(),
+            vec![format!("{NAME}: cannot read {TABLE}: {e}")],
+        ),
     }
 }
 
@@ -363,6 +414,19 @@ fn list(ctx: &mut Context) -> MimeBundle {
             kinds.join("; "),
         ]);
     }
+    let sentinel = match settings.providers.get(ti::sentinel::NAME) {
+        Some(s) if !s.enabled => "disabled".to_string(),
+        Some(s) => format!("configured (source {})", s.source.as_deref().unwrap_or("current")),
+        None => "not configured".to_string(),
+    };
+    rows.push([
+        ti::sentinel::NAME.to_string(),
+        "Microsoft Sentinel ThreatIntelligenceIndicator (a source's table)".to_string(),
+        sentinel,
+        "the source's".to_string(),
+        "-".to_string(),
+        "ipv4; ipv6; dns; url; md5_hash; sha1_hash; sha256_hash".to_string(),
+    ]);
     let head = ["provider", "service", "state", "key", "rate limit", "looks up"];
     let mut text = String::new();
     for r in &rows {
