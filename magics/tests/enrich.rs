@@ -372,3 +372,44 @@ fn sentinel_matches_the_sources_threat_intel_table() {
     let all = everything(&outcome, &io);
     assert!(all.contains("sentinel: cannot read ThreatIntelligenceIndicator"), "{all}");
 }
+
+#[test]
+fn long_batches_show_progress_and_stop_on_interrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = replay();
+    let yaml = format!(
+        "ti:\n  cache:\n    path: {}\n  providers:\n    greynoise: {{url: {}/greynoise, rate: 2/sec}}\n",
+        dir.path().join("cache").display(),
+        srv.url()
+    );
+    std::fs::write(dir.path().join("huntbook.yaml"), yaml).unwrap();
+    let mut interp = Interpreter::default();
+    interp.use_config(&dir.path().join("huntbook.yaml")).unwrap();
+    ok(
+        &mut interp,
+        "ips = %%sql\nSELECT * FROM (VALUES ('1.1.1.1'), ('8.8.8.8'), ('9.9.9.9'), ('1.0.0.1')) AS t(Ip)",
+    );
+    let (outcome, io) = run(&mut interp, "%ti ips.Ip --subtype quick");
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let shown: Vec<&str> = io
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Display(b, Some(_)) | Event::Update(b, _) => Some(b.plain()),
+            _ => None,
+        })
+        .collect();
+    assert!(!shown.is_empty(), "a 2-second batch shows its progress");
+    assert!(shown.iter().any(|t| t.contains("of 4 lookups done")), "{shown:?}");
+    assert!(io.events.iter().any(|e| matches!(e, Event::Update(..))), "progress is updated in place");
+
+    // Interrupted before it starts: an error that says what is kept, not a partial table.
+    let mut io = RecordingIo {
+        interrupt: true,
+        ..RecordingIo::default()
+    };
+    let outcome = interp.execute("%ti ips.Ip --subtype quick --refresh", &mut io);
+    let e = outcome.error.expect("interrupted");
+    assert_eq!(e.ename, "interrupted");
+    assert!(e.evalue.contains("cached"), "{}", e.evalue);
+}
