@@ -69,6 +69,18 @@ fn run(queries: &[Query], providers: &[Configured]) -> Report {
     lookup(queries, providers, None, false, &mut Quiet::default())
 }
 
+/// 1.1.1.1 in VirusTotal through a cache opened fresh in `dir`, as after a kernel restart.
+fn vt_with_cache(dir: &std::path::Path, vt: Configured, refresh: bool) -> Report {
+    let mut cache = Cache::open(dir);
+    lookup(
+        &[q("1.1.1.1", IocType::Ipv4)],
+        &[vt],
+        Some(&mut cache),
+        refresh,
+        &mut Quiet::default(),
+    )
+}
+
 fn only(report: &Report) -> &Row {
     assert_eq!(report.rows.len(), 1, "{:#?}", report.rows);
     &report.rows[0]
@@ -470,33 +482,15 @@ fn the_cache_answers_a_second_run_and_expires() {
     let srv = server(vec![
         json!({"method": "GET", "path": "/api/v3/ip_addresses/1.1.1.1", "body_file": "fixtures/virustotal/v3_ip_addresses_1.1.1.1.json"}),
     ]);
-    let queries = [q("1.1.1.1", IocType::Ipv4)];
-    let first = {
-        let mut cache = Cache::open(dir.path());
-        lookup(
-            &queries,
-            &[provider(providers::VirusTotal, &srv, Some(KEY))],
-            Some(&mut cache),
-            false,
-            &mut Quiet::default(),
-        )
-    };
+    let vt = || provider(providers::VirusTotal, &srv, Some(KEY));
+    let first = vt_with_cache(dir.path(), vt(), false);
     assert_eq!((first.requests, first.from_cache), (1, 0));
     assert!(!first.rows[0].cached);
     let stored = std::fs::read_to_string(dir.path().join("virustotal.json")).unwrap();
     assert!(!stored.contains(KEY), "the cache must not hold the key");
 
     // A new cache object, as after a kernel restart: no request at all.
-    let second = {
-        let mut cache = Cache::open(dir.path());
-        lookup(
-            &queries,
-            &[provider(providers::VirusTotal, &srv, Some(KEY))],
-            Some(&mut cache),
-            false,
-            &mut Quiet::default(),
-        )
-    };
+    let second = vt_with_cache(dir.path(), vt(), false);
     assert_eq!((second.requests, second.from_cache), (0, 1));
     assert_eq!(srv.requests().len(), 1);
     let (a, b) = (&first.rows[0], &second.rows[0]);
@@ -507,22 +501,14 @@ fn the_cache_answers_a_second_run_and_expires() {
     );
 
     // With a zero time to live the entry has expired: asked again.
-    let mut vt = provider(providers::VirusTotal, &srv, Some(KEY));
-    vt.ttl = Duration::ZERO;
+    let mut expiring = vt();
+    expiring.ttl = Duration::ZERO;
     std::thread::sleep(Duration::from_millis(1100));
-    let mut cache = Cache::open(dir.path());
-    let third = lookup(&queries, &[vt], Some(&mut cache), false, &mut Quiet::default());
+    let third = vt_with_cache(dir.path(), expiring, false);
     assert_eq!((third.requests, third.from_cache), (1, 0));
 
     // --refresh ignores the cache.
-    let mut cache = Cache::open(dir.path());
-    let fourth = lookup(
-        &queries,
-        &[provider(providers::VirusTotal, &srv, Some(KEY))],
-        Some(&mut cache),
-        true,
-        &mut Quiet::default(),
-    );
+    let fourth = vt_with_cache(dir.path(), vt(), true);
     assert_eq!(fourth.requests, 1);
 }
 
@@ -537,14 +523,7 @@ fn a_corrupt_cache_file_is_set_aside_with_a_warning() {
     let srv = server(vec![
         json!({"method": "GET", "path": "/api/v3/ip_addresses/1.1.1.1", "body_file": "fixtures/virustotal/v3_ip_addresses_1.1.1.1.json"}),
     ]);
-    let mut cache = Cache::open(dir.path());
-    let report = lookup(
-        &[q("1.1.1.1", IocType::Ipv4)],
-        &[provider(providers::VirusTotal, &srv, Some(KEY))],
-        Some(&mut cache),
-        false,
-        &mut Quiet::default(),
-    );
+    let report = vt_with_cache(dir.path(), provider(providers::VirusTotal, &srv, Some(KEY)), false);
     assert_eq!(only(&report).status, Status::Ok);
     assert!(
         report.warnings.iter().any(|w| w.contains("is corrupt")),
@@ -553,14 +532,7 @@ fn a_corrupt_cache_file_is_set_aside_with_a_warning() {
     );
     assert!(dir.path().join("virustotal.json.corrupt").exists());
     // The new file is good: the next run is answered from it.
-    let mut cache = Cache::open(dir.path());
-    let again = lookup(
-        &[q("1.1.1.1", IocType::Ipv4)],
-        &[provider(providers::VirusTotal, &srv, Some(KEY))],
-        Some(&mut cache),
-        false,
-        &mut Quiet::default(),
-    );
+    let again = vt_with_cache(dir.path(), provider(providers::VirusTotal, &srv, Some(KEY)), false);
     assert_eq!(again.from_cache, 1);
 }
 

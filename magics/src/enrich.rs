@@ -228,6 +228,39 @@ impl TiSettings {
     }
 }
 
+/// Runs a lookup with progress shown and the cache of `settings`; an interrupt ends it
+/// with an error that says the answers so far are kept.
+pub fn run_lookup(
+    io: &mut dyn Io,
+    what: &'static str,
+    settings: &TiSettings,
+    queries: &[huntbook::ti::Query],
+    providers: &[Configured],
+    refresh: bool,
+) -> Result<huntbook::ti::Report, crate::diag::Diagnostic> {
+    let mut cache = settings.cache.as_ref().map(huntbook::ti::cache::Cache::open);
+    let mut report = {
+        let mut hooks = IoHooks::new(io, what);
+        huntbook::ti::lookup(queries, providers, cache.as_mut(), refresh, &mut hooks)
+    };
+    if report.interrupted > 0 {
+        return Err(crate::diag::Diagnostic::new(
+            "interrupted",
+            format!(
+                "interrupted with {} lookup{} not made; the answers received so far are cached, so running the cell again goes on from there",
+                report.interrupted,
+                if report.interrupted == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    if settings.cache.is_none() {
+        report
+            .warnings
+            .push("the threat-intel cache is turned off (ti.cache.enabled: false): every run asks again".into());
+    }
+    Ok(report)
+}
+
 /// The name of the Sentinel threat-intel "provider": a table of a connected source.
 pub const SENTINEL: &str = huntbook::ti::sentinel::NAME;
 

@@ -53,6 +53,14 @@ fn everything(outcome: &CellOutcome, io: &RecordingIo) -> String {
     all
 }
 
+/// The first displayed bundle's `mime` form.
+fn displayed(io: &RecordingIo, mime: &str) -> Option<String> {
+    io.events.iter().find_map(|e| match e {
+        Event::Display(b, _) => b.data.get(mime).and_then(|v| v.as_str()).map(str::to_string),
+        _ => None,
+    })
+}
+
 const REPORT: &str = "iocs = %%ioc\n\
     Payload served from hxxp://sskymedia[.]com/VMYB-ht_JAQo-gi/INV/99401FORPO/20673114777/US/Outstanding-Invoices/\n\
     C2 host vektorex[.]com, resolver 1.1.1.1, internal relay 10.0.0.5\n\
@@ -72,14 +80,7 @@ fn ti_enriches_an_ioc_frame_and_the_second_run_sends_nothing() {
         "a key leaked into the output"
     );
     // The browser is shown under the assignment's summary line.
-    let html = io
-        .events
-        .iter()
-        .find_map(|e| match e {
-            Event::Display(b, _) => b.data.get("text/html").and_then(|v| v.as_str()).map(str::to_string),
-            _ => None,
-        })
-        .expect("the results browser");
+    let html = displayed(&io, "text/html").expect("the results browser");
     assert!(html.contains("class=\"hb-ti\""));
     // The missing OTX key is said, not hidden.
     assert!(html.contains("HUNTBOOK_TEST_UNSET_OTX_KEY, which is not set"), "{html}");
@@ -177,26 +178,12 @@ fn geoip_locates_a_column_labels_private_addresses_and_maps() {
     assert_eq!(city.get(2), Some("Boxford"));
     let shown = everything(&outcome, &io);
     assert!(shown.contains("GeoLite2 data created by MaxMind"), "attribution");
-    let html = io
-        .events
-        .iter()
-        .find_map(|e| match e {
-            Event::Display(b, _) => b.data.get("text/html").and_then(|v| v.as_str()).map(str::to_string),
-            _ => None,
-        })
-        .unwrap();
+    let html = displayed(&io, "text/html").unwrap();
     assert!(
         !html.contains("<b>x</b>") && html.contains("&lt;b&gt;x&lt;/b&gt;"),
         "values are escaped"
     );
-    let svg = io
-        .events
-        .iter()
-        .find_map(|e| match e {
-            Event::Display(b, _) => b.data.get("image/svg+xml").and_then(|v| v.as_str()).map(str::to_string),
-            _ => None,
-        })
-        .expect("a map");
+    let svg = displayed(&io, "image/svg+xml").expect("a map");
     let mut reader = quick_xml::Reader::from_str(&svg);
     let mut circles = 0;
     loop {
@@ -327,14 +314,7 @@ fn whois_follows_registry_redirects_and_fills_the_asn() {
             "/ripe/ip/89.160.20.112"
         ]
     );
-    let html = io
-        .events
-        .iter()
-        .find_map(|e| match e {
-            Event::Display(b, _) => b.data.get("text/html").and_then(|v| v.as_str()).map(str::to_string),
-            _ => None,
-        })
-        .unwrap();
+    let html = displayed(&io, "text/html").unwrap();
     assert!(!html.contains("<b>Inc</b>"), "registry text is escaped");
     // Cached: a second run sends nothing.
     ok(&mut interp, "%whois ips.Ip");
@@ -356,11 +336,17 @@ fn sentinel_matches_the_sources_threat_intel_table() {
     let s = |c: &str, r: usize| df.column(c).unwrap().str().unwrap().get(r).map(str::to_string);
     assert_eq!(df.height(), 3);
     // ConfidenceScore 70, active: a warning; the URL's indicator has 100: high.
-    assert_eq!((s("Ioc", 0).as_deref(), s("Severity", 0).as_deref()), (Some("51.255.107.37"), Some("warning")));
+    assert_eq!(
+        (s("Ioc", 0).as_deref(), s("Severity", 0).as_deref()),
+        (Some("51.255.107.37"), Some("warning"))
+    );
     assert!(s("Details", 0).unwrap().contains("ransomwaretracker"));
     assert_eq!(s("Severity", 1).as_deref(), Some("high"));
     assert_eq!(s("Status", 2).as_deref(), Some("not-found"));
-    assert_eq!(s("Reference", 0).as_deref(), Some("ThreatIntelligenceIndicator on source sample"));
+    assert_eq!(
+        s("Reference", 0).as_deref(),
+        Some("ThreatIntelligenceIndicator on source sample")
+    );
     assert!(everything(&outcome, &io).contains("hb-ti"));
 
     // A source without the table: a failed row per observable and the reason.
@@ -370,7 +356,10 @@ fn sentinel_matches_the_sources_threat_intel_table() {
     let (outcome, io) = run(&mut interp, "%ti 51.255.107.37 --providers sentinel");
     assert!(outcome.error.is_none());
     let all = everything(&outcome, &io);
-    assert!(all.contains("sentinel: cannot read ThreatIntelligenceIndicator"), "{all}");
+    assert!(
+        all.contains("sentinel: cannot read ThreatIntelligenceIndicator"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -401,7 +390,10 @@ fn long_batches_show_progress_and_stop_on_interrupt() {
         .collect();
     assert!(!shown.is_empty(), "a 2-second batch shows its progress");
     assert!(shown.iter().any(|t| t.contains("of 4 lookups done")), "{shown:?}");
-    assert!(io.events.iter().any(|e| matches!(e, Event::Update(..))), "progress is updated in place");
+    assert!(
+        io.events.iter().any(|e| matches!(e, Event::Update(..))),
+        "progress is updated in place"
+    );
 
     // Interrupted before it starts: an error that says what is kept, not a partial table.
     let mut io = RecordingIo {

@@ -82,16 +82,22 @@ impl Verdict {
     }
 }
 
-pub trait Provider: Send + Sync {
+/// What a provider is: its name, service, address, key, types and rate limit.
+#[derive(Debug)]
+pub struct Info {
     /// The name used in configuration, `--providers` and the results.
-    fn name(&self) -> &'static str;
-    fn title(&self) -> &'static str;
-    fn base_url(&self) -> &'static str;
-    fn auth(&self) -> Auth;
+    pub name: &'static str,
+    pub title: &'static str,
+    pub base_url: &'static str,
+    pub auth: Auth,
     /// The observable types and, per type, the subtypes it answers.
-    fn kinds(&self) -> &'static [(IocType, &'static [&'static str])];
+    pub kinds: &'static [(IocType, &'static [&'static str])],
     /// The default rate limit, as `N/period` (see [`super::Rate`]).
-    fn default_rate(&self) -> &'static str;
+    pub rate: &'static str,
+}
+
+pub trait Provider: Send + Sync {
+    fn info(&self) -> &'static Info;
     fn request(&self, q: &Query, key: Option<&str>) -> Request;
     /// Reads a 200 answer. An error means the body is not what the provider documents.
     fn read(&self, q: &Query, body: &str) -> Result<Verdict, String>;
@@ -104,6 +110,25 @@ pub trait Provider: Send + Sync {
     /// for every provider that takes a key, so a key never follows a redirect elsewhere.
     fn redirects(&self) -> bool {
         false
+    }
+
+    fn name(&self) -> &'static str {
+        self.info().name
+    }
+    fn title(&self) -> &'static str {
+        self.info().title
+    }
+    fn base_url(&self) -> &'static str {
+        self.info().base_url
+    }
+    fn auth(&self) -> Auth {
+        self.info().auth
+    }
+    fn kinds(&self) -> &'static [(IocType, &'static [&'static str])] {
+        self.info().kinds
+    }
+    fn default_rate(&self) -> &'static str {
+        self.info().rate
     }
 
     fn supports(&self, kind: IocType, subtype: Option<&str>) -> bool {
@@ -194,33 +219,27 @@ impl VirusTotal {
     }
 }
 
+static VIRUSTOTAL: Info = Info {
+    name: "virustotal",
+    title: "VirusTotal (API v3)",
+    base_url: "https://www.virustotal.com",
+    auth: Auth::Required,
+    kinds: &[
+        (IocType::Ipv4, &["passivedns"]),
+        (IocType::Ipv6, &[]),
+        (IocType::Dns, &["passivedns"]),
+        (IocType::Url, &[]),
+        (IocType::Md5, &[]),
+        (IocType::Sha1, &[]),
+        (IocType::Sha256, &[]),
+    ],
+    // The public API's documented quota.
+    rate: "4/min",
+};
+
 impl Provider for VirusTotal {
-    fn name(&self) -> &'static str {
-        "virustotal"
-    }
-    fn title(&self) -> &'static str {
-        "VirusTotal (API v3)"
-    }
-    fn base_url(&self) -> &'static str {
-        "https://www.virustotal.com"
-    }
-    fn auth(&self) -> Auth {
-        Auth::Required
-    }
-    fn kinds(&self) -> &'static [(IocType, &'static [&'static str])] {
-        &[
-            (IocType::Ipv4, &["passivedns"]),
-            (IocType::Ipv6, &[]),
-            (IocType::Dns, &["passivedns"]),
-            (IocType::Url, &[]),
-            (IocType::Md5, &[]),
-            (IocType::Sha1, &[]),
-            (IocType::Sha256, &[]),
-        ]
-    }
-    fn default_rate(&self) -> &'static str {
-        // The public API's documented quota.
-        "4/min"
+    fn info(&self) -> &'static Info {
+        &VIRUSTOTAL
     }
     fn request(&self, q: &Query, key: Option<&str>) -> Request {
         let mut path = format!("/api/v3/{}/{}", Self::collection(q.kind), Self::id(q));
@@ -309,32 +328,26 @@ impl Otx {
     }
 }
 
+static OTX: Info = Info {
+    name: "otx",
+    title: "AlienVault OTX",
+    base_url: "https://otx.alienvault.com",
+    auth: Auth::Required,
+    kinds: &[
+        (IocType::Ipv4, &["passivedns", "geo"]),
+        (IocType::Ipv6, &["passivedns", "geo"]),
+        (IocType::Dns, &["passivedns", "geo"]),
+        (IocType::Url, &[]),
+        (IocType::Md5, &[]),
+        (IocType::Sha1, &[]),
+        (IocType::Sha256, &[]),
+    ],
+    rate: "10000/hour",
+};
+
 impl Provider for Otx {
-    fn name(&self) -> &'static str {
-        "otx"
-    }
-    fn title(&self) -> &'static str {
-        "AlienVault OTX"
-    }
-    fn base_url(&self) -> &'static str {
-        "https://otx.alienvault.com"
-    }
-    fn auth(&self) -> Auth {
-        Auth::Required
-    }
-    fn kinds(&self) -> &'static [(IocType, &'static [&'static str])] {
-        &[
-            (IocType::Ipv4, &["passivedns", "geo"]),
-            (IocType::Ipv6, &["passivedns", "geo"]),
-            (IocType::Dns, &["passivedns", "geo"]),
-            (IocType::Url, &[]),
-            (IocType::Md5, &[]),
-            (IocType::Sha1, &[]),
-            (IocType::Sha256, &[]),
-        ]
-    }
-    fn default_rate(&self) -> &'static str {
-        "10000/hour"
+    fn info(&self) -> &'static Info {
+        &OTX
     }
     fn request(&self, q: &Query, key: Option<&str>) -> Request {
         let section = match q.subtype.as_deref() {
@@ -431,32 +444,26 @@ impl Provider for Otx {
 
 pub struct XForce;
 
+static XFORCE: Info = Info {
+    name: "xforce",
+    title: "IBM X-Force Exchange",
+    base_url: "https://api.xforce.ibmcloud.com",
+    auth: Auth::Required,
+    kinds: &[
+        (IocType::Ipv4, &["malware", "whois", "passivedns"]),
+        (IocType::Ipv6, &["malware", "whois", "passivedns"]),
+        (IocType::Dns, &["whois", "passivedns"]),
+        (IocType::Url, &["malware"]),
+        (IocType::Md5, &[]),
+        (IocType::Sha1, &[]),
+        (IocType::Sha256, &[]),
+    ],
+    rate: "60/min",
+};
+
 impl Provider for XForce {
-    fn name(&self) -> &'static str {
-        "xforce"
-    }
-    fn title(&self) -> &'static str {
-        "IBM X-Force Exchange"
-    }
-    fn base_url(&self) -> &'static str {
-        "https://api.xforce.ibmcloud.com"
-    }
-    fn auth(&self) -> Auth {
-        Auth::Required
-    }
-    fn kinds(&self) -> &'static [(IocType, &'static [&'static str])] {
-        &[
-            (IocType::Ipv4, &["malware", "whois", "passivedns"]),
-            (IocType::Ipv6, &["malware", "whois", "passivedns"]),
-            (IocType::Dns, &["whois", "passivedns"]),
-            (IocType::Url, &["malware"]),
-            (IocType::Md5, &[]),
-            (IocType::Sha1, &[]),
-            (IocType::Sha256, &[]),
-        ]
-    }
-    fn default_rate(&self) -> &'static str {
-        "60/min"
+    fn info(&self) -> &'static Info {
+        &XFORCE
     }
     fn request(&self, q: &Query, key: Option<&str>) -> Request {
         let obs = encode(&q.ioc);
@@ -556,24 +563,18 @@ impl Provider for XForce {
 
 pub struct GreyNoise;
 
+static GREYNOISE: Info = Info {
+    name: "greynoise",
+    title: "GreyNoise",
+    base_url: "https://api.greynoise.io",
+    auth: Auth::Optional,
+    kinds: &[(IocType::Ipv4, &["quick", "full"])],
+    rate: "60/min",
+};
+
 impl Provider for GreyNoise {
-    fn name(&self) -> &'static str {
-        "greynoise"
-    }
-    fn title(&self) -> &'static str {
-        "GreyNoise"
-    }
-    fn base_url(&self) -> &'static str {
-        "https://api.greynoise.io"
-    }
-    fn auth(&self) -> Auth {
-        Auth::Optional
-    }
-    fn kinds(&self) -> &'static [(IocType, &'static [&'static str])] {
-        &[(IocType::Ipv4, &["quick", "full"])]
-    }
-    fn default_rate(&self) -> &'static str {
-        "60/min"
+    fn info(&self) -> &'static Info {
+        &GREYNOISE
     }
     fn request(&self, q: &Query, key: Option<&str>) -> Request {
         let ip = encode(&q.ioc);
@@ -634,25 +635,19 @@ impl Provider for GreyNoise {
 
 pub struct AbuseIpDb;
 
+static ABUSEIPDB: Info = Info {
+    name: "abuseipdb",
+    title: "AbuseIPDB",
+    base_url: "https://api.abuseipdb.com",
+    auth: Auth::Required,
+    kinds: &[(IocType::Ipv4, &[]), (IocType::Ipv6, &[])],
+    // The free plan's daily quota of checks.
+    rate: "1000/day",
+};
+
 impl Provider for AbuseIpDb {
-    fn name(&self) -> &'static str {
-        "abuseipdb"
-    }
-    fn title(&self) -> &'static str {
-        "AbuseIPDB"
-    }
-    fn base_url(&self) -> &'static str {
-        "https://api.abuseipdb.com"
-    }
-    fn auth(&self) -> Auth {
-        Auth::Required
-    }
-    fn kinds(&self) -> &'static [(IocType, &'static [&'static str])] {
-        &[(IocType::Ipv4, &[]), (IocType::Ipv6, &[])]
-    }
-    fn default_rate(&self) -> &'static str {
-        // The free plan's daily quota of checks.
-        "1000/day"
+    fn info(&self) -> &'static Info {
+        &ABUSEIPDB
     }
     fn request(&self, q: &Query, key: Option<&str>) -> Request {
         let mut headers = vec![("Accept", "application/json".to_string())];
@@ -703,30 +698,24 @@ impl Provider for AbuseIpDb {
 
 pub struct UrlHaus;
 
+static URLHAUS: Info = Info {
+    name: "urlhaus",
+    title: "abuse.ch URLhaus",
+    base_url: "https://urlhaus-api.abuse.ch",
+    auth: Auth::Optional,
+    kinds: &[
+        (IocType::Url, &[]),
+        (IocType::Dns, &[]),
+        (IocType::Ipv4, &[]),
+        (IocType::Md5, &[]),
+        (IocType::Sha256, &[]),
+    ],
+    rate: "60/min",
+};
+
 impl Provider for UrlHaus {
-    fn name(&self) -> &'static str {
-        "urlhaus"
-    }
-    fn title(&self) -> &'static str {
-        "abuse.ch URLhaus"
-    }
-    fn base_url(&self) -> &'static str {
-        "https://urlhaus-api.abuse.ch"
-    }
-    fn auth(&self) -> Auth {
-        Auth::Optional
-    }
-    fn kinds(&self) -> &'static [(IocType, &'static [&'static str])] {
-        &[
-            (IocType::Url, &[]),
-            (IocType::Dns, &[]),
-            (IocType::Ipv4, &[]),
-            (IocType::Md5, &[]),
-            (IocType::Sha256, &[]),
-        ]
-    }
-    fn default_rate(&self) -> &'static str {
-        "60/min"
+    fn info(&self) -> &'static Info {
+        &URLHAUS
     }
     fn request(&self, q: &Query, key: Option<&str>) -> Request {
         let (path, field) = match q.kind {
@@ -804,24 +793,18 @@ impl Provider for UrlHaus {
 
 pub struct MalwareBazaar;
 
+static MALWAREBAZAAR: Info = Info {
+    name: "malwarebazaar",
+    title: "abuse.ch MalwareBazaar",
+    base_url: "https://mb-api.abuse.ch",
+    auth: Auth::Optional,
+    kinds: &[(IocType::Md5, &[]), (IocType::Sha1, &[]), (IocType::Sha256, &[])],
+    rate: "60/min",
+};
+
 impl Provider for MalwareBazaar {
-    fn name(&self) -> &'static str {
-        "malwarebazaar"
-    }
-    fn title(&self) -> &'static str {
-        "abuse.ch MalwareBazaar"
-    }
-    fn base_url(&self) -> &'static str {
-        "https://mb-api.abuse.ch"
-    }
-    fn auth(&self) -> Auth {
-        Auth::Optional
-    }
-    fn kinds(&self) -> &'static [(IocType, &'static [&'static str])] {
-        &[(IocType::Md5, &[]), (IocType::Sha1, &[]), (IocType::Sha256, &[])]
-    }
-    fn default_rate(&self) -> &'static str {
-        "60/min"
+    fn info(&self) -> &'static Info {
+        &MALWAREBAZAAR
     }
     fn request(&self, q: &Query, key: Option<&str>) -> Request {
         Request {
@@ -878,24 +861,18 @@ impl Provider for MalwareBazaar {
 
 pub struct Tor;
 
+static TOR: Info = Info {
+    name: "tor",
+    title: "Tor exit nodes (Tor Project exit list)",
+    base_url: "https://check.torproject.org",
+    auth: Auth::None,
+    kinds: &[(IocType::Ipv4, &[]), (IocType::Ipv6, &[])],
+    rate: "10/min",
+};
+
 impl Provider for Tor {
-    fn name(&self) -> &'static str {
-        "tor"
-    }
-    fn title(&self) -> &'static str {
-        "Tor exit nodes (Tor Project exit list)"
-    }
-    fn base_url(&self) -> &'static str {
-        "https://check.torproject.org"
-    }
-    fn auth(&self) -> Auth {
-        Auth::None
-    }
-    fn kinds(&self) -> &'static [(IocType, &'static [&'static str])] {
-        &[(IocType::Ipv4, &[]), (IocType::Ipv6, &[])]
-    }
-    fn default_rate(&self) -> &'static str {
-        "10/min"
+    fn info(&self) -> &'static Info {
+        &TOR
     }
     fn bulk(&self) -> bool {
         true
@@ -989,25 +966,19 @@ impl Rdap {
     }
 }
 
+static RDAP: Info = Info {
+    name: "rdap",
+    title: "RDAP whois (ARIN, redirecting to RIPE NCC, APNIC, LACNIC, AFRINIC)",
+    base_url: "https://rdap.arin.net/registry",
+    auth: Auth::None,
+    kinds: &[(IocType::Ipv4, &[]), (IocType::Ipv6, &[])],
+    // msticpy's ip_whois waits 0.5 s between queries.
+    rate: "120/min",
+};
+
 impl Provider for Rdap {
-    fn name(&self) -> &'static str {
-        "rdap"
-    }
-    fn title(&self) -> &'static str {
-        "RDAP whois (ARIN, redirecting to RIPE NCC, APNIC, LACNIC, AFRINIC)"
-    }
-    fn base_url(&self) -> &'static str {
-        "https://rdap.arin.net/registry"
-    }
-    fn auth(&self) -> Auth {
-        Auth::None
-    }
-    fn kinds(&self) -> &'static [(IocType, &'static [&'static str])] {
-        &[(IocType::Ipv4, &[]), (IocType::Ipv6, &[])]
-    }
-    fn default_rate(&self) -> &'static str {
-        // msticpy's ip_whois waits 0.5 s between queries.
-        "120/min"
+    fn info(&self) -> &'static Info {
+        &RDAP
     }
     fn redirects(&self) -> bool {
         true

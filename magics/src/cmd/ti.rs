@@ -4,12 +4,11 @@ use std::collections::HashSet;
 
 use huntbook::Frame;
 use huntbook::ioc::IocType;
-use huntbook::ti::cache::Cache;
 use huntbook::ti::{self, Query, Row, Status, providers};
 
 use crate::bundle::MimeBundle;
 use crate::diag::Diagnostic;
-use crate::enrich::IoHooks;
+use crate::enrich::run_lookup;
 use crate::parse::{Args, is_identifier};
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
@@ -202,26 +201,15 @@ impl Magic for Ti {
         }
         let sentinel = settings.sentinel_source(names.as_deref());
         let sentinel_named = sentinel.is_some();
-        let mut cache = settings.cache.as_ref().map(Cache::open);
-        let report = {
-            let mut hooks = IoHooks::new(&mut *ctx.io, "threat intel");
-            ti::lookup(&queries, &configured, cache.as_mut(), args.flag("refresh"), &mut hooks)
-        };
-        if report.interrupted > 0 {
-            return Err(Diagnostic::new(
-                "interrupted",
-                format!(
-                    "interrupted with {} lookup{} not made; the answers received so far are cached, so running the cell again goes on from there",
-                    report.interrupted,
-                    if report.interrupted == 1 { "" } else { "s" }
-                ),
-            ));
-        }
+        let report = run_lookup(
+            &mut *ctx.io,
+            "threat intel",
+            &settings,
+            &queries,
+            &configured,
+            args.flag("refresh"),
+        )?;
         warnings.extend(report.warnings);
-        if settings.cache.is_none() {
-            warnings
-                .push("the threat-intel cache is turned off (ti.cache.enabled: false): every run asks again".into());
-        }
         let mut rows = report.rows;
         if let Some(source) = sentinel {
             let (found, notes) = sentinel_rows(&queries, source.as_deref(), ctx);

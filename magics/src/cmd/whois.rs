@@ -4,7 +4,6 @@ use std::collections::HashSet;
 
 use huntbook::Frame;
 use huntbook::ioc::IocType;
-use huntbook::ti::cache::Cache;
 use huntbook::ti::{self, Query, Row, Status};
 use polars::prelude::*;
 use serde_json::Value as Json;
@@ -12,7 +11,7 @@ use serde_json::Value as Json;
 use crate::bundle::MimeBundle;
 use crate::diag::Diagnostic;
 use crate::display::{DEFAULT_ROWS, frame_bundle};
-use crate::enrich::IoHooks;
+use crate::enrich::run_lookup;
 use crate::parse::{Args, is_identifier};
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
@@ -133,21 +132,14 @@ impl Magic for Whois {
         let (providers, mut warnings) = settings
             .configure(Some(&["rdap".to_string()]), ctx.secrets)
             .map_err(|e| Diagnostic::new("no-provider", e))?;
-        let mut cache = settings.cache.as_ref().map(Cache::open);
-        let report = {
-            let mut hooks = IoHooks::new(&mut *ctx.io, "whois");
-            ti::lookup(&queries, &providers, cache.as_mut(), args.flag("refresh"), &mut hooks)
-        };
-        if report.interrupted > 0 {
-            return Err(Diagnostic::new(
-                "interrupted",
-                format!(
-                    "interrupted with {} address{} not looked up; the answers so far are cached",
-                    report.interrupted,
-                    if report.interrupted == 1 { "" } else { "es" }
-                ),
-            ));
-        }
+        let report = run_lookup(
+            &mut *ctx.io,
+            "whois",
+            &settings,
+            &queries,
+            &providers,
+            args.flag("refresh"),
+        )?;
         warnings.extend(report.warnings);
         if !rejected.is_empty() {
             warnings.push(format!(
