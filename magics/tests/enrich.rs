@@ -17,6 +17,15 @@ fn replay() -> ReplayServer {
     ReplayServer::from_file(&routes).unwrap()
 }
 
+/// An interpreter reading `yaml` as its huntbook.yaml (written into `dir`).
+fn with_config(dir: &Path, yaml: &str) -> Interpreter {
+    let file = dir.join("huntbook.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let mut interp = Interpreter::default();
+    interp.use_config(&file).unwrap();
+    interp
+}
+
 fn configured(dir: &Path, url: &str) -> Interpreter {
     let yaml = format!(
         "ti:\n  cache:\n    path: {cache}\n  providers:\n    virustotal: {{key: {KEY}, url: {url}/vt, rate: 1000/sec}}\n    \
@@ -27,11 +36,7 @@ fn configured(dir: &Path, url: &str) -> Interpreter {
         city = data("geoip/test-data/GeoLite2-City-Test.mmdb"),
         asn = data("geoip/test-data/GeoLite2-ASN-Test.mmdb"),
     );
-    let file = dir.join("huntbook.yaml");
-    std::fs::write(&file, yaml).unwrap();
-    let mut interp = Interpreter::default();
-    interp.use_config(&file).unwrap();
-    interp
+    with_config(dir, &yaml)
 }
 
 /// Every text the cell showed: streams, displays and the result, all MIME types.
@@ -125,9 +130,7 @@ fn ti_enriches_an_ioc_frame_and_the_second_run_sends_nothing() {
 #[test]
 fn ti_needs_providers_and_names_unknown_ones() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("huntbook.yaml"), "queries: []\n").unwrap();
-    let mut interp = Interpreter::default();
-    interp.use_config(&dir.path().join("huntbook.yaml")).unwrap();
+    let mut interp = with_config(dir.path(), "queries: []\n");
     let e = fails(&mut interp, "%ti 8.8.8.8", "no-provider");
     assert!(e.contains("ti:") && e.contains("providers:"), "{e}");
     let e = fails(&mut interp, "%ti 8.8.8.8 --providers virustotl", "no-provider");
@@ -203,18 +206,23 @@ fn geoip_locates_a_column_labels_private_addresses_and_maps() {
 }
 
 #[test]
-fn geoip_without_databases_says_how_to_set_them() {
+fn geoip_names_a_missing_database_and_says_how_to_set_one() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("huntbook.yaml");
-    std::fs::write(
-        &file,
-        format!("geoip:\n  city: {}\n", dir.path().join("missing.mmdb").display()),
-    )
-    .unwrap();
-    let mut interp = Interpreter::default();
-    interp.use_config(&file).unwrap();
+    let yaml = format!("geoip:\n  city: {}\n", dir.path().join("missing.mmdb").display());
+    let mut interp = with_config(dir.path(), &yaml);
     let e = fails(&mut interp, "%geoip 81.2.69.142", "io-error");
     assert!(e.contains("missing.mmdb"), "{e}");
+    // None configured, and none in the usual folders (HOME points at an empty one here
+    // only if the machine has none; the check is skipped where a developer has them).
+    let home = std::env::var_os("HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_default();
+    let usual = [home.join(".local/share/huntbook/geoip"), home.join(".msticpy")];
+    if usual.iter().all(|f| huntbook::geo::GeoPaths::in_folder(f).is_empty()) {
+        let mut interp = with_config(dir.path(), "queries: []\n");
+        let e = fails(&mut interp, "%geoip 81.2.69.142", "no-database");
+        assert!(e.contains("geoip:") && e.contains("folder:"), "{e}");
+    }
 }
 
 #[test]
@@ -281,9 +289,7 @@ fn whois_follows_registry_redirects_and_fills_the_asn() {
         srv.url(),
         data("geoip/test-data/GeoLite2-ASN-Test.mmdb")
     );
-    std::fs::write(dir.path().join("huntbook.yaml"), yaml).unwrap();
-    let mut interp = Interpreter::default();
-    interp.use_config(&dir.path().join("huntbook.yaml")).unwrap();
+    let mut interp = with_config(dir.path(), &yaml);
     ok(
         &mut interp,
         "ips = %%sql\nSELECT * FROM (VALUES ('216.160.83.56'), ('89.160.20.112'), ('192.168.1.1')) AS t(Ip)",
@@ -371,9 +377,7 @@ fn long_batches_show_progress_and_stop_on_interrupt() {
         dir.path().join("cache").display(),
         srv.url()
     );
-    std::fs::write(dir.path().join("huntbook.yaml"), yaml).unwrap();
-    let mut interp = Interpreter::default();
-    interp.use_config(&dir.path().join("huntbook.yaml")).unwrap();
+    let mut interp = with_config(dir.path(), &yaml);
     ok(
         &mut interp,
         "ips = %%sql\nSELECT * FROM (VALUES ('1.1.1.1'), ('8.8.8.8'), ('9.9.9.9'), ('1.0.0.1')) AS t(Ip)",
