@@ -149,3 +149,32 @@ fn broken_databases_are_errors_not_crashes() {
     });
     assert!(missing.unwrap_err().to_string().contains("nope.mmdb"));
 }
+
+#[test]
+fn a_country_database_alone_gives_countries() {
+    let db = GeoDb::open(&GeoPaths {
+        country: Some(geoip("test-data/GeoLite2-Country-Test.mmdb")),
+        ..GeoPaths::default()
+    })
+    .unwrap();
+    let mut checked = 0;
+    for (ip, record) in networks("source-data/GeoLite2-Country-Test.json") {
+        let loc = db.lookup(ip).unwrap();
+        if loc.ip_type != "Public" {
+            continue;
+        }
+        assert_eq!(
+            loc.country_code.as_deref(),
+            record["country"]["iso_code"].as_str(),
+            "{ip}"
+        );
+        assert_eq!(
+            (loc.city.as_deref(), loc.latitude),
+            (None, None),
+            "{ip}: a country database has no cities"
+        );
+        checked += 1;
+    }
+    assert!(checked > 100, "only {checked} checked");
+    assert!(db.describe()[0].contains("GeoLite2-Country"), "{:?}", db.describe());
+}

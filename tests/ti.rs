@@ -574,3 +574,81 @@ fn the_browser_escapes_provider_text() {
     let text = huntbook::ti::render::text(&report.rows, &report.warnings);
     assert!(text.starts_with("1 observable (1 high)"), "{text}");
 }
+
+/// Every provider, each failure the issue names: a refused key, not found, throttling with
+/// Retry-After (then a malformed body). The routes are made from each provider's own
+/// request, so a provider that asks for the wrong path would get the replay's 404 instead.
+#[test]
+fn every_provider_reports_refusal_absence_throttling_and_malformed_answers() {
+    let queries = [
+        q("1.1.1.1", IocType::Ipv4),
+        q("b61a4b8883ba9b9d4d85bdaecab71722", IocType::Md5),
+    ];
+    let scenario = |status: u16, then: Option<&str>| {
+        let mut routes = Vec::new();
+        for p in providers::all() {
+            for query in queries.iter().filter(|x| p.supports(x.kind, None)) {
+                let req = p.request(query, Some(KEY));
+                let (path, qs) = match req.path.split_once('?') {
+                    Some((a, b)) => (a.to_string(), Some(b.to_string())),
+                    None => (req.path.clone(), None),
+                };
+                let method = if req.method == providers::Method::Get {
+                    "GET"
+                } else {
+                    "POST"
+                };
+                let form = req.form.last().map(|(k, v)| format!("{k}={}", providers::encode(v)));
+                let mut first = json!({"method": method, "path": path, "query": qs, "body_contains": form,
+                    "status": status, "body": "{\"error\": \"scenario\"}", "headers": {"Retry-After": "1"}});
+                if let Some(body) = then {
+                    first["times"] = json!(1);
+                    routes.push(first);
+                    routes.push(
+                        json!({"method": method, "path": path, "query": qs, "body_contains": form, "body": body}),
+                    );
+                } else {
+                    routes.push(first);
+                }
+            }
+        }
+        let srv = server(routes);
+        let configured: Vec<Configured> = providers::all()
+            .into_iter()
+            .map(|p| {
+                let mut c = Configured::new(p, Some(KEY.into()));
+                c.base = srv.url();
+                c.rate = Rate::parse("1000/sec").unwrap();
+                c
+            })
+            .collect();
+        let report = run(&queries, &configured);
+        (report, srv.requests())
+    };
+    let names: Vec<&str> = providers::all().iter().map(|p| p.name()).collect();
+    let per_provider = |report: &Report, status: Status| {
+        for name in &names {
+            let rows: Vec<&Row> = report.rows.iter().filter(|r| &r.provider.as_str() == name).collect();
+            assert!(!rows.is_empty(), "{name} made no row");
+            for r in rows {
+                assert_eq!(r.status, status, "{name} {}: {}", r.ioc, r.details);
+            }
+        }
+    };
+
+    let (refused, _) = scenario(401, None);
+    per_provider(&refused, Status::AuthFailed);
+    let (absent, _) = scenario(404, None);
+    per_provider(&absent, Status::NotFound);
+    let started = std::time::Instant::now();
+    let (throttled, requests) = scenario(429, Some("{\"data\": <truncated"));
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    per_provider(&throttled, Status::Malformed);
+    // Each lookup was sent twice: throttled, then answered (the bulk Tor list once each).
+    let sent_per_path = requests.iter().fold(std::collections::HashMap::new(), |mut m, r| {
+        *m.entry((r.target.clone(), r.body.clone())).or_insert(0) += 1;
+        m
+    });
+    assert!(sent_per_path.values().all(|&n| n == 2), "{sent_per_path:?}");
+    no_key_in_urls(&requests);
+}
