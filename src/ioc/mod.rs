@@ -175,6 +175,8 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)[a-z0-9](?:[a-z0-9._%+-]{0,62}[a-z0-9_%+-])?@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}")
         .unwrap()
 });
+/// The hash pattern as a regex: [`hex_runs`] is what extraction uses; tests check the two agree.
+#[cfg(test)]
 static HASH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[0-9A-Fa-f]{32,128}").unwrap());
 static CVE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)CVE-\d{4}-\d{4,7}(?-u:\b)").unwrap());
 static MAC: LazyLock<Regex> =
@@ -187,6 +189,7 @@ static BITCOIN: LazyLock<Regex> = LazyLock::new(|| {
 /// inside one. (Domain names are ASCII here: IDNs are matched in their xn-- form.)
 /// The DNS pattern's nested counted repetitions make a lazy DFA too large for its cache on
 /// long texts (5 MB/s on 1 GB); searched run by run, the same matches come at full speed.
+#[cfg(test)]
 static DNS_RUN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+").unwrap());
 static DNS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i-u)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,126}(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})").unwrap()
@@ -412,6 +415,100 @@ impl Traits {
     }
 }
 
+/// Per byte: 1 for a hex digit, 2 for a domain-name byte (`[A-Za-z0-9-]`), 4 for a dot.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let mut v = 0;
+        if c.is_ascii_hexdigit() {
+            v |= 1;
+        }
+        if c.is_ascii_alphanumeric() || c == b'-' {
+            v |= 2;
+        }
+        if c == b'.' {
+            v |= 4;
+        }
+        t[b] = v;
+        b += 1;
+    }
+    t
+};
+
+/// The maximal runs of hex digits, as `(start, end)`.
+fn hex_runs(hay: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < hay.len() && BYTE_CLASS[hay[i] as usize] & 1 == 0 {
+            i += 1;
+        }
+        if i >= hay.len() {
+            return None;
+        }
+        let start = i;
+        while i < hay.len() && BYTE_CLASS[hay[i] as usize] & 1 != 0 {
+            i += 1;
+        }
+        Some((start, i))
+    })
+}
+
+/// What `DNS_RUN` finds: maximal runs of labels (`[A-Za-z0-9-]+`) joined by single dots,
+/// at least two labels. Within a stretch of label bytes and dots, an empty label (`..`, or
+/// a dot at either end) separates runs.
+fn dns_runs(hay: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let n = hay.len();
+    while i < n {
+        // The start of a label.
+        if BYTE_CLASS[hay[i] as usize] & 2 == 0 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut labels = 0;
+        let mut end;
+        loop {
+            while i < n && BYTE_CLASS[hay[i] as usize] & 2 != 0 {
+                i += 1;
+            }
+            labels += 1;
+            end = i;
+            // Another label follows only after exactly one dot and a label byte.
+            if i + 1 < n && hay[i] == b'.' && BYTE_CLASS[hay[i + 1] as usize] & 2 != 0 {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        if labels >= 2 {
+            out.push((start, end));
+        }
+    }
+    out
+}
+
+/// Whether `DNS` matches all of `run` (one of [`dns_runs`]): every label is 1–63 bytes of
+/// `[A-Za-z0-9-]` that neither starts nor ends with `-`, there are at most 127 labels, and
+/// the last is 2–63 letters. Then the pattern's greedy labels take all but the last and
+/// its first alternative takes the last. (An `xn--` last label is not simple: there the
+/// first alternative stops at `xn`.)
+fn simple_name(run: &[u8]) -> bool {
+    let mut labels = 0;
+    let mut last: &[u8] = &[];
+    for label in run.split(|&b| b == b'.') {
+        if label.is_empty() || label.len() > 63 || label[0] == b'-' || label[label.len() - 1] == b'-' {
+            return false;
+        }
+        labels += 1;
+        last = label;
+    }
+    labels <= 127 && last.len() >= 2 && last.iter().all(u8::is_ascii_alphabetic)
+}
+
 /// The validated matches of one type within `line` (a range of the refanged `text` that
 /// no match crosses), with their positions in `text`, appended to `out`. For any hash
 /// type, hashes of every length are given, each with its own type.
@@ -441,9 +538,6 @@ fn candidates<'t>(
         }
         fn end(&self) -> usize {
             self.end
-        }
-        fn len(&self) -> usize {
-            self.text.len()
         }
     }
     let at = |m: regex::Match<'_>| At {
@@ -493,19 +587,17 @@ fn candidates<'t>(
         IocType::Md5 | IocType::Sha1 | IocType::Sha256 | IocType::Sha512 => {
             // Bounded by any non-hex character, as msticpy does: `…bd987hash` still holds
             // an MD5, while a longer hex run is not a shorter hash.
-            for m in HASH.find_iter(hay).map(at) {
-                let glued = before(m.start()).is_some_and(|c| c.is_ascii_hexdigit())
-                    || after(m.end()).is_some_and(|c| c.is_ascii_hexdigit());
-                let kind = match m.len() {
+            // The maximal hex runs: what `HASH` plus the glue check give, without a regex
+            // (a hex run is bounded by non-hex bytes on both sides by construction).
+            for (start, end) in hex_runs(hay.as_bytes()) {
+                let kind = match end - start {
                     32 => IocType::Md5,
                     40 => IocType::Sha1,
                     64 => IocType::Sha256,
                     128 => IocType::Sha512,
                     _ => continue,
                 };
-                if !glued {
-                    out.push((kind, lowercase(m.as_str()), m.start()));
-                }
+                out.push((kind, lowercase(&hay[start..end]), base + start));
             }
         }
         IocType::Cve => {
@@ -553,14 +645,22 @@ fn candidates<'t>(
             }
         }
         IocType::Dns => {
-            for run in DNS_RUN.find_iter(hay).map(at) {
-                for m in DNS.find_iter(run.as_str()) {
-                    let (start, end) = (run.start() + m.start(), run.start() + m.end());
-                    let glued = before(start).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-                        || after(end).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-                    let name = m.as_str();
-                    if !glued && checks::known_suffix(name) {
-                        out.push((kind, lowercase(name), start));
+            let mut accept = |start: usize, end: usize| {
+                let glued = before(start).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                    || after(end).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                let name = &text[start..end];
+                if !glued && checks::known_suffix(name) {
+                    out.push((kind, lowercase(name), start));
+                }
+            };
+            for (run_start, run_end) in dns_runs(hay.as_bytes()) {
+                let run = &hay[run_start..run_end];
+                if simple_name(run.as_bytes()) {
+                    // `DNS` would match exactly the whole run (see `simple_name`).
+                    accept(base + run_start, base + run_end);
+                } else {
+                    for m in DNS.find_iter(run) {
+                        accept(base + run_start + m.start(), base + run_start + m.end());
                     }
                 }
             }
@@ -795,6 +895,55 @@ mod gate_tests {
             }
         }
         assert!(files >= 20 && found >= 1000, "{files} files, {found} indicators");
+    }
+
+    /// Text over the bytes that matter to hex runs and domain names.
+    fn dns_and_hex_text() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                4 => "[a-fA-F0-9]{1,70}",
+                3 => "[a-z]{1,8}",
+                2 => Just(".".to_string()),
+                1 => Just("-".to_string()),
+                1 => Just("xn--".to_string()),
+                1 => "[ _/:\\\\]",
+                1 => "[A-Z0-9]{1,4}",
+            ],
+            0..40,
+        )
+        .prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// The hand-written scanners find what the regexes they replace find.
+        #[test]
+        fn scanners_agree_with_their_regexes(text in dns_and_hex_text()) {
+            let hex: Vec<(usize, usize)> = HASH
+                .find_iter(&text)
+                .filter(|m| {
+                    let b = text.as_bytes();
+                    !(m.start() > 0 && b[m.start() - 1].is_ascii_hexdigit())
+                        && !b.get(m.end()).is_some_and(u8::is_ascii_hexdigit)
+                        && matches!(m.len(), 32 | 40 | 64 | 128)
+                })
+                .map(|m| (m.start(), m.end()))
+                .collect();
+            let fast: Vec<(usize, usize)> = hex_runs(text.as_bytes())
+                .filter(|(s, e)| matches!(e - s, 32 | 40 | 64 | 128))
+                .collect();
+            prop_assert_eq!(hex, fast);
+            let runs: Vec<(usize, usize)> = DNS_RUN.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            prop_assert_eq!(&runs, &dns_runs(text.as_bytes()));
+            for (s, e) in runs {
+                let run = &text[s..e];
+                if simple_name(run.as_bytes()) {
+                    let found: Vec<&str> = DNS.find_iter(run).map(|m| m.as_str()).collect();
+                    prop_assert_eq!(found, vec![run], "simple run {:?}", run);
+                }
+            }
+        }
     }
 
     proptest! {
