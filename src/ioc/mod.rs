@@ -242,9 +242,10 @@ impl Extractor {
         // Positions stay offsets into the whole text.
         let mut lines = Vec::new();
         let mut start = 0;
-        while start < text.len() {
-            let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-            lines.push((start..end, Traits::of(&text.as_bytes()[start..end])));
+        for end in memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len())) {
+            if start < text.len() {
+                lines.push((start..end, Traits::of(&text.as_bytes()[start..end])));
+            }
             start = end + 1;
         }
         let mut found = Vec::new();
