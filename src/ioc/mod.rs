@@ -925,9 +925,9 @@ mod gate_tests {
                 .find_iter(&text)
                 .filter(|m| {
                     let b = text.as_bytes();
-                    !(m.start() > 0 && b[m.start() - 1].is_ascii_hexdigit())
-                        && !b.get(m.end()).is_some_and(u8::is_ascii_hexdigit)
-                        && matches!(m.len(), 32 | 40 | 64 | 128)
+                    let glued = (m.start() > 0 && b[m.start() - 1].is_ascii_hexdigit())
+                        || b.get(m.end()).is_some_and(u8::is_ascii_hexdigit);
+                    !glued && matches!(m.len(), 32 | 40 | 64 | 128)
                 })
                 .map(|m| (m.start(), m.end()))
                 .collect();
