@@ -5,9 +5,21 @@ use sha2::{Digest, Sha256};
 /// Whether the name ends in a suffix on the public suffix list (bundled by the `psl` crate,
 /// so no download happens at run time), and has a label before it.
 pub fn known_suffix(name: &str) -> bool {
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    match psl::suffix(name.as_bytes()) {
-        Some(suffix) => suffix.is_known() && name.len() > suffix.as_bytes().len(),
+    let name = name.trim_end_matches('.').as_bytes();
+    // Lower-cased on the stack: this runs for every dotted word of a text.
+    let mut buffer = [0u8; 256];
+    let owned;
+    let lower: &[u8] = if name.len() <= buffer.len() {
+        for (b, c) in buffer.iter_mut().zip(name) {
+            *b = c.to_ascii_lowercase();
+        }
+        &buffer[..name.len()]
+    } else {
+        owned = name.to_ascii_lowercase();
+        &owned
+    };
+    match psl::suffix(lower) {
+        Some(suffix) => suffix.is_known() && lower.len() > suffix.as_bytes().len(),
         None => false,
     }
 }

@@ -175,7 +175,7 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)[a-z0-9](?:[a-z0-9._%+-]{0,62}[a-z0-9_%+-])?@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}")
         .unwrap()
 });
-/// The hash pattern as a regex: [`hex_runs`] is what extraction uses; tests check the two agree.
+/// The hash pattern as a regex: [`long_hex_runs`] is what extraction uses; tests check the two agree.
 #[cfg(test)]
 static HASH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[0-9A-Fa-f]{32,128}").unwrap());
 static CVE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)CVE-\d{4}-\d{4,7}(?-u:\b)").unwrap());
@@ -438,56 +438,68 @@ static BYTE_CLASS: [u8; 256] = {
     t
 };
 
-/// The maximal runs of hex digits, as `(start, end)`.
-fn hex_runs(hay: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+/// The maximal runs of at least 32 hex digits, as `(start, end)`. A run that long covers
+/// every 32nd byte, so the scan looks at one byte in 32 until one is a hex digit.
+fn long_hex_runs(hay: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    const MIN: usize = 32;
+    let hex = |b: u8| BYTE_CLASS[b as usize] & 1 != 0;
+    // `i` is always 0 or just after a byte that is not a hex digit.
     let mut i = 0;
     std::iter::from_fn(move || {
-        while i < hay.len() && BYTE_CLASS[hay[i] as usize] & 1 == 0 {
-            i += 1;
+        while i + MIN <= hay.len() {
+            let probe = i + MIN - 1;
+            if !hex(hay[probe]) {
+                i = probe + 1;
+                continue;
+            }
+            let mut start = probe;
+            while start > i && hex(hay[start - 1]) {
+                start -= 1;
+            }
+            let mut end = probe + 1;
+            while end < hay.len() && hex(hay[end]) {
+                end += 1;
+            }
+            i = end;
+            if end - start >= MIN {
+                return Some((start, end));
+            }
         }
-        if i >= hay.len() {
-            return None;
-        }
-        let start = i;
-        while i < hay.len() && BYTE_CLASS[hay[i] as usize] & 1 != 0 {
-            i += 1;
-        }
-        Some((start, i))
+        None
     })
 }
 
 /// What `DNS_RUN` finds: maximal runs of labels (`[A-Za-z0-9-]+`) joined by single dots,
-/// at least two labels. Within a stretch of label bytes and dots, an empty label (`..`, or
-/// a dot at either end) separates runs.
+/// at least two labels. Every run holds a dot with label bytes on both sides; found from
+/// such dots (by SIMD search), each run is grown from its first one.
 fn dns_runs(hay: &[u8]) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut i = 0;
+    let label = |b: u8| BYTE_CLASS[b as usize] & 2 != 0;
     let n = hay.len();
-    while i < n {
-        // The start of a label.
-        if BYTE_CLASS[hay[i] as usize] & 2 == 0 {
-            i += 1;
+    let mut out = Vec::new();
+    let mut covered = 0;
+    for dot in memchr::memchr_iter(b'.', hay) {
+        if dot < covered || dot == 0 || dot + 1 >= n || !label(hay[dot - 1]) || !label(hay[dot + 1]) {
             continue;
         }
-        let start = i;
-        let mut labels = 0;
-        let mut end;
+        // The label before the first joining dot starts the run: a dot before it with a
+        // label on its left would have joined earlier and covered this one.
+        let mut start = dot - 1;
+        while start > 0 && label(hay[start - 1]) {
+            start -= 1;
+        }
+        let mut end = dot + 1;
         loop {
-            while i < n && BYTE_CLASS[hay[i] as usize] & 2 != 0 {
-                i += 1;
+            while end < n && label(hay[end]) {
+                end += 1;
             }
-            labels += 1;
-            end = i;
-            // Another label follows only after exactly one dot and a label byte.
-            if i + 1 < n && hay[i] == b'.' && BYTE_CLASS[hay[i + 1] as usize] & 2 != 0 {
-                i += 1;
+            if end + 1 < n && hay[end] == b'.' && label(hay[end + 1]) {
+                end += 1;
             } else {
                 break;
             }
         }
-        if labels >= 2 {
-            out.push((start, end));
-        }
+        out.push((start, end));
+        covered = end;
     }
     out
 }
@@ -590,7 +602,7 @@ fn candidates<'t>(
             // an MD5, while a longer hex run is not a shorter hash.
             // The maximal hex runs: what `HASH` plus the glue check give, without a regex
             // (a hex run is bounded by non-hex bytes on both sides by construction).
-            for (start, end) in hex_runs(hay.as_bytes()) {
+            for (start, end) in long_hex_runs(hay.as_bytes()) {
                 let kind = match end - start {
                     32 => IocType::Md5,
                     40 => IocType::Sha1,
@@ -931,7 +943,7 @@ mod gate_tests {
                 })
                 .map(|m| (m.start(), m.end()))
                 .collect();
-            let fast: Vec<(usize, usize)> = hex_runs(text.as_bytes())
+            let fast: Vec<(usize, usize)> = long_hex_runs(text.as_bytes())
                 .filter(|(s, e)| matches!(e - s, 32 | 40 | 64 | 128))
                 .collect();
             prop_assert_eq!(hex, fast);
