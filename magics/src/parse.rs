@@ -116,6 +116,16 @@ fn is_ident(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
+/// Whether an argument that is an IP address or FRAME.COLUMN is the column form. An
+/// address never starts with a letter-led identifier followed by a dot, and a frame name
+/// always does, so the two cannot be confused (IPv6 hex groups such as "fe80::1" contain
+/// colons and no dot). A mistyped frame name still reads as a column, so its error names
+/// the frames that exist.
+pub fn is_column_not_ip(text: &str) -> bool {
+    text.split_once('.')
+        .is_some_and(|(frame, _)| is_identifier(frame) && !frame.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
 /// Whether `name` is usable as a frame name.
 pub fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();

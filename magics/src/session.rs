@@ -44,6 +44,12 @@ impl Session {
         self.frames.is_empty()
     }
 
+    /// Whether `text` is `frame.Column` for a frame of the session, where the argument could
+    /// also be a value holding a dot (a domain, a URL, a piece of text).
+    pub fn names_column(&self, text: &str) -> bool {
+        text.split_once('.').is_some_and(|(frame, _)| self.get(frame).is_some())
+    }
+
     /// The frame an argument names, or a diagnostic that lists what exists.
     pub fn frame(&self, arg: &Spanned) -> Result<&Frame, Diagnostic> {
         self.get(&arg.text).ok_or_else(|| self.no_frame(arg))

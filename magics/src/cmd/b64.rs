@@ -81,11 +81,7 @@ impl Magic for B64 {
                 .at(args.call_span.clone())
                 .hint("e.g.  %b64 procs.CommandLine  — or use %%b64 and paste text below"));
         };
-        let is_column = source
-            .text
-            .split_once('.')
-            .is_some_and(|(f, _)| ctx.session.get(f).is_some());
-        let out = if is_column {
+        let out = if ctx.session.names_column(&source.text) {
             let (frame, column) = ctx.session.column(source)?;
             decode_frame(&frame.data, &column, utf16, limits)
                 .map_err(|e| Diagnostic::engine(e, Some(source.span.clone())))?

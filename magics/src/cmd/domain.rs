@@ -4,7 +4,7 @@ use huntbook::Frame;
 use huntbook::domain::{frame, parts};
 
 use crate::diag::Diagnostic;
-use crate::parse::{Args, is_identifier};
+use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Param, Signature};
 
@@ -55,9 +55,7 @@ impl Magic for Domain {
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
         let arg = args.param("name").expect("required by the signature");
         let text = arg.text.trim();
-        let column = text
-            .split_once('.')
-            .is_some_and(|(f, _)| is_identifier(f) && ctx.session.get(f).is_some());
+        let column = ctx.session.names_column(text);
         let (values, origin): (Vec<String>, String) = if column {
             let (frame, column) = ctx.session.column(arg)?;
             let values = huntbook::frame::text_values(&frame.data, &column)

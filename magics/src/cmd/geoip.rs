@@ -5,7 +5,7 @@ use huntbook::geo::{ATTRIBUTION, GeoDb, GeoPaths};
 
 use crate::diag::Diagnostic;
 use crate::display::{DEFAULT_ROWS, frame_bundle};
-use crate::parse::{Args, is_identifier};
+use crate::parse::{Args, is_column_not_ip};
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 
@@ -77,9 +77,7 @@ impl Magic for GeoIp {
         };
         let db = GeoDb::open(&paths).map_err(|e| Diagnostic::engine(e, None))?;
         let text = arg.text.trim();
-        let column = text
-            .split_once('.')
-            .is_some_and(|(f, _)| is_identifier(f) && !f.chars().all(|c| c.is_ascii_hexdigit()));
+        let column = is_column_not_ip(text);
         let (df, origin, warnings) = if column {
             let (frame, column) = ctx.session.column(arg)?;
             let located = db

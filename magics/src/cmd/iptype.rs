@@ -5,7 +5,7 @@ use huntbook::ip::{classify_column, classify_str};
 
 use crate::bundle::MimeBundle;
 use crate::diag::Diagnostic;
-use crate::parse::{Args, is_identifier};
+use crate::parse::{Args, is_column_not_ip};
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Param, Signature};
 
@@ -64,14 +64,7 @@ impl Magic for IpType {
 
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
         let arg = args.param("ip").expect("required by the signature");
-        // An address never starts with a letter-led identifier followed by a dot, and a
-        // frame name always does, so the two forms cannot be confused (IPv6 hex groups
-        // such as "fe80::1" contain colons and no dot).
-        let looks_like_column = arg
-            .text
-            .split_once('.')
-            .is_some_and(|(frame, _)| is_identifier(frame) && !frame.chars().all(|c| c.is_ascii_hexdigit()));
-        let plan = if looks_like_column {
+        let plan = if is_column_not_ip(&arg.text) {
             let (frame, column) = ctx.session.column(arg)?;
             Plan::Column(frame, column)
         } else {

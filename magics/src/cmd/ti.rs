@@ -340,10 +340,7 @@ fn observables(args: &Args, ctx: &Context) -> Result<(Observables, String), Diag
             names.first().map(String::as_str).unwrap_or("Column")
         )));
     }
-    let looks_like_column = text
-        .split_once('.')
-        .is_some_and(|(f, _)| is_identifier(f) && ctx.session.get(f).is_some());
-    if looks_like_column {
+    if ctx.session.names_column(text) {
         let (frame, column) = ctx.session.column(arg)?;
         let types = type_column.map(|t| t.text.as_str());
         return Ok((frame_and_column(frame, &column, types)?, format!("%ti {text}")));

@@ -12,7 +12,7 @@ use crate::bundle::MimeBundle;
 use crate::diag::Diagnostic;
 use crate::display::{DEFAULT_ROWS, frame_bundle};
 use crate::enrich::run_lookup;
-use crate::parse::{Args, is_identifier};
+use crate::parse::{Args, is_column_not_ip};
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 
@@ -85,9 +85,7 @@ impl Magic for Whois {
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
         let arg = args.param("ip").expect("required by the signature");
         let text = arg.text.trim();
-        let column = text
-            .split_once('.')
-            .is_some_and(|(f, _)| is_identifier(f) && !f.chars().all(|c| c.is_ascii_hexdigit()));
+        let column = is_column_not_ip(text);
         let values: Vec<String> = if column {
             let (frame, column) = ctx.session.column(arg)?;
             let values = huntbook::frame::text_values(&frame.data, &column)
