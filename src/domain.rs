@@ -103,9 +103,7 @@ pub const COLUMNS: [&str; 13] = [
 ];
 
 pub fn frame(rows: &[Parts]) -> PolarsResult<DataFrame> {
-    fn text(name: &str, rows: &[Parts], f: impl Fn(&Parts) -> Option<&str>) -> Column {
-        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
-    }
+    use crate::frame::text_column_of as text;
     DataFrame::new(
         rows.len(),
         vec![

@@ -92,6 +92,16 @@ pub fn no_column(df: &DataFrame, name: &str) -> Error {
     }
 }
 
+/// A text column made from records, one value per record (`None` is null): how the
+/// enrichment results (threat intel, locations, domain parts) become frames.
+pub fn text_column_of<'a, T>(
+    name: &str,
+    rows: &'a [T],
+    value: impl Fn(&'a T) -> Option<&'a str>,
+) -> polars::prelude::Column {
+    polars::prelude::Column::new(name.into(), rows.iter().map(value).collect::<Vec<_>>())
+}
+
 /// The text column `name` of `df`, or an error that names what the frame has instead.
 pub fn text_column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
     let col = df.column(name).map_err(|_| no_column(df, name))?;

@@ -265,18 +265,16 @@ impl GeoDb {
 }
 
 fn location_columns(rows: &[Option<Location>]) -> Vec<Column> {
-    fn text(name: &str, rows: &[Option<Location>], f: impl Fn(&Location) -> Option<&str>) -> Column {
-        Column::new(
-            name.into(),
-            rows.iter().map(|r| r.as_ref().and_then(&f)).collect::<Vec<_>>(),
-        )
-    }
+    // Rows without a value (a null address) have every column null.
+    let text = |name: &str, f: fn(&Location) -> Option<&str>| {
+        crate::frame::text_column_of(name, rows, move |r: &Option<Location>| r.as_ref().and_then(f))
+    };
     vec![
-        text(COLUMNS[0], rows, |l| Some(&l.ip_type)),
-        text(COLUMNS[1], rows, |l| l.country_code.as_deref()),
-        text(COLUMNS[2], rows, |l| l.country_name.as_deref()),
-        text(COLUMNS[3], rows, |l| l.state.as_deref()),
-        text(COLUMNS[4], rows, |l| l.city.as_deref()),
+        text(COLUMNS[0], |l| Some(&l.ip_type)),
+        text(COLUMNS[1], |l| l.country_code.as_deref()),
+        text(COLUMNS[2], |l| l.country_name.as_deref()),
+        text(COLUMNS[3], |l| l.state.as_deref()),
+        text(COLUMNS[4], |l| l.city.as_deref()),
         Column::new(
             COLUMNS[5].into(),
             rows.iter()
@@ -293,6 +291,6 @@ fn location_columns(rows: &[Option<Location>]) -> Vec<Column> {
             COLUMNS[7].into(),
             rows.iter().map(|r| r.as_ref().and_then(|l| l.asn)).collect::<Vec<_>>(),
         ),
-        text(COLUMNS[8], rows, |l| l.as_organization.as_deref()),
+        text(COLUMNS[8], |l| l.as_organization.as_deref()),
     ]
 }

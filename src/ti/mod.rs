@@ -317,9 +317,7 @@ pub const COLUMNS: [&str; 13] = [
 
 /// The results as a frame, one row per observable and provider.
 pub fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {
-    fn text<'a>(name: &str, rows: &'a [Row], f: impl Fn(&'a Row) -> Option<&'a str>) -> Column {
-        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
-    }
+    use crate::frame::text_column_of as text;
     let times = Column::new(COLUMNS[12].into(), rows.iter().map(|r| r.looked_up).collect::<Vec<_>>())
         .cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))?;
     DataFrame::new(
