@@ -124,12 +124,7 @@ impl TiSettings {
         }
         for (name, p) in raw.providers {
             if providers::by_name(&name).is_none() && name != SENTINEL {
-                let mut known: Vec<&str> = providers::all().iter().map(|p| p.name()).collect();
-                known.push(SENTINEL);
-                return Err(format!(
-                    "ti.providers.{name}: there is no provider {name:?} (providers: {})",
-                    known.join(", ")
-                ));
+                return Err(format!("ti.providers.{name}: {}", no_such_provider(&name)));
             }
             let p = p.unwrap_or_default();
             let at = |field: &str| format!("ti.providers.{name}.{field}");
@@ -179,12 +174,7 @@ impl TiSettings {
         // Sentinel is read through the query layer, not over HTTP: see `sentinel_source`.
         for name in chosen.into_iter().filter(|n| n != SENTINEL) {
             let Some(provider) = providers::by_name(&name) else {
-                let mut known: Vec<&str> = providers::all().iter().map(|p| p.name()).collect();
-                known.push(SENTINEL);
-                return Err(format!(
-                    "there is no provider {name:?} (providers: {})",
-                    known.join(", ")
-                ));
+                return Err(no_such_provider(&name));
             };
             let settings = self.providers.get(provider.name()).cloned().unwrap_or_default();
             let key = match (&settings.key, secrets.get(provider.name())) {
@@ -259,6 +249,13 @@ pub fn run_lookup(
             .push("the threat-intel cache is turned off (ti.cache.enabled: false): every run asks again".into());
     }
     Ok(report)
+}
+
+/// The error for a provider name that is not one, listing those that are.
+fn no_such_provider(name: &str) -> String {
+    let mut known: Vec<&str> = providers::all().iter().map(|p| p.name()).collect();
+    known.push(SENTINEL);
+    format!("there is no provider {name:?} (providers: {})", known.join(", "))
 }
 
 /// The name of the Sentinel threat-intel "provider": a table of a connected source.

@@ -161,6 +161,16 @@ fn json(body: &str) -> Result<Value, String> {
     serde_json::from_str(body).map_err(|e| format!("the answer is not JSON ({e})"))
 }
 
+/// Copies the members of `from` named in `keys` that are present and not null into the
+/// object `into`: the part of an answer a provider's details keep.
+fn copy_present(from: &Value, keys: &[&str], into: &mut Value) {
+    for &k in keys {
+        if let Some(x) = from.get(k).filter(|x| !x.is_null()) {
+            into[k] = x.clone();
+        }
+    }
+}
+
 fn int(v: &Value, key: &str) -> i64 {
     v.get(key)
         .and_then(|x| x.as_i64().or_else(|| x.as_str().and_then(|s| s.parse().ok())))
@@ -273,13 +283,13 @@ impl Provider for VirusTotal {
             .see(Self::gui(q)));
         }
         let a = data.get("attributes").ok_or("the answer has no \"data.attributes\"")?;
-        let mut details = serde_json::Map::new();
+        let mut details = json!({});
         let severity = match a.get("last_analysis_stats") {
             Some(stats) => {
                 let malicious = int(stats, "malicious");
                 let suspicious = int(stats, "suspicious");
                 for k in ["malicious", "suspicious", "harmless", "undetected"] {
-                    details.insert(k.into(), json!(int(stats, k)));
+                    details[k] = json!(int(stats, k));
                 }
                 if malicious >= 3 {
                     Severity::High
@@ -291,24 +301,24 @@ impl Provider for VirusTotal {
             }
             None => Severity::Information,
         };
-        for k in [
-            "reputation",
-            "total_votes",
-            "as_owner",
-            "asn",
-            "country",
-            "network",
-            "categories",
-            "meaningful_name",
-            "type_description",
-            "last_final_url",
-            "tags",
-        ] {
-            if let Some(x) = a.get(k).filter(|x| !x.is_null()) {
-                details.insert(k.into(), x.clone());
-            }
-        }
-        Ok(Verdict::new(true, severity, Value::Object(details)).see(Self::gui(q)))
+        copy_present(
+            a,
+            &[
+                "reputation",
+                "total_votes",
+                "as_owner",
+                "asn",
+                "country",
+                "network",
+                "categories",
+                "meaningful_name",
+                "type_description",
+                "last_final_url",
+                "tags",
+            ],
+            &mut details,
+        );
+        Ok(Verdict::new(true, severity, details).see(Self::gui(q)))
     }
 }
 
@@ -614,19 +624,19 @@ impl Provider for GreyNoise {
             _ => Severity::Information,
         };
         let mut details = json!({"noise": noise, "riot": riot});
-        for k in [
-            "classification",
-            "name",
-            "last_seen",
-            "code",
-            "actor",
-            "tags",
-            "message",
-        ] {
-            if let Some(x) = v.get(k).filter(|x| !x.is_null()) {
-                details[k] = x.clone();
-            }
-        }
+        copy_present(
+            &v,
+            &[
+                "classification",
+                "name",
+                "last_seen",
+                "code",
+                "actor",
+                "tags",
+                "message",
+            ],
+            &mut details,
+        );
         Ok(Verdict::new(noise || riot || class == Some("malicious"), severity, details).see(page))
     }
 }
@@ -675,20 +685,20 @@ impl Provider for AbuseIpDb {
             _ => Severity::Information,
         };
         let mut details = json!({"abuseConfidenceScore": score, "totalReports": reports});
-        for k in [
-            "countryCode",
-            "usageType",
-            "isp",
-            "domain",
-            "hostnames",
-            "isTor",
-            "isWhitelisted",
-            "lastReportedAt",
-        ] {
-            if let Some(x) = d.get(k).filter(|x| !x.is_null()) {
-                details[k] = x.clone();
-            }
-        }
+        copy_present(
+            d,
+            &[
+                "countryCode",
+                "usageType",
+                "isp",
+                "domain",
+                "hostnames",
+                "isTor",
+                "isWhitelisted",
+                "lastReportedAt",
+            ],
+            &mut details,
+        );
         Ok(Verdict::new(reports > 0 || score > 0, severity, details)
             .see(format!("https://www.abuseipdb.com/check/{}", encode(&q.ioc))))
     }
@@ -837,23 +847,22 @@ impl Provider for MalwareBazaar {
             .and_then(|a| a.first())
             .ok_or("the answer has no \"data\" list")?;
         let sha = d.get("sha256_hash").and_then(Value::as_str).unwrap_or_default();
-        let mut details = serde_json::Map::new();
-        for k in [
-            "signature",
-            "file_type",
-            "file_name",
-            "tags",
-            "first_seen",
-            "last_seen",
-            "reporter",
-            "sha256_hash",
-        ] {
-            if let Some(x) = d.get(k).filter(|x| !x.is_null()) {
-                details.insert(k.into(), x.clone());
-            }
-        }
-        Ok(Verdict::new(true, Severity::High, Value::Object(details))
-            .see(format!("https://bazaar.abuse.ch/sample/{}/", encode(sha))))
+        let mut details = json!({});
+        copy_present(
+            d,
+            &[
+                "signature",
+                "file_type",
+                "file_name",
+                "tags",
+                "first_seen",
+                "last_seen",
+                "reporter",
+                "sha256_hash",
+            ],
+            &mut details,
+        );
+        Ok(Verdict::new(true, Severity::High, details).see(format!("https://bazaar.abuse.ch/sample/{}/", encode(sha))))
     }
 }
 

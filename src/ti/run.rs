@@ -358,6 +358,7 @@ impl Job {
 }
 
 /// How a request ended when it did not end in an answer.
+#[derive(Clone)]
 struct Failure {
     status: Status,
     http: Option<u16>,
@@ -381,35 +382,26 @@ async fn run_provider(
         }
         let req = job.provider().request(&q, job.key.as_deref());
         let url = format!("{}{}", job.base, req.path);
+        let own;
         let fetched = if let Some(f) = &refused {
-            Err(Failure {
-                status: f.status,
-                http: f.http,
-                message: f.message.clone(),
-            })
+            Err(f.clone())
         } else if job.provider().bulk() {
+            // One list answers every observable: fetched once, read for each.
             if bulk.is_none() {
                 bulk = Some(fetch(&job, &client, &req, &url, &mut window, &tx).await);
             }
-            match bulk.as_ref().expect("set above") {
-                Ok(ok) => Ok(ok.clone()),
-                Err(f) => Err(Failure {
-                    status: f.status,
-                    http: f.http,
-                    message: f.message.clone(),
-                }),
-            }
+            bulk.as_ref().expect("set above").as_ref().map_err(Failure::clone)
         } else {
-            fetch(&job, &client, &req, &url, &mut window, &tx).await
+            own = fetch(&job, &client, &req, &url, &mut window, &tx).await;
+            own.as_ref().map_err(Failure::clone)
         };
         let row = match fetched {
-            Ok((http, body)) => answer_row(&job, &q, http, &body, &url),
+            Ok((http, body)) => answer_row(&job, &q, *http, body, &url),
             Err(f) => {
                 if f.status == Status::AuthFailed && refused.is_none() {
                     refused = Some(Failure {
-                        status: f.status,
-                        http: f.http,
                         message: format!("{} (later lookups not sent)", f.message),
+                        ..f.clone()
                     });
                 }
                 let mut row = Row::failure(&q, job.name, f.status, scrub(&f.message, job.key.as_deref()));
