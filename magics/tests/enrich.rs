@@ -409,3 +409,23 @@ fn long_batches_show_progress_and_stop_on_interrupt() {
     assert_eq!(e.ename, "interrupted");
     assert!(e.evalue.contains("cached"), "{}", e.evalue);
 }
+
+#[test]
+fn whois_says_when_the_asn_database_cannot_be_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = ReplayServer::start(rdap_routes(), dir.path()).unwrap();
+    let yaml = format!(
+        "ti:\n  cache:\n    path: {}\n  providers:\n    rdap: {{url: {}/arin}}\ngeoip:\n  asn: {}\n",
+        dir.path().join("cache").display(),
+        srv.url(),
+        dir.path().join("missing-asn.mmdb").display()
+    );
+    let mut interp = with_config(dir.path(), &yaml);
+    let (outcome, io) = run(&mut interp, "%whois 89.160.20.112");
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let shown = everything(&outcome, &io);
+    assert!(
+        shown.contains("ASNs from MaxMind are left out") && shown.contains("missing-asn.mmdb"),
+        "{shown}"
+    );
+}

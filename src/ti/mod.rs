@@ -214,6 +214,7 @@ pub fn precheck(raw: &str, kind: Option<IocType>) -> Result<(String, IocType), S
     if ioc.is_empty() {
         return Err("empty observable".into());
     }
+    let given = kind.is_some();
     let kind = match kind {
         Some(k) => k,
         None => infer_type(&ioc).ok_or_else(|| format!("cannot tell the type of {ioc:?}"))?,
@@ -236,7 +237,8 @@ pub fn precheck(raw: &str, kind: Option<IocType>) -> Result<(String, IocType), S
             if !ioc.contains('.') || ioc.parse::<IpAddr>().is_ok() {
                 return Err(format!("{ioc:?} is not a domain name"));
             }
-            if infer_type(&ioc) != Some(IocType::Dns) {
+            // An inferred dns type has passed this check already.
+            if given && infer_type(&ioc) != Some(IocType::Dns) {
                 return Err(format!("{ioc:?} is not a valid domain name (no public suffix)"));
             }
         }

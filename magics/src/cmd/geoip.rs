@@ -85,8 +85,10 @@ impl Magic for GeoIp {
                 .map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;
             (located.value, format!("%geoip {text}"), located.warnings)
         } else {
-            db.lookup_str(text).map_err(|e| {
-                Diagnostic::engine(e, Some(arg.span.clone())).hint("give an IPv4 or IPv6 address, or FRAME.COLUMN")
+            // One address: an error if it is not one, rather than an Invalid row.
+            text.parse::<std::net::IpAddr>().map_err(|_| {
+                Diagnostic::engine(huntbook::Error::InvalidIp(text.to_string()), Some(arg.span.clone()))
+                    .hint("give an IPv4 or IPv6 address, or FRAME.COLUMN")
             })?;
             let located = db
                 .locate_all(&[text.to_string()])

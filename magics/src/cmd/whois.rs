@@ -149,20 +149,17 @@ impl Magic for Whois {
         }
         let mut rows = report.rows;
         rows.extend(rejected);
-        let geo = ctx
-            .sources
-            .config()
-            .geoip
-            .clone()
-            .filter(|g| g.asn.is_some())
-            .and_then(|g| {
-                huntbook::geo::GeoDb::open(&huntbook::geo::GeoPaths {
-                    city: None,
-                    country: None,
-                    asn: g.asn,
-                })
-                .ok()
-            });
+        // The configured ASN database fills ASNs the registries do not give; one that
+        // cannot be opened is said, not skipped in silence.
+        let asn_db = ctx.sources.config().geoip.as_ref().and_then(|g| g.asn.clone());
+        let geo = asn_db.and_then(|asn| {
+            huntbook::geo::GeoDb::open(&huntbook::geo::GeoPaths {
+                asn: Some(asn),
+                ..Default::default()
+            })
+            .map_err(|e| warnings.push(format!("ASNs from MaxMind are left out: {e}")))
+            .ok()
+        });
         let df = whois_frame(&rows, geo.as_ref()).map_err(|e| Diagnostic::engine(e.into(), None))?;
         let frame = Frame::new(df, format!("%whois {text}"));
         let bundle: MimeBundle = frame_bundle(&frame, None, DEFAULT_ROWS, &warnings);
