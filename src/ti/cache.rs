@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -65,10 +65,6 @@ impl Cache {
             corrupt: HashSet::new(),
             warnings: Vec::new(),
         }
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     fn file(&self, provider: &str) -> PathBuf {
@@ -133,31 +129,6 @@ impl Cache {
         };
         self.entries(provider).insert(q.key(), entry);
         self.dirty.insert(provider.to_string());
-    }
-
-    /// Forgets every answer of one provider, or of all.
-    pub fn clear(&mut self, provider: Option<&str>) -> std::io::Result<usize> {
-        let mut removed = 0;
-        let names: Vec<String> = match provider {
-            Some(p) => vec![p.to_string()],
-            None => match std::fs::read_dir(&self.dir) {
-                Ok(rd) => rd
-                    .filter_map(|e| e.ok())
-                    .filter_map(|e| e.file_name().to_str()?.strip_suffix(".json").map(str::to_string))
-                    .collect(),
-                Err(_) => Vec::new(),
-            },
-        };
-        for name in names {
-            self.loaded.remove(&name);
-            self.dirty.remove(&name);
-            match std::fs::remove_file(self.file(&name)) {
-                Ok(()) => removed += 1,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(removed)
     }
 
     /// Writes the changed files (atomically: a new file renamed over the old) and returns

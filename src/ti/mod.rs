@@ -184,17 +184,6 @@ pub(crate) fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// The types threat-intel providers look up.
-pub const TI_TYPES: [IocType; 7] = [
-    IocType::Ipv4,
-    IocType::Ipv6,
-    IocType::Dns,
-    IocType::Url,
-    IocType::Md5,
-    IocType::Sha1,
-    IocType::Sha256,
-];
-
 /// The type of a whole observable: the highest-priority type whose match is the entire
 /// (refanged, trimmed) text, as msticpy's `get_ioc_type`.
 pub fn infer_type(text: &str) -> Option<IocType> {
