@@ -416,7 +416,7 @@ impl Traits {
     }
 }
 
-/// Per byte: 1 for a hex digit, 2 for a domain-name byte (`[A-Za-z0-9-]`), 4 for a dot.
+/// Per byte: 1 for a hex digit, 2 for a domain-name byte (`[A-Za-z0-9-]`).
 static BYTE_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
@@ -428,9 +428,6 @@ static BYTE_CLASS: [u8; 256] = {
         }
         if c.is_ascii_alphanumeric() || c == b'-' {
             v |= 2;
-        }
-        if c == b'.' {
-            v |= 4;
         }
         t[b] = v;
         b += 1;
