@@ -64,6 +64,9 @@ def _start_replay() -> None:
     proc = subprocess.Popen([str(binary), "replay", str(routes), "--for", "3600"], stdout=subprocess.PIPE, text=True)
     atexit.register(proc.terminate)
     url = proc.stdout.readline().strip()
+    # The server prints its address and nothing else: the pipe is not kept open for the
+    # whole session (the kernel tests open many sockets in this process).
+    proc.stdout.close()
     if not url.startswith("http://127.0.0.1:"):
         raise RuntimeError(f"the replay server did not start: {url!r}")
     work = Path(tempfile.mkdtemp(prefix="huntbook-ti-"))
