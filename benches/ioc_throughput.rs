@@ -3,7 +3,9 @@
 //! MB/s over two large texts (dense command lines, prose reports) on one core. Prints
 //! figures; asserts nothing.
 //!
-//! cargo bench --bench ioc_throughput -- [ROWS] [TEXT_MB]   (defaults 1000000 and 1024)
+//! cargo bench --bench ioc_throughput -- [ROWS] [TEXT_MB] [TEXT]   (defaults 1000000, 1024, both texts)
+//!
+//! TEXT picks one text by the start of its name (`command` or `eset`), for profiling.
 
 use std::time::Instant;
 
@@ -16,6 +18,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let rows: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let text_mb: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1024);
+    let only = args.get(2).map(|a| a.to_ascii_lowercase());
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/msticpy/process");
     let sample = read_file(&root.join("win4688_processes_on_host.csv"), None)
         .expect("sample command lines")
@@ -109,6 +112,12 @@ fn main() {
         }
     }
     for (name, chunk) in [("command lines", lines.join("\n")), ("ESET reports", reports)] {
+        if only
+            .as_ref()
+            .is_some_and(|o| !name.to_ascii_lowercase().starts_with(o.as_str()))
+        {
+            continue;
+        }
         let mut text = String::with_capacity(text_mb << 20);
         while text.len() < text_mb << 20 {
             text.push_str(&chunk);
