@@ -182,6 +182,9 @@ static CVE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)CVE-\d{4
 static MAC: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[0-9A-Fa-f]{2}(?:([:-])[0-9A-Fa-f]{2})(?:[:-][0-9A-Fa-f]{2}){4}").unwrap());
 static ASN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u:\b)ASN?[ ]?(\d{1,10})(?-u:\b)").unwrap());
+/// The Bitcoin pattern as a regex: [`bitcoin_words`] is what extraction uses; tests check
+/// the two agree.
+#[cfg(test)]
 static BITCOIN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u:\b)(?:bc1[02-9ac-hj-np-z]{11,71}|[13][1-9A-HJ-NP-Za-km-z]{25,34})(?-u:\b)").unwrap()
 });
@@ -416,7 +419,8 @@ impl Traits {
     }
 }
 
-/// Per byte: 1 for a hex digit, 2 for a domain-name byte (`[A-Za-z0-9-]`).
+/// Per byte: 1 for a hex digit, 2 for a domain-name byte (`[A-Za-z0-9-]`), 4 for a word
+/// byte as an ASCII `\b` sees it (`[A-Za-z0-9_]`).
 static BYTE_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
@@ -429,40 +433,79 @@ static BYTE_CLASS: [u8; 256] = {
         if c.is_ascii_alphanumeric() || c == b'-' {
             v |= 2;
         }
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            v |= 4;
+        }
         t[b] = v;
         b += 1;
     }
     t
 };
 
-/// The maximal runs of at least 32 hex digits, as `(start, end)`. A run that long covers
-/// every 32nd byte, so the scan looks at one byte in 32 until one is a hex digit.
+/// The maximal runs of at least 32 hex digits, as `(start, end)`.
 fn long_hex_runs(hay: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
-    const MIN: usize = 32;
-    let hex = |b: u8| BYTE_CLASS[b as usize] & 1 != 0;
-    // `i` is always 0 or just after a byte that is not a hex digit.
+    long_runs(hay, 1, 32)
+}
+
+/// The maximal runs of at least `MIN` bytes of one [`BYTE_CLASS`], as `(start, end)`. A
+/// run that long covers every `MIN`th byte, so the scan looks at one byte in `MIN` until
+/// one is in the class.
+fn long_runs(hay: &[u8], class: u8, min: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let member = move |b: u8| BYTE_CLASS[b as usize] & class != 0;
+    // `i` is always 0 or just after a byte outside the class.
     let mut i = 0;
     std::iter::from_fn(move || {
-        while i + MIN <= hay.len() {
-            let probe = i + MIN - 1;
-            if !hex(hay[probe]) {
+        while i + min <= hay.len() {
+            let probe = i + min - 1;
+            if !member(hay[probe]) {
                 i = probe + 1;
                 continue;
             }
             let mut start = probe;
-            while start > i && hex(hay[start - 1]) {
+            while start > i && member(hay[start - 1]) {
                 start -= 1;
             }
             let mut end = probe + 1;
-            while end < hay.len() && hex(hay[end]) {
+            while end < hay.len() && member(hay[end]) {
                 end += 1;
             }
             i = end;
-            if end - start >= MIN {
+            if end - start >= min {
                 return Some((start, end));
             }
         }
         None
+    })
+}
+
+/// What `IPV4.find_iter(hay)` finds, searched only inside the runs of [`dns_runs`] that
+/// hold three dots. A match is digits joined by dots, so it lies inside one such run
+/// (digits are label bytes), and the regex's search restarted at each run finds what one
+/// search of the whole text finds: none of its matches crosses a run's edge.
+fn ipv4_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    dns_runs(hay.as_bytes())
+        .into_iter()
+        .filter(|&(start, end)| memchr::memchr_iter(b'.', &hay.as_bytes()[start..end]).nth(2).is_some())
+        .flat_map(move |(start, end)| {
+            IPV4.find_iter(&hay[start..end])
+                .map(move |m| (start + m.start(), start + m.end()))
+        })
+}
+
+/// What `BITCOIN` finds. Its characters are all word characters between two ASCII word
+/// boundaries, so a match is always a whole word: one of at least 14 bytes (the shortest
+/// match), as [`long_runs`] finds them, that is `bc1` and 11–71 Bech32 characters or `1`
+/// or `3` and 25–34 Base58 ones.
+fn bitcoin_words(hay: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    const BECH32: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    let base58 = |c: &u8| c.is_ascii_alphanumeric() && !matches!(c, b'0' | b'O' | b'I' | b'l');
+    long_runs(hay, 4, 14).filter(move |&(start, end)| {
+        let word = &hay[start..end];
+        if let Some(data) = word.strip_prefix(b"bc1") {
+            (11..=71).contains(&data.len()) && data.iter().all(|c| BECH32.contains(c))
+        } else {
+            matches!(word[0], b'1' | b'3') && (26..=35).contains(&word.len()) && word.iter().all(base58)
+        }
     })
 }
 
@@ -565,7 +608,11 @@ fn candidates<'t>(
             }
         }
         IocType::Ipv4 => {
-            for m in IPV4.find_iter(hay).map(at) {
+            for m in ipv4_matches(hay).map(|(start, end)| At {
+                start: base + start,
+                end: base + end,
+                text: &hay[start..end],
+            }) {
                 // Not part of a longer dotted number (versions, OIDs) or a word.
                 let glued_before = before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '.');
                 let glued_after = after(m.end()).is_some_and(|c| c.is_ascii_alphanumeric())
@@ -648,9 +695,9 @@ fn candidates<'t>(
             }
         }
         IocType::Bitcoin => {
-            for m in BITCOIN.find_iter(hay).map(at) {
-                if checks::valid_bitcoin(m.as_str()) {
-                    out.push((kind, Cow::Borrowed(m.as_str()), m.start()));
+            for (start, end) in bitcoin_words(hay.as_bytes()) {
+                if checks::valid_bitcoin(&hay[start..end]) {
+                    out.push((kind, Cow::Borrowed(&hay[start..end]), base + start));
                 }
             }
         }
@@ -912,6 +959,7 @@ mod gate_tests {
         prop::collection::vec(
             prop_oneof![
                 4 => "[a-fA-F0-9]{1,70}",
+                3 => "[0-9]{1,4}(\\.[0-9]{1,4}){0,4}",
                 3 => "[a-z]{1,8}",
                 2 => Just(".".to_string()),
                 1 => Just("-".to_string()),
@@ -922,6 +970,32 @@ mod gate_tests {
             0..40,
         )
         .prop_map(|p| p.concat())
+    }
+
+    /// Text over the bytes that matter to Bitcoin addresses: both alphabets, the letters
+    /// only one has, and word and non-word bytes around them.
+    fn bitcoin_text() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                3 => "[1-9A-HJ-NP-Za-km-z]{1,36}",
+                3 => "[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{1,40}",
+                2 => prop::sample::select(vec!["bc1", "1", "3", "0", "O", "I", "l", "_", "b", "BC1"]).prop_map(str::to_string),
+                2 => "[ .,:/\\-]",
+                1 => Just("é".to_string()),
+            ],
+            0..12,
+        )
+        .prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+
+        #[test]
+        fn bitcoin_words_agree_with_the_regex(text in bitcoin_text()) {
+            let expected: Vec<(usize, usize)> = BITCOIN.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            prop_assert_eq!(expected, bitcoin_words(text.as_bytes()).collect::<Vec<_>>());
+        }
     }
 
     proptest! {
@@ -946,6 +1020,8 @@ mod gate_tests {
             prop_assert_eq!(hex, fast);
             let runs: Vec<(usize, usize)> = DNS_RUN.find_iter(&text).map(|m| (m.start(), m.end())).collect();
             prop_assert_eq!(&runs, &dns_runs(text.as_bytes()));
+            let ipv4: Vec<(usize, usize)> = IPV4.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            prop_assert_eq!(ipv4, ipv4_matches(&text).collect::<Vec<_>>());
             for (s, e) in runs {
                 let run = &text[s..e];
                 if simple_name(run.as_bytes()) {
