@@ -111,7 +111,7 @@ fn eset_reports_recall_by_type() {
             let kinds: BTreeMap<String, String> = extractor
                 .extract(&readme)
                 .into_iter()
-                .map(|f| (f.observable.to_lowercase(), f.kind))
+                .map(|f| (f.observable.to_lowercase(), f.kind.into_owned()))
                 .collect();
             for f in found.iter().filter(|f| !all_published.contains(*f)) {
                 println!("extra {} {f}", kinds.get(f).map_or("?", String::as_str));

@@ -40,7 +40,7 @@ proptest! {
         let extractor = Extractor::new(IocType::ALL.to_vec(), Vec::new());
         for found in extractor.extract(&input) {
             prop_assert!(!found.observable.is_empty());
-            match found.kind.as_str() {
+            match found.kind.as_ref() {
                 "ipv4" => prop_assert!(found.observable.parse::<std::net::Ipv4Addr>().is_ok()),
                 "ipv6" => prop_assert!(found.observable.parse::<std::net::Ipv6Addr>().is_ok()),
                 "md5_hash" => prop_assert_eq!(found.observable.len(), 32),

@@ -13,7 +13,7 @@ pub const COLUMNS: [&str; 5] = ["IoCType", "Observable", "SourceIndex", "SourceC
 
 #[derive(Default)]
 struct Rows {
-    kind: Vec<String>,
+    kind: Vec<std::borrow::Cow<'static, str>>,
     observable: Vec<String>,
     index: Vec<u64>,
     column: Vec<String>,
@@ -48,7 +48,10 @@ pub fn extract_frame(df: &DataFrame, columns: &[String], extractor: &Extractor, 
         }
     }
     Ok(DataFrame::new_infer_height(vec![
-        Column::new(COLUMNS[0].into(), rows.kind),
+        Column::new(
+            COLUMNS[0].into(),
+            rows.kind.iter().map(|k| k.as_ref()).collect::<Vec<&str>>(),
+        ),
         Column::new(COLUMNS[1].into(), rows.observable),
         Column::new(COLUMNS[2].into(), rows.index),
         Column::new(COLUMNS[3].into(), rows.column),

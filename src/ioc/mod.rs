@@ -145,7 +145,9 @@ impl fmt::Display for IocType {
 /// One indicator found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
-    pub kind: String,
+    /// The type's name: borrowed for the built-in types, so that an indicator costs one
+    /// allocation (its observable), not two.
+    pub kind: Cow<'static, str>,
     pub observable: String,
     /// Byte offset of the first occurrence in the refanged text, for reading order.
     pub position: usize,
@@ -221,16 +223,17 @@ impl Extractor {
     pub fn extract(&self, text: &str) -> Vec<Found> {
         let clean = refang(text);
         let text = clean.as_ref();
-        // observable → (type priority, type name, first position). Observables are
-        // borrowed from the text where they can be, so a repeat costs no allocation.
-        type Best<'t, 'k> = HashMap<Cow<'t, str>, (u8, &'k str, usize)>;
-        fn add<'t, 'k>(
-            best: &mut Best<'t, 'k>,
-            observable: Cow<'t, str>,
-            kind: &'k str,
-            priority: u8,
-            position: usize,
-        ) {
+        // observable → (type priority, type, first position). Observables are borrowed
+        // from the text where they can be, so a repeat costs no allocation. The hasher is
+        // foldhash's, randomly seeded (text is untrusted) and several times faster than
+        // SipHash on these short keys.
+        #[derive(Clone, Copy)]
+        enum Kind {
+            Builtin(IocType),
+            Custom(usize),
+        }
+        type Best<'t> = HashMap<Cow<'t, str>, (u8, Kind, usize), foldhash::fast::RandomState>;
+        fn add<'t>(best: &mut Best<'t>, observable: Cow<'t, str>, kind: Kind, priority: u8, position: usize) {
             match best.get_mut(observable.as_ref()) {
                 Some(entry) if entry.0 <= priority => entry.2 = entry.2.min(position),
                 Some(entry) => *entry = (priority, kind, entry.2.min(position)),
@@ -239,7 +242,7 @@ impl Extractor {
                 }
             }
         }
-        let mut best = Best::new();
+        let mut best = Best::default();
         // No built-in pattern crosses a line break, so each type is searched only over the
         // lines whose bytes allow it (see `Traits`), a run of such lines at a time.
         // Positions stay offsets into the whole text.
@@ -271,27 +274,31 @@ impl Extractor {
             }
             for (kind, observable, position) in found.drain(..) {
                 if self.types.contains(&kind) {
-                    add(&mut best, observable, kind.name(), kind.priority(), position);
+                    add(&mut best, observable, Kind::Builtin(kind), kind.priority(), position);
                 }
             }
         }
-        for custom in &self.custom {
+        for (index, custom) in self.custom.iter().enumerate() {
             for caps in custom.regex.captures_iter(text) {
                 let m = caps.get(1).or_else(|| caps.get(0)).expect("group 0 always matches");
                 if !m.as_str().is_empty() {
-                    add(&mut best, Cow::Borrowed(m.as_str()), &custom.name, 0, m.start());
+                    add(&mut best, Cow::Borrowed(m.as_str()), Kind::Custom(index), 0, m.start());
                 }
             }
         }
         let mut found: Vec<Found> = best
             .into_iter()
             .map(|(observable, (_, kind, position))| Found {
-                kind: kind.to_string(),
+                kind: match kind {
+                    Kind::Builtin(kind) => Cow::Borrowed(kind.name()),
+                    Kind::Custom(index) => Cow::Owned(self.custom[index].name.clone()),
+                },
                 observable: observable.into_owned(),
                 position,
             })
             .collect();
-        found.sort_by(|a, b| (a.position, &a.kind, &a.observable).cmp(&(b.position, &b.kind, &b.observable)));
+        // Observables are distinct, so the order is total and a stable sort buys nothing.
+        found.sort_unstable_by(|a, b| (a.position, &a.kind, &a.observable).cmp(&(b.position, &b.kind, &b.observable)));
         found
     }
 }
@@ -763,7 +770,7 @@ mod tests {
         Extractor::new(IocType::default_set(true), Vec::new())
             .extract(text)
             .into_iter()
-            .map(|f| (f.kind, f.observable))
+            .map(|f| (f.kind.into_owned(), f.observable))
             .collect()
     }
 
@@ -925,7 +932,7 @@ mod gate_tests {
         Extractor::new(IocType::ALL.to_vec(), Vec::new())
             .extract(text)
             .into_iter()
-            .map(|f| (f.kind, f.observable))
+            .map(|f| (f.kind.into_owned(), f.observable))
             .collect()
     }
 
