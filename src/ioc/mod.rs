@@ -170,9 +170,11 @@ pub struct Extractor {
 static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)(?-u:\b)(?:https?|s?ftps?|telnet|ldaps?|file|tcp|udp)://[^\s"'<>`{}|\\^]+"#).unwrap()
 });
-static IPV4: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}").unwrap());
+// ASCII digits only: an address is written in them, and the scanners that narrow where
+// these run (see `ipv4_matches`, `ipv6_matches`) rely on matches being ASCII.
+static IPV4: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}").unwrap());
 static IPV6: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*:[0-9A-Fa-f]{0,4}(?:\.\d{1,3}){0,3}").unwrap());
+    LazyLock::new(|| Regex::new(r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*:[0-9A-Fa-f]{0,4}(?:\.[0-9]{1,3}){0,3}").unwrap());
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)[a-z0-9](?:[a-z0-9._%+-]{0,62}[a-z0-9_%+-])?@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}")
         .unwrap()
@@ -427,7 +429,8 @@ impl Traits {
 }
 
 /// Per byte: 1 for a hex digit, 2 for a domain-name byte (`[A-Za-z0-9-]`), 4 for a word
-/// byte as an ASCII `\b` sees it (`[A-Za-z0-9_]`).
+/// byte as an ASCII `\b` sees it (`[A-Za-z0-9_]`), 8 for a byte of an IPv6 address
+/// (`[0-9A-Fa-f:.]`).
 static BYTE_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
@@ -442,6 +445,9 @@ static BYTE_CLASS: [u8; 256] = {
         }
         if c.is_ascii_alphanumeric() || c == b'_' {
             v |= 4;
+        }
+        if c.is_ascii_hexdigit() || c == b':' || c == b'.' {
+            v |= 8;
         }
         t[b] = v;
         b += 1;
@@ -497,6 +503,39 @@ fn ipv4_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
             IPV4.find_iter(&hay[start..end])
                 .map(move |m| (start + m.start(), start + m.end()))
         })
+}
+
+/// What `IPV6.find_iter(hay)` finds, searched only inside the maximal runs of
+/// `[0-9A-Fa-f:.]` that hold two colons (grown from colons found by SIMD search): a match
+/// is made of those bytes and holds two colons, so it lies inside one such run, and no
+/// match crosses a run's edge.
+fn ipv6_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let b = hay.as_bytes();
+    let member = |c: u8| BYTE_CLASS[c as usize] & 8 != 0;
+    let mut runs = Vec::new();
+    let mut covered = 0;
+    for colon in memchr::memchr_iter(b':', b) {
+        if colon < covered {
+            continue;
+        }
+        let mut start = colon;
+        while start > covered && member(b[start - 1]) {
+            start -= 1;
+        }
+        let (mut end, mut colons) = (colon + 1, 1);
+        while end < b.len() && member(b[end]) {
+            colons += usize::from(b[end] == b':');
+            end += 1;
+        }
+        if colons >= 2 {
+            runs.push((start, end));
+        }
+        covered = end;
+    }
+    runs.into_iter().flat_map(move |(start, end)| {
+        IPV6.find_iter(&hay[start..end])
+            .map(move |m| (start + m.start(), start + m.end()))
+    })
 }
 
 /// What `BITCOIN` finds. Its characters are all word characters between two ASCII word
@@ -630,7 +669,11 @@ fn candidates<'t>(
             }
         }
         IocType::Ipv6 => {
-            for m in IPV6.find_iter(hay).map(at) {
+            for m in ipv6_matches(hay).map(|(start, end)| At {
+                start: base + start,
+                end: base + end,
+                text: &hay[start..end],
+            }) {
                 let glued = before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
                     || after(m.end()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
                 let candidate = m.as_str().trim_end_matches(':');
@@ -967,6 +1010,8 @@ mod gate_tests {
             prop_oneof![
                 4 => "[a-fA-F0-9]{1,70}",
                 3 => "[0-9]{1,4}(\\.[0-9]{1,4}){0,4}",
+                3 => "[0-9a-fA-F]{0,5}(:[0-9a-fA-F]{0,5}){1,8}",
+                1 => prop::sample::select(vec!["::", ":", "١", "٣", ".", "::ffff:", "1.2"]).prop_map(str::to_string),
                 3 => "[a-z]{1,8}",
                 2 => Just(".".to_string()),
                 1 => Just("-".to_string()),
@@ -1029,6 +1074,8 @@ mod gate_tests {
             prop_assert_eq!(&runs, &dns_runs(text.as_bytes()));
             let ipv4: Vec<(usize, usize)> = IPV4.find_iter(&text).map(|m| (m.start(), m.end())).collect();
             prop_assert_eq!(ipv4, ipv4_matches(&text).collect::<Vec<_>>());
+            let ipv6: Vec<(usize, usize)> = IPV6.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            prop_assert_eq!(ipv6, ipv6_matches(&text).collect::<Vec<_>>());
             for (s, e) in runs {
                 let run = &text[s..e];
                 if simple_name(run.as_bytes()) {
