@@ -317,7 +317,7 @@ fn lowercase(s: &str) -> Cow<'_, str> {
 /// What one line's bytes hold, from one pass: enough to rule types out. Every test in
 /// [`Traits::may_hold`] is a necessary condition of that type's pattern, so skipping a
 /// type never changes what is found; it only saves a search.
-#[derive(Default)]
+#[derive(Default, Debug, PartialEq)]
 struct Traits {
     classes: u16,
     dots: u32,
@@ -339,65 +339,47 @@ const LETTER_K: u16 = 1 << 7;
 const UPPER_A: u16 = 1 << 8;
 const UPPER_S: u16 = 1 << 9;
 
-/// Per byte: its class bits (low 16 bits) and one-byte counters packed above them, so a
-/// line is summarised with one lookup, one OR and one add per byte.
-static TABLE: [u64; 256] = {
-    let mut table = [0u64; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        let mut class: u16 = match c {
-            b'.' => DOT,
-            b':' => COLON,
-            b'@' => AT,
-            b'\\' => BACKSLASH,
-            _ => 0,
-        };
-        if c.is_ascii_digit() {
-            class |= DIGIT;
-        }
-        if c.is_ascii_alphabetic() {
-            class |= ALPHA;
-        }
-        class |= match c {
-            b'v' | b'V' => LETTER_V,
-            b'k' | b'K' => LETTER_K,
-            b'A' => UPPER_A,
-            b'S' => UPPER_S,
-            _ => 0,
-        };
-        let mut counts: u64 = 0;
-        counts |= (c == b'.') as u64;
-        counts |= ((c == b':') as u64) << 8;
-        counts |= ((c == b'/') as u64) << 16;
-        counts |= ((c == b'-') as u64) << 24;
-        counts |= (c.is_ascii_hexdigit() as u64) << 32;
-        counts |= (c.is_ascii_alphanumeric() as u64) << 40;
-        table[b] = class as u64 | counts << 16;
-        b += 1;
-    }
-    table
-};
-
 impl Traits {
+    /// One branch-free pass of byte comparisons, which the compiler turns into SIMD (a
+    /// table lookup per byte, as before, cost a third of all extraction time on command
+    /// lines). Counters are one byte wide: they add up at most 255 bytes before spilling.
     fn of(line: &[u8]) -> Traits {
         let mut t = Traits::default();
-        // Counters are one byte wide: add up at most 255 bytes before spilling them.
         for block in line.chunks(255) {
-            let (mut classes, mut counts) = (0u64, 0u64);
-            for &b in block {
-                let entry = TABLE[b as usize];
-                classes |= entry;
-                counts += entry >> 16;
+            let (mut dots, mut colons, mut slashes, mut dashes, mut hex, mut alnum) = (0u8, 0u8, 0u8, 0u8, 0u8, 0u8);
+            let mut flags = 0u8;
+            for &c in block {
+                let lower = c | 0x20;
+                let alpha = lower.wrapping_sub(b'a') < 26;
+                let digit = c.wrapping_sub(b'0') < 10;
+                dots += u8::from(c == b'.');
+                colons += u8::from(c == b':');
+                slashes += u8::from(c == b'/');
+                dashes += u8::from(c == b'-');
+                hex += u8::from(digit | (lower.wrapping_sub(b'a') < 6));
+                alnum += u8::from(alpha | digit);
+                flags |= u8::from(c == b'@')
+                    | u8::from(c == b'\\') << 1
+                    | u8::from(digit) << 2
+                    | u8::from(alpha) << 3
+                    | u8::from(lower == b'v') << 4
+                    | u8::from(lower == b'k') << 5
+                    | u8::from(c == b'A') << 6
+                    | u8::from(c == b'S') << 7;
             }
-            t.classes |= classes as u16;
-            let field = |i: u32| ((counts >> (8 * i)) & 0xff) as u32;
-            t.dots += field(0);
-            t.colons += field(1);
-            t.slashes += field(2);
-            t.dashes += field(3);
-            t.hex += field(4);
-            t.alnum += field(5);
+            t.classes |= u16::from(flags) << 2;
+            t.dots += u32::from(dots);
+            t.colons += u32::from(colons);
+            t.slashes += u32::from(slashes);
+            t.dashes += u32::from(dashes);
+            t.hex += u32::from(hex);
+            t.alnum += u32::from(alnum);
+        }
+        if t.dots > 0 {
+            t.classes |= DOT;
+        }
+        if t.colons > 0 {
+            t.classes |= COLON;
         }
         t
     }
@@ -1022,6 +1004,47 @@ mod gate_tests {
             0..40,
         )
         .prop_map(|p| p.concat())
+    }
+
+    /// What [`Traits::of`] must give, one predicate per byte.
+    fn traits_reference(line: &[u8]) -> Traits {
+        let mut t = Traits::default();
+        for &c in line {
+            let count = |n: &mut u32, yes: bool| *n += u32::from(yes);
+            count(&mut t.dots, c == b'.');
+            count(&mut t.colons, c == b':');
+            count(&mut t.slashes, c == b'/');
+            count(&mut t.dashes, c == b'-');
+            count(&mut t.hex, c.is_ascii_hexdigit());
+            count(&mut t.alnum, c.is_ascii_alphanumeric());
+            for (class, yes) in [
+                (DOT, c == b'.'),
+                (COLON, c == b':'),
+                (AT, c == b'@'),
+                (BACKSLASH, c == b'\\'),
+                (DIGIT, c.is_ascii_digit()),
+                (ALPHA, c.is_ascii_alphabetic()),
+                (LETTER_V, c.eq_ignore_ascii_case(&b'v')),
+                (LETTER_K, c.eq_ignore_ascii_case(&b'k')),
+                (UPPER_A, c == b'A'),
+                (UPPER_S, c == b'S'),
+            ] {
+                if yes {
+                    t.classes |= class;
+                }
+            }
+        }
+        t
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Any bytes, and lines longer than the 255-byte blocks the counters spill after.
+        #[test]
+        fn traits_count_what_the_predicates_say(line in prop::collection::vec(any::<u8>(), 0..700)) {
+            prop_assert_eq!(Traits::of(&line), traits_reference(&line));
+        }
     }
 
     /// Text over the bytes that matter to Bitcoin addresses: both alphabets, the letters
