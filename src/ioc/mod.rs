@@ -1,8 +1,10 @@
 //! Indicator-of-compromise extraction: the types msticpy's IoCExtract finds, plus SHA-512,
 //! CVE ids, MAC addresses, ASNs, registry keys and Bitcoin addresses.
 //!
-//! The shape is: refang the text once ([`refang`]), run one candidate regex per type, and
-//! *validate* every candidate before it counts — IPv6 by parsing (so clock times such as
+//! The shape is: refang the text once ([`refang`]), find each type's candidates (a regex,
+//! or for the types that cost most a byte scanner that gives what the regex would, checked
+//! against it by proptests, or the regex run only where the scanner says a match can be),
+//! and *validate* every candidate before it counts — IPv6 by parsing (so clock times such as
 //! `10:54:40` are not IPv6, msticpy's best-known quirk), domains against the bundled public
 //! suffix list, Bitcoin addresses by their checksums. Rust's regex engine has no
 //! look-around, so boundaries are checked on the characters around each match instead;

@@ -175,7 +175,7 @@ pub fn refang(text: &str) -> Cow<'_, str> {
             out.reserve(text.len());
         }
         out.push_str(&text[copied..start]);
-        out.push_str(&live);
+        out.push_str(live);
         copied = m_end;
     }
     if copied == 0 && out.is_empty() {
