@@ -480,13 +480,24 @@ fn long_runs(hay: &[u8], class: u8, min: usize) -> impl Iterator<Item = (usize, 
 /// (digits are label bytes), and the regex's search restarted at each run finds what one
 /// search of the whole text finds: none of its matches crosses a run's edge.
 fn ipv4_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    dns_runs(hay.as_bytes())
+    let runs = dns_runs(hay.as_bytes())
         .into_iter()
-        .filter(|&(start, end)| memchr::memchr_iter(b'.', &hay.as_bytes()[start..end]).nth(2).is_some())
-        .flat_map(move |(start, end)| {
-            IPV4.find_iter(&hay[start..end])
-                .map(move |m| (start + m.start(), start + m.end()))
-        })
+        .filter(|&(start, end)| memchr::memchr_iter(b'.', &hay.as_bytes()[start..end]).nth(2).is_some());
+    find_in_runs(&IPV4, hay, runs)
+}
+
+/// `regex`'s matches inside each of `runs` (spans of `hay` that no match crosses), with
+/// their positions in `hay`.
+fn find_in_runs<'h>(
+    regex: &'static Regex,
+    hay: &'h str,
+    runs: impl Iterator<Item = (usize, usize)> + 'h,
+) -> impl Iterator<Item = (usize, usize)> + 'h {
+    runs.flat_map(move |(start, end)| {
+        regex
+            .find_iter(&hay[start..end])
+            .map(move |m| (start + m.start(), start + m.end()))
+    })
 }
 
 /// What `IPV6.find_iter(hay)` finds, searched only inside the maximal runs of
@@ -516,10 +527,7 @@ fn ipv6_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
         }
         covered = end;
     }
-    runs.into_iter().flat_map(move |(start, end)| {
-        IPV6.find_iter(&hay[start..end])
-            .map(move |m| (start + m.start(), start + m.end()))
-    })
+    find_in_runs(&IPV6, hay, runs.into_iter())
 }
 
 /// What `BITCOIN` finds. Its characters are all word characters between two ASCII word
@@ -623,11 +631,13 @@ fn candidates<'t>(
             self.end
         }
     }
-    let at = |m: regex::Match<'_>| At {
-        start: base + m.start(),
-        end: base + m.end(),
-        text: &text[base + m.start()..base + m.end()],
+    // A span of `hay`, as a scanner gives it, or a regex match in `hay`.
+    let span = |(start, end): (usize, usize)| At {
+        start: base + start,
+        end: base + end,
+        text: &hay[start..end],
     };
+    let at = |m: regex::Match<'_>| span((m.start(), m.end()));
     match kind {
         IocType::Url => {
             for m in URL.find_iter(hay).map(at) {
@@ -638,11 +648,7 @@ fn candidates<'t>(
             }
         }
         IocType::Ipv4 => {
-            for m in ipv4_matches(hay).map(|(start, end)| At {
-                start: base + start,
-                end: base + end,
-                text: &hay[start..end],
-            }) {
+            for m in ipv4_matches(hay).map(span) {
                 // Not part of a longer dotted number (versions, OIDs) or a word.
                 let glued_before = before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '.');
                 let glued_after = after(m.end()).is_some_and(|c| c.is_ascii_alphanumeric())
@@ -653,11 +659,7 @@ fn candidates<'t>(
             }
         }
         IocType::Ipv6 => {
-            for m in ipv6_matches(hay).map(|(start, end)| At {
-                start: base + start,
-                end: base + end,
-                text: &hay[start..end],
-            }) {
+            for m in ipv6_matches(hay).map(span) {
                 let glued = before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
                     || after(m.end()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
                 let candidate = m.as_str().trim_end_matches(':');
