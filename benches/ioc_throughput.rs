@@ -5,7 +5,8 @@
 //!
 //! cargo bench --bench ioc_throughput -- [ROWS] [TEXT_MB] [TEXT]   (defaults 1000000, 1024, both texts)
 //!
-//! TEXT picks one text by the start of its name (`command` or `eset`), for profiling.
+//! TEXT picks one text by the start of its name (`command` or `eset`), for profiling;
+//! with HUNTBOOK_BENCH_TOTAL_ONLY set, the per-type breakdown is skipped.
 
 use std::time::Instant;
 
@@ -133,7 +134,8 @@ fn main() {
 fn text_rate(name: &str, text: &str, extractor: &Extractor) {
     let sample_len = text.len().min(64 << 20);
     let sample_len = text[..sample_len].rfind('\n').map_or(sample_len, |i| i + 1);
-    for kind in IocType::default_set(true) {
+    let breakdown = std::env::var_os("HUNTBOOK_BENCH_TOTAL_ONLY").is_none();
+    for kind in IocType::default_set(true).into_iter().filter(|_| breakdown) {
         let one = Extractor::new(vec![kind], Vec::new());
         let started = Instant::now();
         let mut found = 0usize;

@@ -173,7 +173,9 @@ static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)(?-u:\b)(?:https?|s?ftps?|telnet|ldaps?|file|tcp|udp)://[^\s"'<>`{}|\\^]+"#).unwrap()
 });
 // ASCII digits only: an address is written in them, and the scanners that narrow where
-// these run (see `ipv4_matches`, `ipv6_matches`) rely on matches being ASCII.
+// these run (see `ipv6_matches`) or replace them (`ipv4_in_run`) rely on matches being
+// ASCII. The IPv4 pattern is the reference [`ipv4_in_run`] is tested against.
+#[cfg(test)]
 static IPV4: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}").unwrap());
 static IPV6: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*:[0-9A-Fa-f]{0,4}(?:\.[0-9]{1,3}){0,3}").unwrap());
@@ -260,21 +262,27 @@ impl Extractor {
         }
         let mut found = Vec::new();
         let mut hashes_searched = false;
+        // One scan of dotted runs finds IPv4 addresses and domain names together.
+        let both_dotted = self.types.contains(&IocType::Dns) && self.types.contains(&IocType::Ipv4);
         for &kind in &self.types {
             // One search finds hashes of every length.
             if kind.is_hash() && std::mem::replace(&mut hashes_searched, true) {
                 continue;
             }
+            if kind == IocType::Ipv4 && both_dotted {
+                continue;
+            }
+            let also_ipv4 = kind == IocType::Dns && both_dotted;
             let mut span: Option<std::ops::Range<usize>> = None;
             for (line, traits) in &lines {
-                if traits.may_hold(kind) {
+                if traits.may_hold(kind) || (also_ipv4 && traits.may_hold(IocType::Ipv4)) {
                     span = Some(span.map_or(line.clone(), |s| s.start..line.end));
                 } else if let Some(s) = span.take() {
-                    candidates(kind, text, s, &mut found);
+                    candidates(kind, also_ipv4, text, s, &mut found);
                 }
             }
             if let Some(s) = span {
-                candidates(kind, text, s, &mut found);
+                candidates(kind, also_ipv4, text, s, &mut found);
             }
             for (kind, observable, position) in found.drain(..) {
                 if self.types.contains(&kind) {
@@ -477,13 +485,53 @@ fn long_runs(hay: &[u8], class: u8, min: usize) -> impl Iterator<Item = (usize, 
 
 /// What `IPV4.find_iter(hay)` finds, searched only inside the runs of [`dns_runs`] that
 /// hold three dots. A match is digits joined by dots, so it lies inside one such run
-/// (digits are label bytes), and the regex's search restarted at each run finds what one
-/// search of the whole text finds: none of its matches crosses a run's edge.
+/// (digits are label bytes), and a search restarted at each run finds what one search of
+/// the whole text finds: none of its matches crosses a run's edge.
+#[cfg(test)]
 fn ipv4_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let runs = dns_runs(hay.as_bytes())
+    dns_runs(hay.as_bytes())
         .into_iter()
-        .filter(|&(start, end)| memchr::memchr_iter(b'.', &hay.as_bytes()[start..end]).nth(2).is_some());
-    find_in_runs(&IPV4, hay, runs)
+        .filter(|run| run.dots >= 3)
+        .flat_map(|DottedRun { start, end, .. }| {
+            ipv4_in_run(&hay.as_bytes()[start..end]).map(move |(s, e)| (start + s, start + e))
+        })
+}
+
+/// What `IPV4.find_iter(run)` finds, without the regex: `[0-9]{1,3}` three times, each
+/// followed by a dot, then `[0-9]{1,3}`. The first three groups can only match a whole run
+/// of digits (a shorter one is followed by a digit, not the dot), the last takes up to
+/// three; the earliest start where that works gives the match, as the leftmost-first
+/// regex does.
+fn ipv4_in_run(run: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let digits = |from: usize| run[from..].iter().take(4).take_while(|b| b.is_ascii_digit()).count();
+    let at = move |start: usize| {
+        let mut p = start;
+        for _ in 0..3 {
+            let n = digits(p);
+            if n == 0 || n > 3 || run.get(p + n) != Some(&b'.') {
+                return None;
+            }
+            p += n + 1;
+        }
+        match digits(p) {
+            0 => None,
+            n => Some(p + n.min(3)),
+        }
+    };
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < run.len() {
+            if run[i].is_ascii_digit()
+                && let Some(end) = at(i)
+            {
+                let start = i;
+                i = end;
+                return Some((start, end));
+            }
+            i += 1;
+        }
+        None
+    })
 }
 
 /// `regex`'s matches inside each of `runs` (spans of `hay` that no match crosses), with
@@ -547,10 +595,23 @@ fn bitcoin_words(hay: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
+/// One of [`dns_runs`], with what the DNS and IPv4 searches need to know of it, learnt
+/// while it was grown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DottedRun {
+    start: usize,
+    end: usize,
+    dots: usize,
+    /// What [`simple_name`] says of it.
+    simple: bool,
+    /// What [`may_hold_name`] says of it.
+    named: bool,
+}
+
 /// What `DNS_RUN` finds: maximal runs of labels (`[A-Za-z0-9-]+`) joined by single dots,
 /// at least two labels. Every run holds a dot with label bytes on both sides; found from
-/// such dots (by SIMD search), each run is grown from its first one.
-fn dns_runs(hay: &[u8]) -> Vec<(usize, usize)> {
+/// such dots (by SIMD search), each run is grown from its first one, a label at a time.
+fn dns_runs(hay: &[u8]) -> Vec<DottedRun> {
     let label = |b: u8| BYTE_CLASS[b as usize] & 2 != 0;
     let n = hay.len();
     let mut out = Vec::new();
@@ -565,18 +626,33 @@ fn dns_runs(hay: &[u8]) -> Vec<(usize, usize)> {
         while start > 0 && label(hay[start - 1]) {
             start -= 1;
         }
-        let mut end = dot + 1;
+        let (mut label_start, mut end) = (start, dot);
+        let (mut labels, mut dots, mut fit, mut named) = (0usize, 0, true, false);
         loop {
-            while end < n && label(hay[end]) {
-                end += 1;
-            }
+            let this = &hay[label_start..end];
+            fit &= this.len() <= 63 && this[0] != b'-' && this[this.len() - 1] != b'-';
+            labels += 1;
             if end + 1 < n && hay[end] == b'.' && label(hay[end + 1]) {
+                dots += 1;
+                named |= hay[end + 1].is_ascii_alphabetic() && hay.get(end + 2).is_some_and(u8::is_ascii_alphabetic);
+                label_start = end + 1;
                 end += 1;
+                while end < n && label(hay[end]) {
+                    end += 1;
+                }
             } else {
                 break;
             }
         }
-        out.push((start, end));
+        let last = &hay[label_start..end];
+        let simple = fit && labels <= 127 && last.len() >= 2 && last.iter().all(u8::is_ascii_alphabetic);
+        out.push(DottedRun {
+            start,
+            end,
+            dots,
+            simple,
+            named,
+        });
         covered = end;
     }
     out
@@ -587,6 +663,7 @@ fn dns_runs(hay: &[u8]) -> Vec<(usize, usize)> {
 /// the last is 2–63 letters. Then the pattern's greedy labels take all but the last and
 /// its first alternative takes the last. (An `xn--` last label is not simple: there the
 /// first alternative stops at `xn`.)
+#[cfg(test)]
 fn simple_name(run: &[u8]) -> bool {
     let mut labels = 0;
     let mut last: &[u8] = &[];
@@ -600,11 +677,23 @@ fn simple_name(run: &[u8]) -> bool {
     labels <= 127 && last.len() >= 2 && last.iter().all(u8::is_ascii_alphabetic)
 }
 
+/// Whether a `DNS` match can lie in `run`: its last label starts with two letters (`xn--`
+/// included) just after a dot. Dotted numbers (addresses, versions) have none.
+#[cfg(test)]
+fn may_hold_name(run: &[u8]) -> bool {
+    memchr::memchr_iter(b'.', run).any(|dot| {
+        run.get(dot + 1..dot + 3)
+            .is_some_and(|l| l.iter().all(u8::is_ascii_alphabetic))
+    })
+}
+
 /// The validated matches of one type within `line` (a range of the refanged `text` that
 /// no match crosses), with their positions in `text`, appended to `out`. For any hash
-/// type, hashes of every length are given, each with its own type.
+/// type, hashes of every length are given, each with its own type; for DNS with
+/// `also_ipv4`, IPv4 addresses too, from the same dotted runs.
 fn candidates<'t>(
     kind: IocType,
+    also_ipv4: bool,
     text: &'t str,
     line: std::ops::Range<usize>,
     out: &mut Vec<(IocType, Cow<'t, str>, usize)>,
@@ -644,17 +733,6 @@ fn candidates<'t>(
                 let url = checks::trim_url(m.as_str());
                 if checks::url_has_host(url) {
                     out.push((kind, Cow::Borrowed(url), m.start()));
-                }
-            }
-        }
-        IocType::Ipv4 => {
-            for m in ipv4_matches(hay).map(span) {
-                // Not part of a longer dotted number (versions, OIDs) or a word.
-                let glued_before = before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '.');
-                let glued_after = after(m.end()).is_some_and(|c| c.is_ascii_alphanumeric())
-                    || (bytes.get(m.end()) == Some(&b'.') && bytes.get(m.end() + 1).is_some_and(u8::is_ascii_digit));
-                if !glued_before && !glued_after && m.as_str().parse::<std::net::Ipv4Addr>().is_ok() {
-                    out.push((kind, Cow::Borrowed(m.as_str()), m.start()));
                 }
             }
         }
@@ -737,23 +815,40 @@ fn candidates<'t>(
                 }
             }
         }
-        IocType::Dns => {
-            let mut accept = |start: usize, end: usize| {
+        IocType::Ipv4 | IocType::Dns => {
+            let (ipv4, dns) = (kind == IocType::Ipv4 || also_ipv4, kind == IocType::Dns);
+            let accept = |out: &mut Vec<_>, start: usize, end: usize| {
                 let glued = before(start).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
                     || after(end).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                 let name = &text[start..end];
                 if !glued && checks::known_suffix(name) {
-                    out.push((kind, lowercase(name), start));
+                    out.push((IocType::Dns, lowercase(name), start));
                 }
             };
-            for (run_start, run_end) in dns_runs(hay.as_bytes()) {
-                let run = &hay[run_start..run_end];
-                if simple_name(run.as_bytes()) {
+            for dotted in dns_runs(hay.as_bytes()) {
+                let run = &hay[dotted.start..dotted.end];
+                let (start, end) = (base + dotted.start, base + dotted.end);
+                if ipv4 && dotted.dots >= 3 {
+                    for (s, e) in ipv4_in_run(run.as_bytes()) {
+                        let (s, e) = (start + s, start + e);
+                        // Not part of a longer dotted number (versions, OIDs) or a word.
+                        let glued_before = before(s).is_some_and(|c| c.is_ascii_alphanumeric() || c == '.');
+                        let glued_after = after(e).is_some_and(|c| c.is_ascii_alphanumeric())
+                            || (bytes.get(e) == Some(&b'.') && bytes.get(e + 1).is_some_and(u8::is_ascii_digit));
+                        if !glued_before && !glued_after && text[s..e].parse::<std::net::Ipv4Addr>().is_ok() {
+                            out.push((IocType::Ipv4, Cow::Borrowed(&text[s..e]), s));
+                        }
+                    }
+                }
+                if !dns {
+                    continue;
+                }
+                if dotted.simple {
                     // `DNS` would match exactly the whole run (see `simple_name`).
-                    accept(base + run_start, base + run_end);
-                } else {
+                    accept(out, start, end);
+                } else if dotted.named {
                     for m in DNS.find_iter(run) {
-                        accept(base + run_start + m.start(), base + run_start + m.end());
+                        accept(out, start + m.start(), start + m.end());
                     }
                 }
             }
@@ -940,7 +1035,7 @@ mod gate_tests {
         let mut best: HashMap<String, (u8, &'static str, usize)> = HashMap::new();
         for kind in IocType::ALL {
             let mut out = Vec::new();
-            candidates(kind, &clean, 0..clean.len(), &mut out);
+            candidates(kind, false, &clean, 0..clean.len(), &mut out);
             for (kind, observable, position) in out {
                 let entry = best
                     .entry(observable.into_owned())
@@ -1098,13 +1193,24 @@ mod gate_tests {
                 .collect();
             prop_assert_eq!(hex, fast);
             let runs: Vec<(usize, usize)> = DNS_RUN.find_iter(&text).map(|m| (m.start(), m.end())).collect();
-            prop_assert_eq!(&runs, &dns_runs(text.as_bytes()));
+            let dotted = dns_runs(text.as_bytes());
+            prop_assert_eq!(&runs, &dotted.iter().map(|r| (r.start, r.end)).collect::<Vec<_>>());
+            for r in &dotted {
+                let run = &text.as_bytes()[r.start..r.end];
+                prop_assert_eq!(r.dots, memchr::memchr_iter(b'.', run).count());
+                prop_assert_eq!(r.simple, simple_name(run), "{:?}", &text[r.start..r.end]);
+                prop_assert_eq!(r.named, may_hold_name(run), "{:?}", &text[r.start..r.end]);
+            }
             let ipv4: Vec<(usize, usize)> = IPV4.find_iter(&text).map(|m| (m.start(), m.end())).collect();
-            prop_assert_eq!(ipv4, ipv4_matches(&text).collect::<Vec<_>>());
+            prop_assert_eq!(&ipv4, &ipv4_matches(&text).collect::<Vec<_>>());
+            prop_assert_eq!(ipv4, ipv4_in_run(text.as_bytes()).collect::<Vec<_>>());
             let ipv6: Vec<(usize, usize)> = IPV6.find_iter(&text).map(|m| (m.start(), m.end())).collect();
             prop_assert_eq!(ipv6, ipv6_matches(&text).collect::<Vec<_>>());
             for (s, e) in runs {
                 let run = &text[s..e];
+                if !may_hold_name(run.as_bytes()) {
+                    prop_assert!(DNS.find(run).is_none(), "{:?} holds a name", run);
+                }
                 if simple_name(run.as_bytes()) {
                     let found: Vec<&str> = DNS.find_iter(run).map(|m| m.as_str()).collect();
                     prop_assert_eq!(found, vec![run], "simple run {:?}", run);
@@ -1123,7 +1229,7 @@ mod gate_tests {
             let traits = Traits::of(line.as_bytes());
             for kind in IocType::ALL {
                 let mut out = Vec::new();
-                candidates(kind, &line, 0..line.len(), &mut out);
+                candidates(kind, false, &line, 0..line.len(), &mut out);
                 out.retain(|(k, _, _)| *k == kind);
                 prop_assert!(out.is_empty() || traits.may_hold(kind), "{kind} found {out:?} in {line:?} but the gate says no");
             }
