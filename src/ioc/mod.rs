@@ -105,6 +105,14 @@ impl IocType {
         IocType::ALL.into_iter().find(|t| t.name() == alias)
     }
 
+    /// Whether the search for this type runs only over the lines whose bytes allow it (see
+    /// [`Traits`]). The others find where to look by a search of their own (a SIMD byte
+    /// search, or a regex with a literal its engine searches for), which costs less than
+    /// sorting lines first.
+    fn gated(self) -> bool {
+        matches!(self, IocType::WindowsPath | IocType::LinuxPath)
+    }
+
     fn is_hash(self) -> bool {
         matches!(self, IocType::Md5 | IocType::Sha1 | IocType::Sha256 | IocType::Sha512)
     }
@@ -253,12 +261,14 @@ impl Extractor {
         // lines whose bytes allow it (see `Traits`), a run of such lines at a time.
         // Positions stay offsets into the whole text.
         let mut lines = Vec::new();
-        let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len())) {
-            if start < text.len() {
-                lines.push((start..end, Traits::of(&text.as_bytes()[start..end])));
+        if self.types.iter().any(|t| t.gated()) {
+            let mut start = 0;
+            for end in memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len())) {
+                if start < text.len() {
+                    lines.push((start..end, Traits::of(&text.as_bytes()[start..end])));
+                }
+                start = end + 1;
             }
-            start = end + 1;
         }
         let mut found = Vec::new();
         let mut hashes_searched = false;
@@ -273,8 +283,11 @@ impl Extractor {
                 continue;
             }
             let also_ipv4 = kind == IocType::Dns && both_dotted;
+            if !kind.gated() {
+                candidates(kind, also_ipv4, text, 0..text.len(), &mut found);
+            }
             let mut span: Option<std::ops::Range<usize>> = None;
-            for (line, traits) in &lines {
+            for (line, traits) in lines.iter().filter(|_| kind.gated()) {
                 if traits.may_hold(kind) || (also_ipv4 && traits.may_hold(IocType::Ipv4)) {
                     span = Some(span.map_or(line.clone(), |s| s.start..line.end));
                 } else if let Some(s) = span.take() {
@@ -422,7 +435,7 @@ impl Traits {
 
 /// Per byte: 1 for a hex digit, 2 for a domain-name byte (`[A-Za-z0-9-]`), 4 for a word
 /// byte as an ASCII `\b` sees it (`[A-Za-z0-9_]`), 8 for a byte of an IPv6 address
-/// (`[0-9A-Fa-f:.]`).
+/// (`[0-9A-Fa-f:.]`), 16 for a byte of a MAC address (`[0-9A-Fa-f:-]`).
 static BYTE_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
@@ -440,6 +453,9 @@ static BYTE_CLASS: [u8; 256] = {
         }
         if c.is_ascii_hexdigit() || c == b':' || c == b'.' {
             v |= 8;
+        }
+        if c.is_ascii_hexdigit() || c == b':' || c == b'-' {
+            v |= 16;
         }
         t[b] = v;
         b += 1;
@@ -546,6 +562,12 @@ fn find_in_runs<'h>(
             .find_iter(&hay[start..end])
             .map(move |m| (start + m.start(), start + m.end()))
     })
+}
+
+/// The spans of `hay` where `MAC` can match: maximal runs of at least 17 bytes of
+/// `[0-9A-Fa-f:-]`, which a match (17 such bytes) lies inside, and which no match crosses.
+fn mac_runs(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    long_runs(hay.as_bytes(), 16, 17)
 }
 
 /// What `IPV6.find_iter(hay)` finds, searched only inside the maximal runs of
@@ -777,8 +799,11 @@ fn candidates<'t>(
             }
         }
         IocType::Mac => {
-            for caps in MAC.captures_iter(hay) {
-                let m = at(caps.get(0).expect("group 0"));
+            let runs =
+                mac_runs(hay).flat_map(|(start, end)| MAC.captures_iter(&hay[start..end]).map(move |c| (start, c)));
+            for (run_start, caps) in runs {
+                let whole = caps.get(0).expect("group 0");
+                let m = span((run_start + whole.start(), run_start + whole.end()));
                 let separator = caps[1].chars().next();
                 let consistent = m
                     .as_str()
@@ -1092,6 +1117,7 @@ mod gate_tests {
                 4 => "[a-fA-F0-9]{1,70}",
                 3 => "[0-9]{1,4}(\\.[0-9]{1,4}){0,4}",
                 3 => "[0-9a-fA-F]{0,5}(:[0-9a-fA-F]{0,5}){1,8}",
+                2 => "[0-9a-fA-F]{1,3}([:-][0-9a-fA-F]{1,3}){3,7}",
                 1 => prop::sample::select(vec!["::", ":", "١", "٣", ".", "::ffff:", "1.2"]).prop_map(str::to_string),
                 3 => "[a-z]{1,8}",
                 2 => Just(".".to_string()),
@@ -1206,6 +1232,11 @@ mod gate_tests {
             prop_assert_eq!(ipv4, ipv4_in_run(text.as_bytes()).collect::<Vec<_>>());
             let ipv6: Vec<(usize, usize)> = IPV6.find_iter(&text).map(|m| (m.start(), m.end())).collect();
             prop_assert_eq!(ipv6, ipv6_matches(&text).collect::<Vec<_>>());
+            let mac: Vec<(usize, usize)> = MAC.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            let in_runs: Vec<(usize, usize)> = mac_runs(&text)
+                .flat_map(|(s, e)| MAC.find_iter(&text[s..e]).map(move |m| (s + m.start(), s + m.end())))
+                .collect();
+            prop_assert_eq!(mac, in_runs);
             for (s, e) in runs {
                 let run = &text[s..e];
                 if !may_hold_name(run.as_bytes()) {
