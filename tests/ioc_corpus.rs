@@ -34,8 +34,13 @@ fn iocextract_found() -> BTreeSet<String> {
     let extractor = all_types();
     input
         .lines()
-        .flat_map(|line| extractor.extract(line))
-        .map(|f| f.observable.to_lowercase())
+        .flat_map(|line| {
+            extractor
+                .extract(line)
+                .iter()
+                .map(|f| f.observable.to_lowercase())
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -93,7 +98,7 @@ fn eset_reports_recall_by_type() {
         let readme = std::fs::read_to_string(dir.join("README.adoc")).unwrap();
         let found: BTreeSet<String> = extractor
             .extract(&readme)
-            .into_iter()
+            .iter()
             .map(|f| f.observable.to_lowercase())
             .collect();
         let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(expected).unwrap()).unwrap();
@@ -110,8 +115,8 @@ fn eset_reports_recall_by_type() {
         if std::env::var_os("HUNTBOOK_SHOW_EXTRAS").is_some() {
             let kinds: BTreeMap<String, String> = extractor
                 .extract(&readme)
-                .into_iter()
-                .map(|f| (f.observable.to_lowercase(), f.kind.into_owned()))
+                .iter()
+                .map(|f| (f.observable.to_lowercase(), f.kind.to_string()))
                 .collect();
             for f in found.iter().filter(|f| !all_published.contains(*f)) {
                 println!("extra {} {f}", kinds.get(f).map_or("?", String::as_str));

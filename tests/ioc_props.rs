@@ -38,16 +38,17 @@ proptest! {
     #[test]
     fn extraction_never_panics_and_observables_are_well_formed(input in text()) {
         let extractor = Extractor::new(IocType::ALL.to_vec(), Vec::new());
-        for found in extractor.extract(&input) {
+        let extraction = extractor.extract(&input);
+        for found in extraction.iter() {
             prop_assert!(!found.observable.is_empty());
-            match found.kind.as_ref() {
+            match found.kind {
                 "ipv4" => prop_assert!(found.observable.parse::<std::net::Ipv4Addr>().is_ok()),
                 "ipv6" => prop_assert!(found.observable.parse::<std::net::Ipv6Addr>().is_ok()),
                 "md5_hash" => prop_assert_eq!(found.observable.len(), 32),
                 "sha1_hash" => prop_assert_eq!(found.observable.len(), 40),
                 "url" | "dns" | "email" => {
-                    let defanged = defang(&found.observable, &found.kind);
-                    prop_assert_eq!(refang(&defanged).into_owned(), found.observable.clone());
+                    let defanged = defang(found.observable, found.kind);
+                    prop_assert_eq!(refang(&defanged).into_owned(), found.observable);
                 }
                 _ => {}
             }

@@ -20,7 +20,7 @@ mod refang;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
@@ -152,15 +152,57 @@ impl fmt::Display for IocType {
     }
 }
 
-/// One indicator found in a text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
-    /// The type's name: borrowed for the built-in types, so that an indicator costs one
-    /// allocation (its observable), not two.
-    pub kind: Cow<'static, str>,
-    pub observable: String,
+/// One indicator found in a text, as [`Extraction::iter`] gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Found<'a> {
+    /// The type's name.
+    pub kind: &'a str,
+    pub observable: &'a str,
     /// Byte offset of the first occurrence in the refanged text, for reading order.
     pub position: usize,
+}
+
+/// Every distinct indicator of one text, in reading order. The observables share one
+/// buffer, so a text with thousands of indicators costs a few allocations, not thousands.
+#[derive(Debug, Clone, Default)]
+pub struct Extraction {
+    observables: String,
+    /// Per indicator: its type, where its observable ends in `observables` (it starts
+    /// where the previous one ends) and its position in the text.
+    items: Vec<(Kind, usize, usize)>,
+    custom_names: Arc<[String]>,
+}
+
+impl Extraction {
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Found<'_>> + '_ {
+        let starts = std::iter::once(0).chain(self.items.iter().map(|&(_, end, _)| end));
+        self.items
+            .iter()
+            .zip(starts)
+            .map(|(&(kind, end, position), start)| Found {
+                kind: match kind {
+                    Kind::Builtin(kind) => kind.name(),
+                    Kind::Custom(index) => &self.custom_names[index],
+                },
+                observable: &self.observables[start..end],
+                position,
+            })
+    }
+}
+
+/// An indicator's type: built in, or the extractor's custom type of that index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Builtin(IocType),
+    Custom(usize),
 }
 
 /// A user-defined type: a name and a regex (its first capture group, if it has one, is
@@ -175,6 +217,7 @@ pub struct CustomType {
 pub struct Extractor {
     types: Vec<IocType>,
     custom: Vec<CustomType>,
+    custom_names: Arc<[String]>,
 }
 
 static URL: LazyLock<Regex> = LazyLock::new(|| {
@@ -226,7 +269,12 @@ static LINUX_PATH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:/[A-Za-z0-
 
 impl Extractor {
     pub fn new(types: Vec<IocType>, custom: Vec<CustomType>) -> Self {
-        Extractor { types, custom }
+        let custom_names = custom.iter().map(|c| c.name.clone()).collect();
+        Extractor {
+            types,
+            custom,
+            custom_names,
+        }
     }
 
     pub fn types(&self) -> &[IocType] {
@@ -234,18 +282,13 @@ impl Extractor {
     }
 
     /// Every distinct indicator in `text`, refanged, in reading order.
-    pub fn extract(&self, text: &str) -> Vec<Found> {
+    pub fn extract(&self, text: &str) -> Extraction {
         let clean = refang(text);
         let text = clean.as_ref();
         // observable → (type priority, type, first position). Observables are borrowed
         // from the text where they can be, so a repeat costs no allocation. The hasher is
         // foldhash's, randomly seeded (text is untrusted) and several times faster than
         // SipHash on these short keys.
-        #[derive(Clone, Copy)]
-        enum Kind {
-            Builtin(IocType),
-            Custom(usize),
-        }
         type Best<'t> = HashMap<Cow<'t, str>, (u8, Kind, usize), foldhash::fast::RandomState>;
         fn add<'t>(best: &mut Best<'t>, observable: Cow<'t, str>, kind: Kind, priority: u8, position: usize) {
             match best.get_mut(observable.as_ref()) {
@@ -256,7 +299,9 @@ impl Extractor {
                 }
             }
         }
-        let mut best = Best::default();
+        // Room for a few hundred indicators per 64 KiB before the first rehash; capped, for
+        // one huge text.
+        let mut best = Best::with_capacity_and_hasher((text.len() / 256).min(1 << 12), Default::default());
         // No built-in pattern crosses a line break, so each type is searched only over the
         // lines whose bytes allow it (see `Traits`), a run of such lines at a time.
         // Positions stay offsets into the whole text.
@@ -311,20 +356,31 @@ impl Extractor {
                 }
             }
         }
-        let mut found: Vec<Found> = best
-            .into_iter()
-            .map(|(observable, (_, kind, position))| Found {
-                kind: match kind {
-                    Kind::Builtin(kind) => Cow::Borrowed(kind.name()),
-                    Kind::Custom(index) => Cow::Owned(self.custom[index].name.clone()),
-                },
-                observable: observable.into_owned(),
-                position,
-            })
+        let name = |kind: Kind| match kind {
+            Kind::Builtin(kind) => kind.name(),
+            Kind::Custom(index) => self.custom[index].name.as_str(),
+        };
+        let mut order: Vec<(usize, Kind, &str)> = best
+            .iter()
+            .map(|(observable, &(_, kind, position))| (position, kind, observable.as_ref()))
             .collect();
         // Observables are distinct, so the order is total and a stable sort buys nothing.
-        found.sort_unstable_by(|a, b| (a.position, &a.kind, &a.observable).cmp(&(b.position, &b.kind, &b.observable)));
-        found
+        // Positions nearly always differ, so names are compared only on a tie.
+        order.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| name(a.1).cmp(name(b.1)))
+                .then_with(|| a.2.cmp(b.2))
+        });
+        let mut out = Extraction {
+            observables: String::with_capacity(order.iter().map(|o| o.2.len()).sum()),
+            items: Vec::with_capacity(order.len()),
+            custom_names: self.custom_names.clone(),
+        };
+        for (position, kind, observable) in order {
+            out.observables.push_str(observable);
+            out.items.push((kind, out.observables.len(), position));
+        }
+        out
     }
 }
 
@@ -918,8 +974,8 @@ mod tests {
     fn extract(text: &str) -> Vec<(String, String)> {
         Extractor::new(IocType::default_set(true), Vec::new())
             .extract(text)
-            .into_iter()
-            .map(|f| (f.kind.into_owned(), f.observable))
+            .iter()
+            .map(|f| (f.kind.to_string(), f.observable.to_string()))
             .collect()
     }
 
@@ -1080,8 +1136,8 @@ mod gate_tests {
     fn line_by_line(text: &str) -> Vec<(String, String)> {
         Extractor::new(IocType::ALL.to_vec(), Vec::new())
             .extract(text)
-            .into_iter()
-            .map(|f| (f.kind.into_owned(), f.observable))
+            .iter()
+            .map(|f| (f.kind.to_string(), f.observable.to_string()))
             .collect()
     }
 

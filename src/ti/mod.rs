@@ -192,7 +192,7 @@ pub fn infer_type(text: &str) -> Option<IocType> {
     found
         .iter()
         .filter(|f| f.observable == clean)
-        .filter_map(|f| IocType::from_name(&f.kind))
+        .filter_map(|f| IocType::from_name(f.kind))
         .next()
 }
 
