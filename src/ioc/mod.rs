@@ -299,9 +299,9 @@ impl Extractor {
                 }
             }
         }
-        // Room for a few hundred indicators per 64 KiB before the first rehash; capped, for
-        // one huge text.
-        let mut best = Best::with_capacity_and_hasher((text.len() / 256).min(1 << 12), Default::default());
+        // Room for an indicator per 64 bytes (dense reports have one per 50) before the
+        // first rehash; capped, for one huge text.
+        let mut best = Best::with_capacity_and_hasher((text.len() / 64).min(1 << 14), Default::default());
         // No built-in pattern crosses a line break, so each type is searched only over the
         // lines whose bytes allow it (see `Traits`), a run of such lines at a time.
         // Positions stay offsets into the whole text.
@@ -360,17 +360,22 @@ impl Extractor {
             Kind::Builtin(kind) => kind.name(),
             Kind::Custom(index) => self.custom[index].name.as_str(),
         };
-        let mut order: Vec<(usize, Kind, &str)> = best
+        let entries: Vec<(usize, Kind, &str)> = best
             .iter()
             .map(|(observable, &(_, kind, position))| (position, kind, observable.as_ref()))
             .collect();
-        // Observables are distinct, so the order is total and a stable sort buys nothing.
-        // Positions nearly always differ, so names are compared only on a tie.
-        order.sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| name(a.1).cmp(name(b.1)))
-                .then_with(|| a.2.cmp(b.2))
-        });
+        // Reading order: by position, then (rarely needed) type name and observable, which
+        // are distinct, so the order is total. Sorting small keys first, then each run of
+        // equal positions, costs less than comparing the records throughout.
+        let mut order: Vec<(usize, u32)> = entries.iter().zip(0..).map(|(e, i)| (e.0, i)).collect();
+        order.sort_unstable();
+        for tie in order.chunk_by_mut(|a, b| a.0 == b.0).filter(|t| t.len() > 1) {
+            tie.sort_unstable_by(|a, b| {
+                let (a, b) = (entries[a.1 as usize], entries[b.1 as usize]);
+                name(a.1).cmp(name(b.1)).then_with(|| a.2.cmp(b.2))
+            });
+        }
+        let order: Vec<(usize, Kind, &str)> = order.into_iter().map(|(_, i)| entries[i as usize]).collect();
         let mut out = Extraction {
             observables: String::with_capacity(order.iter().map(|o| o.2.len()).sum()),
             items: Vec::with_capacity(order.len()),
@@ -622,8 +627,10 @@ fn find_in_runs<'h>(
 
 /// The spans of `hay` where `MAC` can match: maximal runs of at least 17 bytes of
 /// `[0-9A-Fa-f:-]`, which a match (17 such bytes) lies inside, and which no match crosses.
+/// Runs without the five separators a match holds (hashes, long hex numbers) are left out.
 fn mac_runs(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    long_runs(hay.as_bytes(), 16, 17)
+    let b = hay.as_bytes();
+    long_runs(b, 16, 17).filter(|&(start, end)| b[start..end].iter().filter(|&&c| c == b':' || c == b'-').count() >= 5)
 }
 
 /// What `IPV6.find_iter(hay)` finds, searched only inside the maximal runs of
@@ -657,19 +664,26 @@ fn ipv6_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 }
 
 /// What `BITCOIN` finds. Its characters are all word characters between two ASCII word
-/// boundaries, so a match is always a whole word: one of at least 14 bytes (the shortest
-/// match), as [`long_runs`] finds them, that is `bc1` and 11–71 Bech32 characters or `1`
-/// or `3` and 25–34 Base58 ones.
+/// boundaries, so a match is always a whole word: `bc1` and 11–71 Bech32 characters, or
+/// `1` or `3` and 25–34 Base58 ones.
 fn bitcoin_words(hay: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     const BECH32: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
     let base58 = |c: &u8| c.is_ascii_alphanumeric() && !matches!(c, b'0' | b'O' | b'I' | b'l');
-    long_runs(hay, 4, 14).filter(move |&(start, end)| {
+    let word = |b: u8| BYTE_CLASS[b as usize] & 4 != 0;
+    // A match starts a word with `1`, `3` or `b`: found by SIMD search, each such word
+    // start is measured and checked.
+    memchr::memchr3_iter(b'1', b'3', b'b', hay).filter_map(move |start| {
+        if start > 0 && word(hay[start - 1]) {
+            return None;
+        }
+        let end = start + hay[start..].iter().take_while(|&&b| word(b)).count();
         let word = &hay[start..end];
-        if let Some(data) = word.strip_prefix(b"bc1") {
+        let valid = if let Some(data) = word.strip_prefix(b"bc1") {
             (11..=71).contains(&data.len()) && data.iter().all(|c| BECH32.contains(c))
         } else {
             matches!(word[0], b'1' | b'3') && (26..=35).contains(&word.len()) && word.iter().all(base58)
-        }
+        };
+        valid.then_some((start, end))
     })
 }
 
@@ -855,17 +869,16 @@ fn candidates<'t>(
             }
         }
         IocType::Mac => {
-            let runs =
-                mac_runs(hay).flat_map(|(start, end)| MAC.captures_iter(&hay[start..end]).map(move |c| (start, c)));
-            for (run_start, caps) in runs {
-                let whole = caps.get(0).expect("group 0");
+            let runs = mac_runs(hay).flat_map(|(start, end)| MAC.find_iter(&hay[start..end]).map(move |m| (start, m)));
+            for (run_start, whole) in runs {
                 let m = span((run_start + whole.start(), run_start + whole.end()));
-                let separator = caps[1].chars().next();
+                // The pattern's first separator (its capture group) is the match's third byte.
+                let separator = m.as_str().as_bytes()[2];
                 let consistent = m
                     .as_str()
-                    .chars()
-                    .filter(|c| *c == ':' || *c == '-')
-                    .all(|c| Some(c) == separator);
+                    .bytes()
+                    .filter(|&c| c == b':' || c == b'-')
+                    .all(|c| c == separator);
                 let glued = before(m.start()).is_some_and(|c| c.is_ascii_hexdigit() || c == ':' || c == '-')
                     || after(m.end()).is_some_and(|c| c.is_ascii_hexdigit() || c == ':' || c == '-');
                 if consistent && !glued {
