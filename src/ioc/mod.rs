@@ -220,8 +220,12 @@ pub struct Extractor {
     custom_names: Arc<[String]>,
 }
 
+/// The URL pattern as a regex: [`url_matches`] is what extraction uses; tests check the two
+/// agree. Schemes are matched ASCII-case-insensitively (a Unicode fold would let `ſ` stand
+/// for `s`).
+#[cfg(test)]
 static URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(?-u:\b)(?:https?|s?ftps?|telnet|ldaps?|file|tcp|udp)://[^\s"'<>`{}|\\^]+"#).unwrap()
+    Regex::new(r#"(?-u:\b)(?i-u:https?|s?ftps?|telnet|ldaps?|file|tcp|udp)://[^\s"'<>`{}|\\^]+"#).unwrap()
 });
 // ASCII digits only: an address is written in them, and the scanners that narrow where
 // these run (see `ipv6_matches`) or replace them (`ipv4_in_run`) rely on matches being
@@ -625,6 +629,39 @@ fn find_in_runs<'h>(
     })
 }
 
+/// What `URL.find_iter(hay)` finds, without the regex: each `://` (by SIMD search) with a
+/// known scheme as the whole ASCII word before it, and the characters after it up to
+/// whitespace or one of `"'<>`{}|\^`. The scheme, all word bytes, must start a word, so
+/// it is the whole word; a `://` inside an earlier match is part of that match.
+fn url_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    const SCHEMES: [&[u8]; 12] = [
+        b"http", b"https", b"ftp", b"ftps", b"sftp", b"sftps", b"telnet", b"ldap", b"ldaps", b"file", b"tcp", b"udp",
+    ];
+    let b = hay.as_bytes();
+    let word = |c: u8| BYTE_CLASS[c as usize] & 4 != 0;
+    let mut covered = 0;
+    memchr::memmem::find_iter(b, b"://").filter_map(move |colon| {
+        if colon < covered {
+            return None;
+        }
+        let start = colon - b[..colon].iter().rev().take_while(|&&c| word(c)).count();
+        let scheme = &b[start..colon];
+        if !SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
+            return None;
+        }
+        let tail = colon + 3;
+        let end = hay[tail..]
+            .char_indices()
+            .find(|&(_, c)| c.is_whitespace() || "\"'<>`{}|\\^".contains(c))
+            .map_or(hay.len(), |(i, _)| tail + i);
+        if end == tail {
+            return None;
+        }
+        covered = end;
+        Some((start, end))
+    })
+}
+
 /// The spans of `hay` where `MAC` can match: maximal runs of at least 17 bytes of
 /// `[0-9A-Fa-f:-]`, which a match (17 such bytes) lies inside, and which no match crosses.
 /// Runs without the five separators a match holds (hashes, long hex numbers) are left out.
@@ -671,19 +708,27 @@ fn bitcoin_words(hay: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     let base58 = |c: &u8| c.is_ascii_alphanumeric() && !matches!(c, b'0' | b'O' | b'I' | b'l');
     let word = |b: u8| BYTE_CLASS[b as usize] & 4 != 0;
     // A match starts a word with `1`, `3` or `b`: found by SIMD search, each such word
-    // start is measured and checked.
-    memchr::memchr3_iter(b'1', b'3', b'b', hay).filter_map(move |start| {
-        if start > 0 && word(hay[start - 1]) {
-            return None;
+    // start is measured and checked; a hit inside a word skips the rest of that word.
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while let Some(hit) = memchr::memchr3(b'1', b'3', b'b', &hay[i..]) {
+            let start = i + hit;
+            let end = start + 1 + hay[start + 1..].iter().take_while(|&&b| word(b)).count();
+            i = end;
+            if start > 0 && word(hay[start - 1]) {
+                continue;
+            }
+            let word = &hay[start..end];
+            let valid = if let Some(data) = word.strip_prefix(b"bc1") {
+                (11..=71).contains(&data.len()) && data.iter().all(|c| BECH32.contains(c))
+            } else {
+                matches!(word[0], b'1' | b'3') && (26..=35).contains(&word.len()) && word.iter().all(base58)
+            };
+            if valid {
+                return Some((start, end));
+            }
         }
-        let end = start + hay[start..].iter().take_while(|&&b| word(b)).count();
-        let word = &hay[start..end];
-        let valid = if let Some(data) = word.strip_prefix(b"bc1") {
-            (11..=71).contains(&data.len()) && data.iter().all(|c| BECH32.contains(c))
-        } else {
-            matches!(word[0], b'1' | b'3') && (26..=35).contains(&word.len()) && word.iter().all(base58)
-        };
-        valid.then_some((start, end))
+        None
     })
 }
 
@@ -821,7 +866,7 @@ fn candidates<'t>(
     let at = |m: regex::Match<'_>| span((m.start(), m.end()));
     match kind {
         IocType::Url => {
-            for m in URL.find_iter(hay).map(at) {
+            for m in url_matches(hay).map(span) {
                 let url = checks::trim_url(m.as_str());
                 if checks::url_has_host(url) {
                     out.push((kind, Cow::Borrowed(url), m.start()));
@@ -1257,8 +1302,36 @@ mod gate_tests {
         .prop_map(|p| p.concat())
     }
 
+    /// Text over what decides a URL match: schemes in any case, words glued to them, the
+    /// separator and near misses, the bytes that end a URL (Unicode spaces included).
+    fn url_text() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                3 => prop::sample::select(vec![
+                    "http", "HTTPS", "hTtp", "ftp", "sFtPs", "sftp", "telnet", "ldap", "LDAPS", "file", "tcp", "udp",
+                    "httpſ", "xhttp", "http_", "_ftp", "1tcp", "htt", "ftpss",
+                ])
+                .prop_map(str::to_string),
+                3 => prop::sample::select(vec!["://", ":/", ":///", "//", ":"]).prop_map(str::to_string),
+                3 => "[a-z0-9./?=&%-]{1,12}",
+                2 => prop::sample::select(vec![
+                    " ", "\n", "\t", "\"", "'", "<", ">", "`", "{", "}", "|", "\\", "^", "\u{a0}", "\u{2003}", "é", "[", ")",
+                ])
+                .prop_map(str::to_string),
+            ],
+            0..14,
+        )
+        .prop_map(|p| p.concat())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(5000))]
+
+        #[test]
+        fn url_matches_agree_with_the_regex(text in url_text()) {
+            let expected: Vec<(usize, usize)> = URL.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            prop_assert_eq!(expected, url_matches(&text).collect::<Vec<_>>());
+        }
 
         #[test]
         fn bitcoin_words_agree_with_the_regex(text in bitcoin_text()) {
