@@ -6,10 +6,12 @@ use sha2::{Digest, Sha256};
 /// so no download happens at run time), and has a label before it.
 pub fn known_suffix(name: &str) -> bool {
     let name = name.trim_end_matches('.').as_bytes();
-    // Lower-cased on the stack: this runs for every dotted word of a text.
+    // Lower-cased on the stack where needed: this runs for every dotted word of a text.
     let mut buffer = [0u8; 256];
     let owned;
-    let lower: &[u8] = if name.len() <= buffer.len() {
+    let lower: &[u8] = if !name.iter().any(u8::is_ascii_uppercase) {
+        name
+    } else if name.len() <= buffer.len() {
         for (b, c) in buffer.iter_mut().zip(name) {
             *b = c.to_ascii_lowercase();
         }
