@@ -19,6 +19,7 @@ mod refang;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
@@ -260,9 +261,13 @@ static DNS_RUN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z0-9\-]+(?
 static DNS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i-u)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,126}(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})").unwrap()
 });
+/// The registry-key pattern as a regex: [`registry_matches`] is what extraction uses; tests
+/// check the two agree. Hive names are matched ASCII-case-insensitively (a Unicode fold
+/// would let the Kelvin sign stand for `K`).
+#[cfg(test)]
 static REGKEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?-u:\b)(?:HKEY_LOCAL_MACHINE|HKEY_CURRENT_USER|HKEY_CLASSES_ROOT|HKEY_USERS|HKEY_CURRENT_CONFIG|HKLM|HKCU|HKCR|HKU|HKCC)(?::)?(?:\\[^\\\r\n\t\x22'<>|`]*)+",
+        r"(?-u:\b)(?i-u:HKEY_LOCAL_MACHINE|HKEY_CURRENT_USER|HKEY_CLASSES_ROOT|HKEY_USERS|HKEY_CURRENT_CONFIG|HKLM|HKCU|HKCR|HKU|HKCC)(?::)?(?:\\[^\\\r\n\t\x22'<>|`]*)+",
     )
     .unwrap()
 });
@@ -295,11 +300,17 @@ impl Extractor {
         // SipHash on these short keys.
         type Best<'t> = HashMap<Cow<'t, str>, (u8, Kind, usize), foldhash::fast::RandomState>;
         fn add<'t>(best: &mut Best<'t>, observable: Cow<'t, str>, kind: Kind, priority: u8, position: usize) {
-            match best.get_mut(observable.as_ref()) {
-                Some(entry) if entry.0 <= priority => entry.2 = entry.2.min(position),
-                Some(entry) => *entry = (priority, kind, entry.2.min(position)),
-                None => {
-                    best.insert(observable, (priority, kind, position));
+            // One hash per indicator: the entry API looks up and inserts with it.
+            match best.entry(observable) {
+                Entry::Occupied(mut entry) => {
+                    let entry = entry.get_mut();
+                    if priority < entry.0 {
+                        (entry.0, entry.1) = (priority, kind);
+                    }
+                    entry.2 = entry.2.min(position);
+                }
+                Entry::Vacant(entry) => {
+                    entry.insert((priority, kind, position));
                 }
             }
         }
@@ -662,6 +673,49 @@ fn url_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
+/// What `REGKEY.find_iter(hay)` finds, without the regex: each backslash (by SIMD search)
+/// right after a hive name, or a hive name and `:`, where the name is the whole ASCII word
+/// (it must start a word, and is all word bytes); the key runs on to a line break, tab,
+/// quote, `<`, `>`, `|` or backtick. A backslash inside an earlier match is part of it.
+fn registry_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    const HIVES: [&[u8]; 10] = [
+        b"HKEY_LOCAL_MACHINE",
+        b"HKEY_CURRENT_USER",
+        b"HKEY_CLASSES_ROOT",
+        b"HKEY_USERS",
+        b"HKEY_CURRENT_CONFIG",
+        b"HKLM",
+        b"HKCU",
+        b"HKCR",
+        b"HKU",
+        b"HKCC",
+    ];
+    let b = hay.as_bytes();
+    let word = |c: u8| BYTE_CLASS[c as usize] & 4 != 0;
+    let mut covered = 0;
+    memchr::memchr_iter(b'\\', b).filter_map(move |slash| {
+        if slash < covered {
+            return None;
+        }
+        let name_end = if slash > 0 && b[slash - 1] == b':' {
+            slash - 1
+        } else {
+            slash
+        };
+        let start = name_end - b[..name_end].iter().rev().take_while(|&&c| word(c)).count();
+        if !HIVES.iter().any(|h| h.eq_ignore_ascii_case(&b[start..name_end])) {
+            return None;
+        }
+        let end = memchr::memchr3(b'\r', b'\n', b'\t', &b[slash..]).map_or(b.len(), |i| slash + i);
+        let end = b[slash..end]
+            .iter()
+            .position(|c| matches!(c, b'"' | b'\'' | b'<' | b'>' | b'|' | b'`'))
+            .map_or(end, |i| slash + i);
+        covered = end;
+        Some((start, end))
+    })
+}
+
 /// The spans of `hay` where `MAC` can match: maximal runs of at least 17 bytes of
 /// `[0-9A-Fa-f:-]`, which a match (17 such bytes) lies inside, and which no match crosses.
 /// Runs without the five separators a match holds (hashes, long hex numbers) are left out.
@@ -993,7 +1047,7 @@ fn candidates<'t>(
             }
         }
         IocType::RegistryKey => {
-            for m in REGKEY.find_iter(hay).map(at) {
+            for m in registry_matches(hay).map(span) {
                 // Components between backslashes may hold spaces ("Ghostery Storage
                 // Server"); the last one ends at the first space, where prose or a
                 // command-line switch begins.
@@ -1324,8 +1378,36 @@ mod gate_tests {
         .prop_map(|p| p.concat())
     }
 
+    /// Text over what decides a registry-key match: hive names in any case, glued words,
+    /// the colon, backslashes, and the bytes that end a key.
+    fn registry_text() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                3 => prop::sample::select(vec![
+                    "HKLM", "hkcu", "HKCR", "HKU", "HKCC", "HKEY_LOCAL_MACHINE", "hkey_users", "HKEY_CURRENT_USER",
+                    "HKEY_CLASSES_ROOT", "HKEY_CURRENT_CONFIG", "xHKLM", "HKLM_", "HKLMx", "HKU1", "\u{212a}HKU", "HKEY_USERſ",
+                ])
+                .prop_map(str::to_string),
+                4 => prop::sample::select(vec!["\\", ":\\", "::\\", ":"]).prop_map(str::to_string),
+                3 => "[A-Za-z0-9 ._-]{1,10}",
+                2 => prop::sample::select(vec![
+                    "\n", "\r", "\t", "\"", "'", "<", ">", "|", "`", " ", "é", "/",
+                ])
+                .prop_map(str::to_string),
+            ],
+            0..14,
+        )
+        .prop_map(|p| p.concat())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(5000))]
+
+        #[test]
+        fn registry_matches_agree_with_the_regex(text in registry_text()) {
+            let expected: Vec<(usize, usize)> = REGKEY.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            prop_assert_eq!(expected, registry_matches(&text).collect::<Vec<_>>());
+        }
 
         #[test]
         fn url_matches_agree_with_the_regex(text in url_text()) {
