@@ -6,7 +6,8 @@
 //! cargo bench --bench ioc_throughput -- [ROWS] [TEXT_MB] [TEXT]   (defaults 1000000, 1024, both texts)
 //!
 //! TEXT picks one text by the start of its name (`command` or `eset`), for profiling;
-//! with HUNTBOOK_BENCH_TOTAL_ONLY set, the per-type breakdown is skipped.
+//! with HUNTBOOK_BENCH_TOTAL_ONLY set, the per-type breakdown is skipped, and
+//! HUNTBOOK_BENCH_TYPES=dns,ipv4 (type names) narrows the extractor to those types.
 
 use std::time::Instant;
 
@@ -35,7 +36,15 @@ fn main() {
         .collect();
     let column: Vec<&str> = (0..rows).map(|i| lines[i % lines.len()].as_str()).collect();
     let df = DataFrame::new_infer_height(vec![Column::new("CommandLine".into(), column)]).unwrap();
-    let extractor = Extractor::new(IocType::default_set(false), Vec::new());
+    // HUNTBOOK_BENCH_TYPES=dns,ipv4 narrows the text runs to those types, for profiling.
+    let types = match std::env::var("HUNTBOOK_BENCH_TYPES") {
+        Ok(names) => names
+            .split(',')
+            .map(|n| IocType::from_name(n).expect("type name"))
+            .collect(),
+        Err(_) => IocType::default_set(false),
+    };
+    let extractor = Extractor::new(types, Vec::new());
     let columns = ["CommandLine".to_string()];
 
     println!(

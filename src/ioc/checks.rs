@@ -6,24 +6,23 @@ use sha2::{Digest, Sha256};
 /// so no download happens at run time), and has a label before it.
 pub fn known_suffix(name: &str) -> bool {
     let name = name.trim_end_matches('.').as_bytes();
-    // Lower-cased on the stack where needed: this runs for every dotted word of a text.
-    let mut buffer = [0u8; 256];
-    let owned;
-    let lower: &[u8] = if !name.iter().any(u8::is_ascii_uppercase) {
-        name
-    } else if name.len() <= buffer.len() {
-        for (b, c) in buffer.iter_mut().zip(name) {
-            *b = c.to_ascii_lowercase();
-        }
-        &buffer[..name.len()]
-    } else {
-        owned = name.to_ascii_lowercase();
-        &owned
-    };
-    match psl::suffix(lower) {
+    let known = |lower: &[u8]| match psl::suffix(lower) {
         Some(suffix) => suffix.is_known() && lower.len() > suffix.as_bytes().len(),
         None => false,
+    };
+    // This runs for every dotted word of a text: most are lower case already, the rest
+    // are lower-cased on the stack.
+    if !name.iter().any(u8::is_ascii_uppercase) {
+        return known(name);
     }
+    if name.len() > 256 {
+        return known(&name.to_ascii_lowercase());
+    }
+    let mut buffer = [0u8; 256];
+    for (b, c) in buffer.iter_mut().zip(name) {
+        *b = c.to_ascii_lowercase();
+    }
+    known(&buffer[..name.len()])
 }
 
 /// Cuts the punctuation that ends a sentence or closes a bracket off a URL's end; a closing
