@@ -242,10 +242,15 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
 /// The hash pattern as a regex: [`long_hex_runs`] is what extraction uses; tests check the two agree.
 #[cfg(test)]
 static HASH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[0-9A-Fa-f]{32,128}").unwrap());
-static CVE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)CVE-\d{4}-\d{4,7}(?-u:\b)").unwrap());
+/// The CVE and ASN patterns as regexes: [`cve_matches`] and [`asn_matches`] are what
+/// extraction uses; tests check they agree. Digits are ASCII (`\d` would take other
+/// scripts' digits, which no CVE id or AS number is written in).
+#[cfg(test)]
+static CVE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)CVE-[0-9]{4}-[0-9]{4,7}(?-u:\b)").unwrap());
 static MAC: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[0-9A-Fa-f]{2}(?:([:-])[0-9A-Fa-f]{2})(?:[:-][0-9A-Fa-f]{2}){4}").unwrap());
-static ASN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u:\b)ASN?[ ]?(\d{1,10})(?-u:\b)").unwrap());
+#[cfg(test)]
+static ASN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u:\b)ASN?[ ]?([0-9]{1,10})(?-u:\b)").unwrap());
 /// The Bitcoin pattern as a regex: [`bitcoin_words`] is what extraction uses; tests check
 /// the two agree.
 #[cfg(test)]
@@ -314,9 +319,9 @@ impl Extractor {
                 }
             }
         }
-        // Room for an indicator per 64 bytes (dense reports have one per 50) before the
-        // first rehash; capped, for one huge text.
-        let mut best = Best::with_capacity_and_hasher((text.len() / 64).min(1 << 14), Default::default());
+        // Room for an indicator per 32 bytes (dense reports have one per 50) before the
+        // first rehash, capped for one huge text. Only control bytes are written up front.
+        let mut best = Best::with_capacity_and_hasher((text.len() / 32).min(1 << 15), Default::default());
         // No built-in pattern crosses a line break, so each type is searched only over the
         // lines whose bytes allow it (see `Traits`), a run of such lines at a time.
         // Positions stay offsets into the whole text.
@@ -716,6 +721,50 @@ fn registry_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
+/// The length of the run of ASCII digits at the start of `b`.
+fn digits_at(b: &[u8]) -> usize {
+    b.iter().take_while(|c| c.is_ascii_digit()).count()
+}
+
+/// What `CVE.find_iter(hay)` finds, without the regex: from each `-` (by SIMD search) that
+/// follows a word `CVE` in any case, four digits, `-`, and a run of 4–7 digits that ends
+/// a word (a longer run has no end a boundary allows).
+fn cve_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let b = hay.as_bytes();
+    let word = |c: u8| BYTE_CLASS[c as usize] & 4 != 0;
+    memchr::memchr_iter(b'-', b).filter_map(move |dash| {
+        let start = dash.checked_sub(3)?;
+        if !b[start..dash].eq_ignore_ascii_case(b"cve") || (start > 0 && word(b[start - 1])) {
+            return None;
+        }
+        let year = dash + 1;
+        if digits_at(&b[year..]) < 4 || b.get(year + 4) != Some(&b'-') {
+            return None;
+        }
+        let number = year + 5;
+        let end = number + digits_at(&b[number..]);
+        ((4..=7).contains(&(end - number)) && b.get(end).is_none_or(|&c| !word(c))).then_some((start, end))
+    })
+}
+
+/// What `ASN.captures_iter(hay)` finds, as (match start, digits start, end), without the
+/// regex: each `AS` (by SIMD search) that starts a word, an optional `N`, an optional
+/// space, and a run of 1–10 digits that ends a word. (Giving up the optional parts never
+/// helps: the digits must come next.)
+fn asn_matches(b: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    let word = |c: u8| BYTE_CLASS[c as usize] & 4 != 0;
+    memchr::memmem::find_iter(b, b"AS").filter_map(move |start| {
+        if start > 0 && word(b[start - 1]) {
+            return None;
+        }
+        let mut digits = start + 2;
+        digits += usize::from(b.get(digits) == Some(&b'N'));
+        digits += usize::from(b.get(digits) == Some(&b' '));
+        let end = digits + digits_at(&b[digits..]);
+        ((1..=10).contains(&(end - digits)) && b.get(end).is_none_or(|&c| !word(c))).then_some((start, digits, end))
+    })
+}
+
 /// The spans of `hay` where `MAC` can match: maximal runs of at least 17 bytes of
 /// `[0-9A-Fa-f:-]`, which a match (17 such bytes) lies inside, and which no match crosses.
 /// Runs without the five separators a match holds (hashes, long hex numbers) are left out.
@@ -963,7 +1012,7 @@ fn candidates<'t>(
             }
         }
         IocType::Cve => {
-            for m in CVE.find_iter(hay).map(at) {
+            for m in cve_matches(hay).map(span) {
                 out.push((kind, Cow::Owned(m.as_str().to_ascii_uppercase()), m.start()));
             }
         }
@@ -990,14 +1039,10 @@ fn candidates<'t>(
             }
         }
         IocType::Asn => {
-            for caps in ASN.captures_iter(hay) {
-                let number: u64 = caps[1].parse().unwrap_or(0);
+            for (start, digits, end) in asn_matches(hay.as_bytes()) {
+                let number: u64 = hay[digits..end].parse().unwrap_or(0);
                 if (1..=u64::from(u32::MAX)).contains(&number) {
-                    out.push((
-                        kind,
-                        Cow::Owned(format!("AS{number}")),
-                        base + caps.get(0).expect("group 0").start(),
-                    ));
+                    out.push((kind, Cow::Owned(format!("AS{number}")), base + start));
                 }
             }
         }
@@ -1378,6 +1423,22 @@ mod gate_tests {
         .prop_map(|p| p.concat())
     }
 
+    /// Text over what decides CVE and ASN matches: the prefixes in any case, glued words,
+    /// digit runs of every length around the limits, dashes and spaces.
+    fn cve_asn_text() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                3 => prop::sample::select(vec!["CVE", "cve", "cVe", "xCVE", "CVE_", "AS", "ASN", "AS ", "ASN ", "xAS", "As", "ASS"])
+                    .prop_map(str::to_string),
+                4 => "[0-9]{1,12}",
+                3 => "(CVE|cve|xcve|Cve)-[0-9]{3,5}-[0-9]{3,8}",
+                3 => prop::sample::select(vec!["-", "--", " ", "_", "a", "Z", "é", "١", "."]).prop_map(str::to_string),
+            ],
+            0..12,
+        )
+        .prop_map(|p| p.concat())
+    }
+
     /// Text over what decides a registry-key match: hive names in any case, glued words,
     /// the colon, backslashes, and the bytes that end a key.
     fn registry_text() -> impl Strategy<Value = String> {
@@ -1407,6 +1468,17 @@ mod gate_tests {
         fn registry_matches_agree_with_the_regex(text in registry_text()) {
             let expected: Vec<(usize, usize)> = REGKEY.find_iter(&text).map(|m| (m.start(), m.end())).collect();
             prop_assert_eq!(expected, registry_matches(&text).collect::<Vec<_>>());
+        }
+
+        #[test]
+        fn cve_and_asn_matches_agree_with_the_regexes(text in cve_asn_text()) {
+            let cve: Vec<(usize, usize)> = CVE.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            prop_assert_eq!(cve, cve_matches(&text).collect::<Vec<_>>());
+            let asn: Vec<(usize, usize, usize)> = ASN
+                .captures_iter(&text)
+                .map(|c| (c.get(0).unwrap().start(), c.get(1).unwrap().start(), c.get(0).unwrap().end()))
+                .collect();
+            prop_assert_eq!(asn, asn_matches(text.as_bytes()).collect::<Vec<_>>());
         }
 
         #[test]
