@@ -855,9 +855,12 @@ fn dns_runs(hay: &[u8]) -> Vec<DottedRun> {
     let label = |b: u8| BYTE_CLASS[b as usize] & 2 != 0;
     let n = hay.len();
     let mut out = Vec::new();
-    let mut covered = 0;
-    for dot in memchr::memchr_iter(b'.', hay) {
-        if dot < covered || dot == 0 || dot + 1 >= n || !label(hay[dot - 1]) || !label(hay[dot + 1]) {
+    // The search restarts after each run: the dots inside one are not searched for again.
+    let mut from = 0;
+    while let Some(found) = memchr::memchr(b'.', &hay[from..]) {
+        let dot = from + found;
+        from = dot + 1;
+        if dot == 0 || dot + 1 >= n || !label(hay[dot - 1]) || !label(hay[dot + 1]) {
             continue;
         }
         // The label before the first joining dot starts the run: a dot before it with a
@@ -893,7 +896,7 @@ fn dns_runs(hay: &[u8]) -> Vec<DottedRun> {
             simple,
             named,
         });
-        covered = end;
+        from = end;
     }
     out
 }
