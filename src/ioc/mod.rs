@@ -549,9 +549,11 @@ fn long_hex_runs(hay: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     long_runs(hay, 1, 32)
 }
 
-/// The maximal runs of at least `MIN` bytes of one [`BYTE_CLASS`], as `(start, end)`. A
-/// run that long covers every `MIN`th byte, so the scan looks at one byte in `MIN` until
-/// one is in the class.
+/// The maximal runs of at least `min` bytes of one [`BYTE_CLASS`], as `(start, end)`. A
+/// run that long starting at or after `i` covers byte `i + min - 1`, so the scan probes
+/// that byte; from a probe in the class it looks back, and a byte outside the class on the
+/// way moves `i` past it (no long run can hold it). Only when the `min` bytes up to the
+/// probe are all in the class is the run followed to its end.
 fn long_runs(hay: &[u8], class: u8, min: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
     let member = move |b: u8| BYTE_CLASS[b as usize] & class != 0;
     // `i` is always 0 or just after a byte outside the class.
@@ -567,14 +569,16 @@ fn long_runs(hay: &[u8], class: u8, min: usize) -> impl Iterator<Item = (usize, 
             while start > i && member(hay[start - 1]) {
                 start -= 1;
             }
+            if start > i {
+                i = start;
+                continue;
+            }
             let mut end = probe + 1;
             while end < hay.len() && member(hay[end]) {
                 end += 1;
             }
             i = end;
-            if end - start >= min {
-                return Some((start, end));
-            }
+            return Some((start, end));
         }
         None
     })
@@ -1376,6 +1380,33 @@ mod gate_tests {
             }
         }
         t
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// The skip-scan gives every maximal run of the class at least `min` long.
+        #[test]
+        fn long_runs_are_the_maximal_long_runs(
+            hay in prop::collection::vec(prop::sample::select(b"aF09:-_ .g\xe9".to_vec()), 0..200),
+            class in prop::sample::select(vec![1u8, 2, 4, 8, 16]),
+            min in 1usize..40,
+        ) {
+            let member = |b: u8| BYTE_CLASS[b as usize] & class != 0;
+            let mut expected = Vec::new();
+            let mut i = 0;
+            while i < hay.len() {
+                let start = i;
+                while i < hay.len() && member(hay[i]) {
+                    i += 1;
+                }
+                if i - start >= min {
+                    expected.push((start, i));
+                }
+                i = i.max(start + 1);
+            }
+            prop_assert_eq!(expected, long_runs(&hay, class, min).collect::<Vec<_>>());
+        }
     }
 
     proptest! {
