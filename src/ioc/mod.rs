@@ -1,17 +1,26 @@
 //! Indicator-of-compromise extraction: the types msticpy's IoCExtract finds, plus SHA-512,
 //! CVE ids, MAC addresses, ASNs, registry keys and Bitcoin addresses.
 //!
-//! The shape is: refang the text once ([`refang`]), find each type's candidates (a regex,
-//! or for the types that cost most a byte scanner that gives what the regex would, checked
-//! against it by proptests, or the regex run only where the scanner says a match can be),
-//! and *validate* every candidate before it counts — IPv6 by parsing (so clock times such as
-//! `10:54:40` are not IPv6, msticpy's best-known quirk), domains against the bundled public
+//! The shape is: refang the text once ([`refang`]), find each type's candidates, and
+//! *validate* every candidate before it counts. Candidates come from hand-written scanners
+//! that start from a SIMD byte search (`://`, dots, colons, backslashes, `AS`, dashes) or
+//! a skip-scan for long runs (hashes, MAC addresses), each giving exactly what its
+//! pattern's regex gives — the regexes are kept as test references and proptests compare
+//! the two — or from a regex: over the whole text where its engine searches for a literal
+//! itself (e-mail's `@`), inside the runs a scanner finds (DNS names that are not simple,
+//! IPv6, MAC), or over the lines a per-line gate lets through (the path types). Validation
+//! checks IPv6 by parsing (so clock times such as `10:54:40` are not IPv6, msticpy's best-known quirk), domains against the bundled public
 //! suffix list, Bitcoin addresses by their checksums. Rust's regex engine has no
 //! look-around, so boundaries are checked on the characters around each match instead;
 //! that keeps every regex linear-time, whatever the input.
 //!
 //! Where the same text matches several types, the lower priority number wins, as in
 //! msticpy (a URL's text is a URL, not also a path). Results come in reading order.
+//!
+//! Patterns are ASCII where msticpy's are Unicode, deliberately: digits in IPv4, IPv6, CVE
+//! ids and AS numbers are `[0-9]` (no address or id is written in another script's
+//! digits), and URL schemes and registry hive names match case-insensitively in ASCII only
+//! (a Unicode case fold lets `ſ` stand for `s` and the Kelvin sign for `K`).
 
 mod checks;
 mod frame;
