@@ -180,7 +180,8 @@ pub struct Extraction {
     /// Per indicator: its type, where its observable ends in `observables` (it starts
     /// where the previous one ends) and its position in the text.
     items: Vec<(Kind, usize, usize)>,
-    custom_names: Arc<[String]>,
+    /// The extractor's custom type names, when it has custom types.
+    custom_names: Option<Arc<[String]>>,
 }
 
 impl Extraction {
@@ -200,7 +201,7 @@ impl Extraction {
             .map(|(&(kind, end, position), start)| Found {
                 kind: match kind {
                     Kind::Builtin(kind) => kind.name(),
-                    Kind::Custom(index) => &self.custom_names[index],
+                    Kind::Custom(index) => &self.custom_names.as_ref().expect("custom types have names")[index],
                 },
                 observable: &self.observables[start..end],
                 position,
@@ -328,9 +329,15 @@ impl Extractor {
                 }
             }
         }
-        // Room for an indicator per 32 bytes (dense reports have one per 50) before the
-        // first rehash, capped for one huge text. Only control bytes are written up front.
-        let mut best = Best::with_capacity_and_hasher((text.len() / 32).min(1 << 15), Default::default());
+        // Texts of many KB (reports, logs): room for an indicator per 32 bytes (dense reports
+        // have one per 50) before the first rehash, capped for one huge text. Short texts
+        // (rows of a frame, most with no indicator) allocate only when they find one.
+        let room = if text.len() >= 4096 {
+            (text.len() / 32).min(1 << 15)
+        } else {
+            0
+        };
+        let mut best = Best::with_capacity_and_hasher(room, Default::default());
         // No built-in pattern crosses a line break, so each type is searched only over the
         // lines whose bytes allow it (see `Traits`), a run of such lines at a time.
         // Positions stay offsets into the whole text.
@@ -408,7 +415,9 @@ impl Extractor {
         let mut out = Extraction {
             observables: String::with_capacity(order.iter().map(|o| o.2.len()).sum()),
             items: Vec::with_capacity(order.len()),
-            custom_names: self.custom_names.clone(),
+            // Cloned only when there are custom types: a shared count that every row of a
+            // frame touched from every thread would cost more than the row's search.
+            custom_names: (!self.custom.is_empty()).then(|| self.custom_names.clone()),
         };
         for (position, kind, observable) in order {
             out.observables.push_str(observable);
@@ -658,6 +667,11 @@ fn find_in_runs<'h>(
     })
 }
 
+// Built once: building a substring searcher costs more than searching a frame's row.
+static SCHEME_SEPARATOR: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(b"://"));
+static AS: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new(b"AS"));
+
 /// What `URL.find_iter(hay)` finds, without the regex: each `://` (by SIMD search) with a
 /// known scheme as the whole ASCII word before it, and the characters after it up to
 /// whitespace or one of `"'<>`{}|\^`. The scheme, all word bytes, must start a word, so
@@ -669,7 +683,7 @@ fn url_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let b = hay.as_bytes();
     let word = |c: u8| BYTE_CLASS[c as usize] & 4 != 0;
     let mut covered = 0;
-    memchr::memmem::find_iter(b, b"://").filter_map(move |colon| {
+    SCHEME_SEPARATOR.find_iter(b).filter_map(move |colon| {
         if colon < covered {
             return None;
         }
@@ -766,7 +780,7 @@ fn cve_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 /// helps: the digits must come next.)
 fn asn_matches(b: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
     let word = |c: u8| BYTE_CLASS[c as usize] & 4 != 0;
-    memchr::memmem::find_iter(b, b"AS").filter_map(move |start| {
+    AS.find_iter(b).filter_map(move |start| {
         if start > 0 && word(b[start - 1]) {
             return None;
         }
@@ -1003,7 +1017,9 @@ fn candidates<'t>(
             }
         }
         IocType::Email => {
-            for m in EMAIL.find_iter(hay).map(at) {
+            // A regex search has a fixed cost that a row of a frame feels; most rows have no `@`.
+            let search = memchr::memchr(b'@', hay.as_bytes()).map(|_| EMAIL.find_iter(hay));
+            for m in search.into_iter().flatten().map(at) {
                 let domain = m.as_str().rsplit('@').next().unwrap_or_default();
                 let glued = before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric());
                 if !glued && checks::known_suffix(domain) {
