@@ -1363,7 +1363,7 @@ mod gate_tests {
                 3 => "[0-9]{1,4}(\\.[0-9]{1,4}){0,4}",
                 3 => "[0-9a-fA-F]{0,5}(:[0-9a-fA-F]{0,5}){1,8}",
                 2 => "[0-9a-fA-F]{1,3}([:-][0-9a-fA-F]{1,3}){3,7}",
-                1 => prop::sample::select(vec!["::", ":", "١", "٣", ".", "::ffff:", "1.2"]).prop_map(str::to_string),
+                1 => pick(&["::", ":", "١", "٣", ".", "::ffff:", "1.2"]),
                 3 => "[a-z]{1,8}",
                 2 => Just(".".to_string()),
                 1 => Just("-".to_string()),
@@ -1444,80 +1444,87 @@ mod gate_tests {
         }
     }
 
+    /// Where `regex` matches in `text`.
+    fn spans(regex: &Regex, text: &str) -> Vec<(usize, usize)> {
+        regex.find_iter(text).map(|m| (m.start(), m.end())).collect()
+    }
+
+    /// One of `words`, as a `String`.
+    fn pick(words: &[&'static str]) -> impl Strategy<Value = String> + use<> {
+        prop::sample::select(words.to_vec()).prop_map(str::to_string)
+    }
+
+    /// Up to `most` pieces from `piece`, joined.
+    fn joined(piece: impl Strategy<Value = String>, most: usize) -> impl Strategy<Value = String> {
+        prop::collection::vec(piece, 0..most).prop_map(|p| p.concat())
+    }
+
     /// Text over the bytes that matter to Bitcoin addresses: both alphabets, the letters
     /// only one has, and word and non-word bytes around them.
     fn bitcoin_text() -> impl Strategy<Value = String> {
-        prop::collection::vec(
+        joined(
             prop_oneof![
                 3 => "[1-9A-HJ-NP-Za-km-z]{1,36}",
                 3 => "[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{1,40}",
-                2 => prop::sample::select(vec!["bc1", "1", "3", "0", "O", "I", "l", "_", "b", "BC1"]).prop_map(str::to_string),
+                2 => pick(&["bc1", "1", "3", "0", "O", "I", "l", "_", "b", "BC1"]),
                 2 => "[ .,:/\\-]",
                 1 => Just("é".to_string()),
             ],
-            0..12,
+            12,
         )
-        .prop_map(|p| p.concat())
     }
 
     /// Text over what decides a URL match: schemes in any case, words glued to them, the
     /// separator and near misses, the bytes that end a URL (Unicode spaces included).
     fn url_text() -> impl Strategy<Value = String> {
-        prop::collection::vec(
+        joined(
             prop_oneof![
-                3 => prop::sample::select(vec![
+                3 => pick(&[
                     "http", "HTTPS", "hTtp", "ftp", "sFtPs", "sftp", "telnet", "ldap", "LDAPS", "file", "tcp", "udp",
                     "httpſ", "xhttp", "http_", "_ftp", "1tcp", "htt", "ftpss",
-                ])
-                .prop_map(str::to_string),
-                3 => prop::sample::select(vec!["://", ":/", ":///", "//", ":"]).prop_map(str::to_string),
+                ]),
+                3 => pick(&["://", ":/", ":///", "//", ":"]),
                 3 => "[a-z0-9./?=&%-]{1,12}",
                 2 => prop::sample::select(vec![
                     " ", "\n", "\t", "\"", "'", "<", ">", "`", "{", "}", "|", "\\", "^", "\u{a0}", "\u{2003}", "é", "[", ")",
                 ])
                 .prop_map(str::to_string),
             ],
-            0..14,
+            14,
         )
-        .prop_map(|p| p.concat())
     }
 
     /// Text over what decides CVE and ASN matches: the prefixes in any case, glued words,
     /// digit runs of every length around the limits, dashes and spaces.
     fn cve_asn_text() -> impl Strategy<Value = String> {
-        prop::collection::vec(
+        joined(
             prop_oneof![
-                3 => prop::sample::select(vec!["CVE", "cve", "cVe", "xCVE", "CVE_", "AS", "ASN", "AS ", "ASN ", "xAS", "As", "ASS"])
-                    .prop_map(str::to_string),
+                3 => pick(&["CVE", "cve", "cVe", "xCVE", "CVE_", "AS", "ASN", "AS ", "ASN ", "xAS", "As", "ASS"]),
                 4 => "[0-9]{1,12}",
                 3 => "(CVE|cve|xcve|Cve)-[0-9]{3,5}-[0-9]{3,8}",
-                3 => prop::sample::select(vec!["-", "--", " ", "_", "a", "Z", "é", "١", "."]).prop_map(str::to_string),
+                3 => pick(&["-", "--", " ", "_", "a", "Z", "é", "١", "."]),
             ],
-            0..12,
+            12,
         )
-        .prop_map(|p| p.concat())
     }
 
     /// Text over what decides a registry-key match: hive names in any case, glued words,
     /// the colon, backslashes, and the bytes that end a key.
     fn registry_text() -> impl Strategy<Value = String> {
-        prop::collection::vec(
+        joined(
             prop_oneof![
-                3 => prop::sample::select(vec![
+                3 => pick(&[
                     "HKLM", "hkcu", "HKCR", "HKU", "HKCC", "HKEY_LOCAL_MACHINE", "hkey_users", "HKEY_CURRENT_USER",
                     "HKEY_CLASSES_ROOT", "HKEY_CURRENT_CONFIG", "xHKLM", "HKLM_", "HKLMx", "HKU1", "\u{212a}HKU", "HKEY_USERſ",
-                ])
-                .prop_map(str::to_string),
-                4 => prop::sample::select(vec!["\\", ":\\", "::\\", ":"]).prop_map(str::to_string),
+                ]),
+                4 => pick(&["\\", ":\\", "::\\", ":"]),
                 3 => "[A-Za-z0-9 ._-]{1,10}",
-                2 => prop::sample::select(vec![
+                2 => pick(&[
                     "\n", "\r", "\t", "\"", "'", "<", ">", "|", "`", " ", "é", "/",
-                ])
-                .prop_map(str::to_string),
+                ]),
             ],
-            0..14,
+            14,
         )
-        .prop_map(|p| p.concat())
     }
 
     proptest! {
@@ -1525,14 +1532,12 @@ mod gate_tests {
 
         #[test]
         fn registry_matches_agree_with_the_regex(text in registry_text()) {
-            let expected: Vec<(usize, usize)> = REGKEY.find_iter(&text).map(|m| (m.start(), m.end())).collect();
-            prop_assert_eq!(expected, registry_matches(&text).collect::<Vec<_>>());
+            prop_assert_eq!(spans(&REGKEY, &text), registry_matches(&text).collect::<Vec<_>>());
         }
 
         #[test]
         fn cve_and_asn_matches_agree_with_the_regexes(text in cve_asn_text()) {
-            let cve: Vec<(usize, usize)> = CVE.find_iter(&text).map(|m| (m.start(), m.end())).collect();
-            prop_assert_eq!(cve, cve_matches(&text).collect::<Vec<_>>());
+            prop_assert_eq!(spans(&CVE, &text), cve_matches(&text).collect::<Vec<_>>());
             let asn: Vec<(usize, usize, usize)> = ASN
                 .captures_iter(&text)
                 .map(|c| (c.get(0).unwrap().start(), c.get(1).unwrap().start(), c.get(0).unwrap().end()))
@@ -1542,14 +1547,12 @@ mod gate_tests {
 
         #[test]
         fn url_matches_agree_with_the_regex(text in url_text()) {
-            let expected: Vec<(usize, usize)> = URL.find_iter(&text).map(|m| (m.start(), m.end())).collect();
-            prop_assert_eq!(expected, url_matches(&text).collect::<Vec<_>>());
+            prop_assert_eq!(spans(&URL, &text), url_matches(&text).collect::<Vec<_>>());
         }
 
         #[test]
         fn bitcoin_words_agree_with_the_regex(text in bitcoin_text()) {
-            let expected: Vec<(usize, usize)> = BITCOIN.find_iter(&text).map(|m| (m.start(), m.end())).collect();
-            prop_assert_eq!(expected, bitcoin_words(text.as_bytes()).collect::<Vec<_>>());
+            prop_assert_eq!(spans(&BITCOIN, &text), bitcoin_words(text.as_bytes()).collect::<Vec<_>>());
         }
     }
 
@@ -1573,7 +1576,7 @@ mod gate_tests {
                 .filter(|(s, e)| matches!(e - s, 32 | 40 | 64 | 128))
                 .collect();
             prop_assert_eq!(hex, fast);
-            let runs: Vec<(usize, usize)> = DNS_RUN.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            let runs = spans(&DNS_RUN, &text);
             let dotted = dns_runs(text.as_bytes());
             prop_assert_eq!(&runs, &dotted.iter().map(|r| (r.start, r.end)).collect::<Vec<_>>());
             for r in &dotted {
@@ -1582,12 +1585,12 @@ mod gate_tests {
                 prop_assert_eq!(r.simple, simple_name(run), "{:?}", &text[r.start..r.end]);
                 prop_assert_eq!(r.named, may_hold_name(run), "{:?}", &text[r.start..r.end]);
             }
-            let ipv4: Vec<(usize, usize)> = IPV4.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            let ipv4 = spans(&IPV4, &text);
             prop_assert_eq!(&ipv4, &ipv4_matches(&text).collect::<Vec<_>>());
             prop_assert_eq!(ipv4, ipv4_in_run(text.as_bytes()).collect::<Vec<_>>());
-            let ipv6: Vec<(usize, usize)> = IPV6.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            let ipv6 = spans(&IPV6, &text);
             prop_assert_eq!(ipv6, ipv6_matches(&text).collect::<Vec<_>>());
-            let mac: Vec<(usize, usize)> = MAC.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            let mac = spans(&MAC, &text);
             let in_runs: Vec<(usize, usize)> = mac_runs(&text)
                 .flat_map(|(s, e)| MAC.find_iter(&text[s..e]).map(move |m| (s + m.start(), s + m.end())))
                 .collect();
