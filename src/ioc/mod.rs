@@ -562,6 +562,26 @@ static BYTE_CLASS: [u8; 256] = {
     t
 };
 
+/// A word byte as an ASCII `\b` sees it: `[A-Za-z0-9_]`.
+fn word_byte(c: u8) -> bool {
+    BYTE_CLASS[c as usize] & 4 != 0
+}
+
+/// Whether an ASCII `\b` lies before `b[i]` with a word byte at `i`: `i` starts a word.
+fn starts_word(b: &[u8], i: usize) -> bool {
+    i == 0 || !word_byte(b[i - 1])
+}
+
+/// Whether an ASCII `\b` lies after a word ending just before `b[i]`.
+fn ends_word(b: &[u8], i: usize) -> bool {
+    b.get(i).is_none_or(|&c| !word_byte(c))
+}
+
+/// Where the run of word bytes that ends at `end` starts.
+fn word_start(b: &[u8], end: usize) -> usize {
+    end - b[..end].iter().rev().take_while(|&&c| word_byte(c)).count()
+}
+
 /// The maximal runs of at least 32 hex digits, as `(start, end)`.
 fn long_hex_runs(hay: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     long_runs(hay, 1, 32)
@@ -622,7 +642,8 @@ fn ipv4_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 /// three; the earliest start where that works gives the match, as the leftmost-first
 /// regex does.
 fn ipv4_in_run(run: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let digits = |from: usize| run[from..].iter().take(4).take_while(|b| b.is_ascii_digit()).count();
+    // Counting stops at four digits: more than three never match.
+    let digits = |from: usize| digits_at(&run[from..run.len().min(from + 4)]);
     let at = move |start: usize| {
         let mut p = start;
         for _ in 0..3 {
@@ -681,13 +702,12 @@ fn url_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
         b"http", b"https", b"ftp", b"ftps", b"sftp", b"sftps", b"telnet", b"ldap", b"ldaps", b"file", b"tcp", b"udp",
     ];
     let b = hay.as_bytes();
-    let word = |c: u8| BYTE_CLASS[c as usize] & 4 != 0;
     let mut covered = 0;
     SCHEME_SEPARATOR.find_iter(b).filter_map(move |colon| {
         if colon < covered {
             return None;
         }
-        let start = colon - b[..colon].iter().rev().take_while(|&&c| word(c)).count();
+        let start = word_start(b, colon);
         let scheme = &b[start..colon];
         if !SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
             return None;
@@ -723,7 +743,6 @@ fn registry_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
         b"HKCC",
     ];
     let b = hay.as_bytes();
-    let word = |c: u8| BYTE_CLASS[c as usize] & 4 != 0;
     let mut covered = 0;
     memchr::memchr_iter(b'\\', b).filter_map(move |slash| {
         if slash < covered {
@@ -734,7 +753,7 @@ fn registry_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
         } else {
             slash
         };
-        let start = name_end - b[..name_end].iter().rev().take_while(|&&c| word(c)).count();
+        let start = word_start(b, name_end);
         if !HIVES.iter().any(|h| h.eq_ignore_ascii_case(&b[start..name_end])) {
             return None;
         }
@@ -758,10 +777,9 @@ fn digits_at(b: &[u8]) -> usize {
 /// a word (a longer run has no end a boundary allows).
 fn cve_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let b = hay.as_bytes();
-    let word = |c: u8| BYTE_CLASS[c as usize] & 4 != 0;
     memchr::memchr_iter(b'-', b).filter_map(move |dash| {
         let start = dash.checked_sub(3)?;
-        if !b[start..dash].eq_ignore_ascii_case(b"cve") || (start > 0 && word(b[start - 1])) {
+        if !b[start..dash].eq_ignore_ascii_case(b"cve") || !starts_word(b, start) {
             return None;
         }
         let year = dash + 1;
@@ -770,7 +788,7 @@ fn cve_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
         }
         let number = year + 5;
         let end = number + digits_at(&b[number..]);
-        ((4..=7).contains(&(end - number)) && b.get(end).is_none_or(|&c| !word(c))).then_some((start, end))
+        ((4..=7).contains(&(end - number)) && ends_word(b, end)).then_some((start, end))
     })
 }
 
@@ -779,16 +797,15 @@ fn cve_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 /// space, and a run of 1–10 digits that ends a word. (Giving up the optional parts never
 /// helps: the digits must come next.)
 fn asn_matches(b: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
-    let word = |c: u8| BYTE_CLASS[c as usize] & 4 != 0;
     AS.find_iter(b).filter_map(move |start| {
-        if start > 0 && word(b[start - 1]) {
+        if !starts_word(b, start) {
             return None;
         }
         let mut digits = start + 2;
         digits += usize::from(b.get(digits) == Some(&b'N'));
         digits += usize::from(b.get(digits) == Some(&b' '));
         let end = digits + digits_at(&b[digits..]);
-        ((1..=10).contains(&(end - digits)) && b.get(end).is_none_or(|&c| !word(c))).then_some((start, digits, end))
+        ((1..=10).contains(&(end - digits)) && ends_word(b, end)).then_some((start, digits, end))
     })
 }
 
@@ -836,16 +853,15 @@ fn ipv6_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 fn bitcoin_words(hay: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     const BECH32: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
     let base58 = |c: &u8| c.is_ascii_alphanumeric() && !matches!(c, b'0' | b'O' | b'I' | b'l');
-    let word = |b: u8| BYTE_CLASS[b as usize] & 4 != 0;
     // A match starts a word with `1`, `3` or `b`: found by SIMD search, each such word
     // start is measured and checked; a hit inside a word skips the rest of that word.
     let mut i = 0;
     std::iter::from_fn(move || {
         while let Some(hit) = memchr::memchr3(b'1', b'3', b'b', &hay[i..]) {
             let start = i + hit;
-            let end = start + 1 + hay[start + 1..].iter().take_while(|&&b| word(b)).count();
+            let end = start + 1 + hay[start + 1..].iter().take_while(|&&b| word_byte(b)).count();
             i = end;
-            if start > 0 && word(hay[start - 1]) {
+            if !starts_word(hay, start) {
                 continue;
             }
             let word = &hay[start..end];
@@ -1049,9 +1065,7 @@ fn candidates<'t>(
             }
         }
         IocType::Mac => {
-            let runs = mac_runs(hay).flat_map(|(start, end)| MAC.find_iter(&hay[start..end]).map(move |m| (start, m)));
-            for (run_start, whole) in runs {
-                let m = span((run_start + whole.start(), run_start + whole.end()));
+            for m in find_in_runs(&MAC, hay, mac_runs(hay)).map(span) {
                 // The pattern's first separator (its capture group) is the match's third byte.
                 let separator = m.as_str().as_bytes()[2];
                 let consistent = m
@@ -1591,10 +1605,7 @@ mod gate_tests {
             let ipv6 = spans(&IPV6, &text);
             prop_assert_eq!(ipv6, ipv6_matches(&text).collect::<Vec<_>>());
             let mac = spans(&MAC, &text);
-            let in_runs: Vec<(usize, usize)> = mac_runs(&text)
-                .flat_map(|(s, e)| MAC.find_iter(&text[s..e]).map(move |m| (s + m.start(), s + m.end())))
-                .collect();
-            prop_assert_eq!(mac, in_runs);
+            prop_assert_eq!(mac, find_in_runs(&MAC, &text, mac_runs(&text)).collect::<Vec<_>>());
             for (s, e) in runs {
                 let run = &text[s..e];
                 if !may_hold_name(run.as_bytes()) {

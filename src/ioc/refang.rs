@@ -41,7 +41,7 @@ static MARKERS: LazyLock<Regex> = LazyLock::new(|| {
 fn scheme_before(text: &str, end: usize) -> Option<(usize, &'static str)> {
     let b = &text.as_bytes()[..end];
     let lower = |i: usize| b[i].to_ascii_lowercase();
-    let at_word_start = |i: usize| i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+    let at_word_start = |i: usize| super::starts_word(b, i);
     let mut i = end;
     let trailing_s = i > 0 && lower(i - 1) == b's';
     if trailing_s {
