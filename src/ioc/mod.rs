@@ -180,8 +180,8 @@ pub struct Extraction {
     /// Per indicator: its type, where its observable ends in `observables` (it starts
     /// where the previous one ends) and its position in the text.
     items: Vec<(Kind, usize, usize)>,
-    /// The extractor's custom type names, when it has custom types.
-    custom_names: Option<Arc<[String]>>,
+    /// The extractor's custom types, when it has any.
+    custom: Option<Arc<[CustomType]>>,
 }
 
 impl Extraction {
@@ -201,7 +201,7 @@ impl Extraction {
             .map(|(&(kind, end, position), start)| Found {
                 kind: match kind {
                     Kind::Builtin(kind) => kind.name(),
-                    Kind::Custom(index) => &self.custom_names.as_ref().expect("custom types have names")[index],
+                    Kind::Custom(index) => &self.custom.as_ref().expect("custom types have names")[index].name,
                 },
                 observable: &self.observables[start..end],
                 position,
@@ -227,8 +227,8 @@ pub struct CustomType {
 #[derive(Debug, Clone)]
 pub struct Extractor {
     types: Vec<IocType>,
-    custom: Vec<CustomType>,
-    custom_names: Arc<[String]>,
+    /// Shared with the extractions that found a custom type, which name it.
+    custom: Arc<[CustomType]>,
 }
 
 /// The URL pattern as a regex: [`url_matches`] is what extraction uses; tests check the two
@@ -293,11 +293,9 @@ static LINUX_PATH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:/[A-Za-z0-
 
 impl Extractor {
     pub fn new(types: Vec<IocType>, custom: Vec<CustomType>) -> Self {
-        let custom_names = custom.iter().map(|c| c.name.clone()).collect();
         Extractor {
             types,
-            custom,
-            custom_names,
+            custom: custom.into(),
         }
     }
 
@@ -363,20 +361,21 @@ impl Extractor {
             if kind == IocType::Ipv4 && both_dotted {
                 continue;
             }
-            let also_ipv4 = kind == IocType::Dns && both_dotted;
             if !kind.gated() {
+                let also_ipv4 = kind == IocType::Dns && both_dotted;
                 candidates(kind, also_ipv4, text, 0..text.len(), &mut found);
-            }
-            let mut span: Option<std::ops::Range<usize>> = None;
-            for (line, traits) in lines.iter().filter(|_| kind.gated()) {
-                if traits.may_hold(kind) || (also_ipv4 && traits.may_hold(IocType::Ipv4)) {
-                    span = Some(span.map_or(line.clone(), |s| s.start..line.end));
-                } else if let Some(s) = span.take() {
-                    candidates(kind, also_ipv4, text, s, &mut found);
+            } else {
+                let mut span: Option<std::ops::Range<usize>> = None;
+                for (line, traits) in &lines {
+                    if traits.may_hold(kind) {
+                        span = Some(span.map_or(line.clone(), |s| s.start..line.end));
+                    } else if let Some(s) = span.take() {
+                        candidates(kind, false, text, s, &mut found);
+                    }
                 }
-            }
-            if let Some(s) = span {
-                candidates(kind, also_ipv4, text, s, &mut found);
+                if let Some(s) = span {
+                    candidates(kind, false, text, s, &mut found);
+                }
             }
             for (kind, observable, position) in found.drain(..) {
                 if self.types.contains(&kind) {
@@ -411,15 +410,15 @@ impl Extractor {
                 name(a.1).cmp(name(b.1)).then_with(|| a.2.cmp(b.2))
             });
         }
-        let order: Vec<(usize, Kind, &str)> = order.into_iter().map(|(_, i)| entries[i as usize]).collect();
         let mut out = Extraction {
-            observables: String::with_capacity(order.iter().map(|o| o.2.len()).sum()),
-            items: Vec::with_capacity(order.len()),
-            // Cloned only when there are custom types: a shared count that every row of a
-            // frame touched from every thread would cost more than the row's search.
-            custom_names: (!self.custom.is_empty()).then(|| self.custom_names.clone()),
+            observables: String::with_capacity(entries.iter().map(|e| e.2.len()).sum()),
+            items: Vec::with_capacity(entries.len()),
+            // Shared only when there are custom types: a count that every row of a frame
+            // touched from every thread would cost more than the row's search.
+            custom: (!self.custom.is_empty()).then(|| self.custom.clone()),
         };
-        for (position, kind, observable) in order {
+        for (_, index) in order {
+            let (position, kind, observable) = entries[index as usize];
             out.observables.push_str(observable);
             out.items.push((kind, out.observables.len(), position));
         }
