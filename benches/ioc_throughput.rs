@@ -5,7 +5,8 @@
 //!
 //! cargo bench --bench ioc_throughput -- [ROWS] [TEXT_MB] [TEXT]   (defaults 1000000, 1024, both texts)
 //!
-//! TEXT picks one text by the start of its name (`command` or `eset`), for profiling;
+//! ROWS 0 skips the frames. TEXT picks one text by the start of its name (`command` or
+//! `eset`), for profiling;
 //! with HUNTBOOK_BENCH_TOTAL_ONLY set, the per-type breakdown is skipped, and
 //! HUNTBOOK_BENCH_TYPES=dns,ipv4 (type names) narrows the extractor to those types.
 
@@ -22,18 +23,27 @@ fn main() {
     let text_mb: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1024);
     let only = args.get(2).map(|a| a.to_ascii_lowercase());
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/msticpy/process");
-    let sample = read_file(&root.join("win4688_processes_on_host.csv"), None)
-        .expect("sample command lines")
-        .value;
-    let lines: Vec<String> = sample
-        .column("CommandLine")
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .flatten()
-        .map(str::to_string)
-        .collect();
+    let wanted = |name: &str| {
+        only.as_ref()
+            .is_none_or(|o| name.to_ascii_lowercase().starts_with(o.as_str()))
+    };
+    // The sample command lines: the frames' rows and the dense text (skipped when neither
+    // runs, for profiling the other text).
+    let lines: Vec<String> = if rows > 0 || wanted("command lines") {
+        read_file(&root.join("win4688_processes_on_host.csv"), None)
+            .expect("sample command lines")
+            .value
+            .column("CommandLine")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .map(str::to_string)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let column: Vec<&str> = (0..rows).map(|i| lines[i % lines.len()].as_str()).collect();
     let df = DataFrame::new_infer_height(vec![Column::new("CommandLine".into(), column)]).unwrap();
     // HUNTBOOK_BENCH_TYPES=dns,ipv4 narrows the text runs to those types, for profiling.
@@ -45,7 +55,6 @@ fn main() {
         Err(_) => IocType::default_set(false),
     };
     let extractor = Extractor::new(types, Vec::new());
-    let columns = ["CommandLine".to_string()];
 
     println!(
         "machine: {} cores; {rows} command lines from {} distinct samples",
@@ -53,8 +62,44 @@ fn main() {
         lines.len()
     );
     let single = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    if rows > 0 {
+        frames(&df, &extractor, &single, rows);
+    }
+    drop(df);
+
+    // Text, two kinds, each repeated to TEXT_MB: the command lines joined (dense: nearly
+    // every line holds paths and dotted names) and the ESET threat reports (prose with
+    // indicators, defanged ones included).
+    let eset = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ioc/eset-malware-ioc");
+    let mut reports = String::new();
+    let mut folders: Vec<_> = std::fs::read_dir(&eset).unwrap().flatten().map(|e| e.path()).collect();
+    folders.sort();
+    for folder in folders {
+        if let Ok(text) = std::fs::read_to_string(folder.join("README.adoc")) {
+            reports.push_str(&text);
+            reports.push('\n');
+        }
+    }
+    for (name, chunk) in [("command lines", lines.join("\n")), ("ESET reports", reports)] {
+        if !wanted(name) {
+            continue;
+        }
+        let mut text = String::with_capacity(text_mb << 20);
+        while text.len() < text_mb << 20 {
+            text.push_str(&chunk);
+            text.push('\n');
+        }
+        text_rate(name, &text, &extractor);
+        drop(text);
+    }
+}
+
+/// %ioc and %b64 over frames of `rows` command lines, on one core and on all cores.
+fn frames(df: &DataFrame, extractor: &Extractor, single: &rayon::ThreadPool, rows: usize) {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/msticpy/process");
+    let columns = ["CommandLine".to_string()];
     let started = Instant::now();
-    let out = single.install(|| extract_frame(&df, &columns, &extractor, false).unwrap());
+    let out = single.install(|| extract_frame(df, &columns, extractor, false).unwrap());
     let one_core = started.elapsed().as_secs_f64();
     println!(
         "%ioc frame, 1 core:   {:>10.0} rows/s  ({} indicators, {one_core:.2} s)",
@@ -62,7 +107,7 @@ fn main() {
         out.height()
     );
     let started = Instant::now();
-    let out = extract_frame(&df, &columns, &extractor, false).unwrap();
+    let out = extract_frame(df, &columns, extractor, false).unwrap();
     let all = started.elapsed().as_secs_f64();
     println!(
         "%ioc frame, all cores: {:>10.0} rows/s  ({} indicators, {all:.2} s)",
@@ -107,35 +152,6 @@ fn main() {
         out.value.height()
     );
     drop((out, b64_df));
-
-    // Text, two kinds, each repeated to TEXT_MB: the command lines joined (dense: nearly
-    // every line holds paths and dotted names) and the ESET threat reports (prose with
-    // indicators, defanged ones included).
-    let eset = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ioc/eset-malware-ioc");
-    let mut reports = String::new();
-    let mut folders: Vec<_> = std::fs::read_dir(&eset).unwrap().flatten().map(|e| e.path()).collect();
-    folders.sort();
-    for folder in folders {
-        if let Ok(text) = std::fs::read_to_string(folder.join("README.adoc")) {
-            reports.push_str(&text);
-            reports.push('\n');
-        }
-    }
-    for (name, chunk) in [("command lines", lines.join("\n")), ("ESET reports", reports)] {
-        if only
-            .as_ref()
-            .is_some_and(|o| !name.to_ascii_lowercase().starts_with(o.as_str()))
-        {
-            continue;
-        }
-        let mut text = String::with_capacity(text_mb << 20);
-        while text.len() < text_mb << 20 {
-            text.push_str(&chunk);
-            text.push('\n');
-        }
-        text_rate(name, &text, &extractor);
-        drop(text);
-    }
 }
 
 /// %ioc over one big text on one core, and where the time goes: each type alone over the
@@ -158,6 +174,8 @@ fn text_rate(name: &str, text: &str, extractor: &Extractor) {
             sample_len as f64 / 1e6 / seconds
         );
     }
+    // The patterns are compiled on first use: once, before the clock starts.
+    extractor.extract(pieces(text).next().unwrap_or_default());
     let started = Instant::now();
     // One core: extract ~64 KiB pieces that end at line breaks, as a reader of a big log would.
     let mut found = 0usize;

@@ -48,8 +48,10 @@ pub fn trim_url(url: &str) -> &str {
 
 /// A URL must name a host: `http://` alone, or a scheme followed by punctuation, is not one.
 pub fn url_has_host(url: &str) -> bool {
-    url.split_once("://")
-        .map(|(_, rest)| rest.trim_start_matches('['))
+    // The scheme is a short word, so `://` is found within a few bytes.
+    let separator = url.as_bytes().windows(3).position(|w| w == b"://");
+    separator
+        .map(|at| url[at + 3..].trim_start_matches('['))
         .is_some_and(|host| host.starts_with(|c: char| c.is_ascii_alphanumeric()))
 }
 

@@ -403,7 +403,7 @@ impl Extractor {
         // are distinct, so the order is total. Sorting small keys first, then each run of
         // equal positions, costs less than comparing the records throughout.
         let mut order: Vec<(usize, u32)> = entries.iter().zip(0..).map(|(e, i)| (e.0, i)).collect();
-        order.sort_unstable();
+        sort_by_position(&mut order, text.len());
         for tie in order.chunk_by_mut(|a, b| a.0 == b.0).filter(|t| t.len() > 1) {
             tie.sort_unstable_by(|a, b| {
                 let (a, b) = (entries[a.1 as usize], entries[b.1 as usize]);
@@ -423,6 +423,36 @@ impl Extractor {
             out.items.push((kind, out.observables.len(), position));
         }
         out
+    }
+}
+
+/// Sorts `(position, index)` pairs by position (all below `len`); equal positions keep
+/// their order. Many pairs (a report's indicators) are sorted a byte of the position at a
+/// time, least significant first (a radix sort: a pass over the pairs per byte that `len`
+/// needs, instead of n log n comparisons); a few, by comparison.
+fn sort_by_position(pairs: &mut Vec<(usize, u32)>, len: usize) {
+    if pairs.len() < 64 {
+        pairs.sort_by_key(|p| p.0);
+        return;
+    }
+    let mut other = vec![(0, 0); pairs.len()];
+    let mut shift = 0;
+    while shift < usize::BITS && len >> shift > 0 {
+        let mut starts = [0usize; 256];
+        for p in pairs.iter() {
+            starts[(p.0 >> shift) & 255] += 1;
+        }
+        let mut sum = 0;
+        for start in &mut starts {
+            (*start, sum) = (sum, sum + *start);
+        }
+        for &p in pairs.iter() {
+            let digit = (p.0 >> shift) & 255;
+            other[starts[digit]] = p;
+            starts[digit] += 1;
+        }
+        std::mem::swap(pairs, &mut other);
+        shift += 8;
     }
 }
 
@@ -521,31 +551,32 @@ fn long_hex_runs(hay: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
 /// run that long starting at or after `i` covers byte `i + min - 1`, so the scan probes
 /// that byte; from a probe in the class it looks back, and a byte outside the class on the
 /// way moves `i` past it (no long run can hold it). Only when the `min` bytes up to the
-/// probe are all in the class is the run followed to its end.
+/// probe are all in the class is the run followed to its end. The bytes from `i` that a
+/// look-back has already seen in the class are not looked at again.
 fn long_runs(hay: &[u8], class: u8, min: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
     let member = move |b: u8| BYTE_CLASS[b as usize] & class != 0;
-    // `i` is always 0 or just after a byte outside the class.
-    let mut i = 0;
+    // `i` is always 0 or just after a byte outside the class; `hay[i..known]` are all in it.
+    let (mut i, mut known) = (0, 0);
     std::iter::from_fn(move || {
         while i + min <= hay.len() {
             let probe = i + min - 1;
             if !member(hay[probe]) {
                 i = probe + 1;
+                known = i;
                 continue;
             }
-            let mut start = probe;
-            while start > i && member(hay[start - 1]) {
-                start -= 1;
-            }
-            if start > i {
-                i = start;
+            if let Some(outside) = (known..probe).rev().find(|&j| !member(hay[j])) {
+                i = outside + 1;
+                known = probe + 1;
                 continue;
             }
             let mut end = probe + 1;
             while end < hay.len() && member(hay[end]) {
                 end += 1;
             }
+            let start = i;
             i = end;
+            known = end;
             return Some((start, end));
         }
         None
@@ -623,6 +654,19 @@ static SCHEME_SEPARATOR: LazyLock<memchr::memmem::Finder<'static>> =
     LazyLock::new(|| memchr::memmem::Finder::new(b"://"));
 static AS: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new(b"AS"));
 
+/// The ASCII bytes that end a URL: whitespace (as `char::is_whitespace` has it) and
+/// `"'<>`{}|\\^`.
+static URL_END: [bool; 128] = {
+    let mut t = [false; 128];
+    let ends = b"\t\n\x0b\x0c\r \"'<>`{}|\\^";
+    let mut i = 0;
+    while i < ends.len() {
+        t[ends[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 /// What `URL.find_iter(hay)` finds, without the regex: each `://` (by SIMD search) with a
 /// known scheme as the whole ASCII word before it, and the characters after it up to
 /// whitespace or one of `"'<>`{}|\^`. The scheme, all word bytes, must start a word, so
@@ -643,10 +687,23 @@ fn url_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
             return None;
         }
         let tail = colon + 3;
-        let end = hay[tail..]
-            .char_indices()
-            .find(|&(_, c)| c.is_whitespace() || "\"'<>`{}|\\^".contains(c))
-            .map_or(hay.len(), |(i, _)| tail + i);
+        // Byte by byte: ASCII from the table, a longer character decoded (only whitespace
+        // among them ends a URL).
+        let mut end = tail;
+        while end < b.len() {
+            if b[end] < 0x80 {
+                if URL_END[b[end] as usize] {
+                    break;
+                }
+                end += 1;
+            } else {
+                let c = hay[end..].chars().next().expect("a character starts here");
+                if c.is_whitespace() {
+                    break;
+                }
+                end += c.len_utf8();
+            }
+        }
         if end == tail {
             return None;
         }
@@ -779,32 +836,19 @@ fn ipv6_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 
 /// What `BITCOIN` finds. Its characters are all word characters between two ASCII word
 /// boundaries, so a match is always a whole word: `bc1` and 11–71 Bech32 characters, or
-/// `1` or `3` and 25–34 Base58 ones.
+/// `1` or `3` and 25–34 Base58 ones. Every such word is at least 14 bytes long, so the
+/// maximal runs of at least 14 word bytes ([`long_runs`], which skips through prose
+/// without looking at most bytes) are the only words to check.
 fn bitcoin_words(hay: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     const BECH32: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
     let base58 = |c: &u8| c.is_ascii_alphanumeric() && !matches!(c, b'0' | b'O' | b'I' | b'l');
-    // A match starts a word with `1`, `3` or `b`: found by SIMD search, each such word
-    // start is measured and checked; a hit inside a word skips the rest of that word.
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        while let Some(hit) = memchr::memchr3(b'1', b'3', b'b', &hay[i..]) {
-            let start = i + hit;
-            let end = start + 1 + hay[start + 1..].iter().take_while(|&&b| word_byte(b)).count();
-            i = end;
-            if !starts_word(hay, start) {
-                continue;
-            }
-            let word = &hay[start..end];
-            let valid = if let Some(data) = word.strip_prefix(b"bc1") {
-                (11..=71).contains(&data.len()) && data.iter().all(|c| BECH32.contains(c))
-            } else {
-                matches!(word[0], b'1' | b'3') && (26..=35).contains(&word.len()) && word.iter().all(base58)
-            };
-            if valid {
-                return Some((start, end));
-            }
+    long_runs(hay, 4, 14).filter(move |&(start, end)| {
+        let word = &hay[start..end];
+        if let Some(data) = word.strip_prefix(b"bc1") {
+            (11..=71).contains(&data.len()) && data.iter().all(|c| BECH32.contains(c))
+        } else {
+            matches!(word[0], b'1' | b'3') && (26..=35).contains(&word.len()) && word.iter().all(base58)
         }
-        None
     })
 }
 
@@ -917,8 +961,11 @@ fn candidates<'t>(
     let base = line.start;
     let hay = &text[line];
     let bytes = text.as_bytes();
-    let before = |i: usize| if i == 0 { None } else { text[..i].chars().next_back() };
-    let after = |i: usize| text[i..].chars().next();
+    // The bytes around a match, for the glue checks. Those test ASCII characters only, and
+    // a byte is one exactly when the character there is (every byte of a longer UTF-8
+    // character is >= 0x80), so no character needs decoding.
+    let before = |i: usize| i.checked_sub(1).map(|j| bytes[j]);
+    let after = |i: usize| bytes.get(i).copied();
     // A match in `hay`, moved to `text`'s offsets.
     struct At<'t> {
         start: usize,
@@ -954,8 +1001,8 @@ fn candidates<'t>(
         }
         IocType::Ipv6 => {
             for m in ipv6_matches(hay).map(span) {
-                let glued = before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-                    || after(m.end()).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+                let glued = before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
+                    || after(m.end()).is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_');
                 let candidate = m.as_str().trim_end_matches(':');
                 if !glued && candidate.matches(':').count() >= 2 && candidate.parse::<std::net::Ipv6Addr>().is_ok() {
                     out.push((kind, lowercase(candidate), m.start()));
@@ -1003,8 +1050,8 @@ fn candidates<'t>(
                     .bytes()
                     .filter(|&c| c == b':' || c == b'-')
                     .all(|c| c == separator);
-                let glued = before(m.start()).is_some_and(|c| c.is_ascii_hexdigit() || c == ':' || c == '-')
-                    || after(m.end()).is_some_and(|c| c.is_ascii_hexdigit() || c == ':' || c == '-');
+                let glued = before(m.start()).is_some_and(|c| c.is_ascii_hexdigit() || c == b':' || c == b'-')
+                    || after(m.end()).is_some_and(|c| c.is_ascii_hexdigit() || c == b':' || c == b'-');
                 if consistent && !glued {
                     out.push((
                         kind,
@@ -1032,8 +1079,8 @@ fn candidates<'t>(
         IocType::Ipv4 | IocType::Dns => {
             let (ipv4, dns) = (kind == IocType::Ipv4 || also_ipv4, kind == IocType::Dns);
             let accept = |out: &mut Vec<_>, start: usize, end: usize| {
-                let glued = before(start).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-                    || after(end).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                let glued = before(start).is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+                    || after(end).is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
                 let name = &text[start..end];
                 if !glued && checks::known_suffix(name) {
                     out.push((IocType::Dns, lowercase(name), start));
@@ -1046,7 +1093,7 @@ fn candidates<'t>(
                     for (s, e) in ipv4_in_run(run.as_bytes()) {
                         let (s, e) = (start + s, start + e);
                         // Not part of a longer dotted number (versions, OIDs) or a word.
-                        let glued_before = before(s).is_some_and(|c| c.is_ascii_alphanumeric() || c == '.');
+                        let glued_before = before(s).is_some_and(|c| c.is_ascii_alphanumeric() || c == b'.');
                         let glued_after = after(e).is_some_and(|c| c.is_ascii_alphanumeric())
                             || (bytes.get(e) == Some(&b'.') && bytes.get(e + 1).is_some_and(u8::is_ascii_digit));
                         if !glued_before && !glued_after && text[s..e].parse::<std::net::Ipv4Addr>().is_ok() {
@@ -1091,7 +1138,10 @@ fn candidates<'t>(
         IocType::LinuxPath => {
             for m in LINUX_PATH.find_iter(hay).map(at) {
                 // A path starts a word: not the tail of a URL (`//host/x`) or a fraction.
-                let starts_word = before(m.start()).is_none_or(|c| c.is_whitespace() || "\"'=(:,".contains(c));
+                let starts_word = text[..m.start()]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| c.is_whitespace() || "\"'=(:,".contains(c));
                 if starts_word && !text[..m.start()].ends_with(':') {
                     out.push((kind, Cow::Borrowed(m.as_str()), m.start()));
                 }
@@ -1329,14 +1379,43 @@ mod gate_tests {
     }
 
     proptest! {
+        /// The radix sort orders by position and keeps the order of equal positions, as a
+        /// stable sort does, for few and many pairs and positions of one to three bytes.
+        #[test]
+        fn sort_by_position_is_a_stable_sort(
+            positions in prop::collection::vec(prop_oneof![0usize..70_000, 0usize..40], 0..300),
+        ) {
+            let len = positions.iter().max().map_or(0, |&m| m + 1);
+            let mut pairs: Vec<(usize, u32)> = positions.iter().zip(0..).map(|(&p, i)| (p, i)).collect();
+            let mut expected = pairs.clone();
+            expected.sort_by_key(|p| p.0);
+            sort_by_position(&mut pairs, len);
+            prop_assert_eq!(pairs, expected);
+        }
+    }
+
+    /// The table of bytes that end a URL is what the URL pattern's class says of ASCII.
+    #[test]
+    fn url_end_table_is_the_pattern_class() {
+        for b in 0..128u8 {
+            let c = char::from(b);
+            assert_eq!(
+                URL_END[b as usize],
+                c.is_whitespace() || "\"'<>`{}|\\^".contains(c),
+                "{b:#x}"
+            );
+        }
+    }
+
+    proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
 
         /// The skip-scan gives every maximal run of the class at least `min` long.
         #[test]
         fn long_runs_are_the_maximal_long_runs(
-            hay in prop::collection::vec(prop::sample::select(b"aF09:-_ .g\xe9".to_vec()), 0..200),
+            hay in prop::collection::vec(prop::sample::select(b"aF09:-_ .g\xe9".to_vec()), 0..400),
             class in prop::sample::select(vec![1u8, 2, 4, 8, 16]),
-            min in 1usize..40,
+            min in 1usize..=64,
         ) {
             let member = |b: u8| BYTE_CLASS[b as usize] & class != 0;
             let mut expected = Vec::new();
