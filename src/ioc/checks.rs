@@ -1,17 +1,51 @@
 //! Validation of candidate indicators: what a regex cannot decide.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use sha2::{Digest, Sha256};
 
 /// Whether the name ends in a suffix on the public suffix list (bundled by the `psl` crate,
 /// so no download happens at run time), and has a label before it.
+///
+/// Answers are remembered per thread: names repeat (a domain through a report, a host
+/// through a log's rows), and the list lookup is most of what a DNS candidate costs. The
+/// memory is bounded: it is emptied when it holds [`MEMO_NAMES`] names, and long names
+/// are not kept.
 pub fn known_suffix(name: &str) -> bool {
+    if name.len() > MEMO_NAME_LEN {
+        return listed(name);
+    }
+    MEMO.with_borrow_mut(|memo| {
+        if let Some(&known) = memo.get(name) {
+            return known;
+        }
+        let known = listed(name);
+        if memo.len() >= MEMO_NAMES {
+            memo.clear();
+        }
+        memo.insert(name.into(), known);
+        known
+    })
+}
+
+/// How many names [`known_suffix`] remembers per thread, and how long they may be.
+const MEMO_NAMES: usize = 1 << 14;
+const MEMO_NAME_LEN: usize = 100;
+
+thread_local! {
+    // The hasher is randomly seeded: names come from untrusted text.
+    static MEMO: RefCell<HashMap<Box<str>, bool, foldhash::fast::RandomState>> = RefCell::default();
+}
+
+/// [`known_suffix`] without the memory.
+fn listed(name: &str) -> bool {
     let name = name.trim_end_matches('.').as_bytes();
     let known = |lower: &[u8]| match psl::suffix(lower) {
         Some(suffix) => suffix.is_known() && lower.len() > suffix.as_bytes().len(),
         None => false,
     };
-    // This runs for every dotted word of a text: most are lower case already, the rest
-    // are lower-cased on the stack.
+    // Most names are lower case already, the rest are lower-cased on the stack.
     if !name.iter().any(u8::is_ascii_uppercase) {
         return known(name);
     }
@@ -145,5 +179,26 @@ mod tests {
         assert!(known_suffix("evil.co.uk"));
         assert!(!known_suffix("example.tld"));
         assert!(!known_suffix("com"));
+    }
+
+    /// Remembered answers are the list's answers: asked twice, past the point where the
+    /// memory is emptied, in mixed case, and for names too long to keep.
+    #[test]
+    fn remembered_answers_are_the_lists() {
+        let names: Vec<String> = (0..MEMO_NAMES + 500)
+            .map(|i| match i % 4 {
+                0 => format!("host{i}.example.com"),
+                1 => format!("file{i}.dll"),
+                2 => format!("Host{i}.Co.UK"),
+                _ => format!("{}.{i}.org", "a".repeat(MEMO_NAME_LEN)),
+            })
+            .collect();
+        for round in 0..2 {
+            for name in &names {
+                assert_eq!(known_suffix(name), listed(name), "{name}, round {round}");
+            }
+        }
+        assert!(known_suffix("host0.example.com") && !known_suffix("file1.dll") && known_suffix("Host2.Co.UK"));
+        assert!(MEMO.with_borrow(|memo| memo.len() <= MEMO_NAMES));
     }
 }

@@ -653,6 +653,7 @@ fn find_in_runs<'h>(
 static SCHEME_SEPARATOR: LazyLock<memchr::memmem::Finder<'static>> =
     LazyLock::new(|| memchr::memmem::Finder::new(b"://"));
 static AS: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new(b"AS"));
+static BC1: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new(b"bc1"));
 
 /// The ASCII bytes that end a URL: whitespace (as `char::is_whitespace` has it) and
 /// `"'<>`{}|\\^`.
@@ -835,21 +836,27 @@ fn ipv6_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 }
 
 /// What `BITCOIN` finds. Its characters are all word characters between two ASCII word
-/// boundaries, so a match is always a whole word: `bc1` and 11–71 Bech32 characters, or
-/// `1` or `3` and 25–34 Base58 ones. Every such word is at least 14 bytes long, so the
-/// maximal runs of at least 14 word bytes ([`long_runs`], which skips through prose
-/// without looking at most bytes) are the only words to check.
+/// boundaries, so a match is always a whole word: `1` or `3` and 25–34 Base58 characters,
+/// or `bc1` and 11–71 Bech32 ones. A Base58 address is a run of at least 26 word bytes
+/// ([`long_runs`], which skips through prose and most hex without looking at most bytes);
+/// a Bech32 one starts with `bc1` (by SIMD search) at a word start.
 fn bitcoin_words(hay: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     const BECH32: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
     let base58 = |c: &u8| c.is_ascii_alphanumeric() && !matches!(c, b'0' | b'O' | b'I' | b'l');
-    long_runs(hay, 4, 14).filter(move |&(start, end)| {
+    let legacy = long_runs(hay, 4, 26).filter(move |&(start, end)| {
         let word = &hay[start..end];
-        if let Some(data) = word.strip_prefix(b"bc1") {
-            (11..=71).contains(&data.len()) && data.iter().all(|c| BECH32.contains(c))
-        } else {
-            matches!(word[0], b'1' | b'3') && (26..=35).contains(&word.len()) && word.iter().all(base58)
-        }
-    })
+        matches!(word[0], b'1' | b'3') && word.len() <= 35 && word.iter().all(base58)
+    });
+    let segwit = BC1.find_iter(hay).filter_map(move |start| {
+        let end = start + hay[start..].iter().take_while(|&&c| word_byte(c)).count();
+        let data = &hay[start + 3..end];
+        (starts_word(hay, start) && (11..=71).contains(&data.len()) && data.iter().all(|c| BECH32.contains(c)))
+            .then_some((start, end))
+    });
+    // Both in reading order and never the same word: merged, they are in reading order.
+    let mut words: Vec<(usize, usize)> = legacy.chain(segwit).collect();
+    words.sort_unstable();
+    words.into_iter()
 }
 
 /// One of [`dns_runs`], with what the DNS and IPv4 searches need to know of it, learnt
