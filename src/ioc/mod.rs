@@ -798,11 +798,35 @@ fn asn_matches(b: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
 }
 
 /// The spans of `hay` where `MAC` can match: maximal runs of at least 17 bytes of
-/// `[0-9A-Fa-f:-]`, which a match (17 such bytes) lies inside, and which no match crosses.
-/// Runs without the five separators a match holds (hashes, long hex numbers) are left out.
+/// `[0-9A-Fa-f:-]`, which a match (17 such bytes) lies inside, and which no match crosses,
+/// holding the five separators a match has. A match's first separator is followed by two
+/// hex digits and another separator; the runs are grown only around such separators
+/// (found by SIMD search), so hashes and prose cost a search, not a walk.
 fn mac_runs(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let b = hay.as_bytes();
-    long_runs(b, 16, 17).filter(|&(start, end)| b[start..end].iter().filter(|&&c| c == b':' || c == b'-').count() >= 5)
+    let member = |c: u8| BYTE_CLASS[c as usize] & 16 != 0;
+    let separator = |c: u8| c == b':' || c == b'-';
+    // Separators before `covered` lie in a run already grown.
+    let mut covered = 0;
+    memchr::memchr2_iter(b':', b'-', b).filter_map(move |at| {
+        let opens = b
+            .get(at + 1..at + 4)
+            .is_some_and(|next| next[0].is_ascii_hexdigit() && next[1].is_ascii_hexdigit() && separator(next[2]));
+        if at < covered || !opens {
+            return None;
+        }
+        let mut start = at;
+        while start > 0 && member(b[start - 1]) {
+            start -= 1;
+        }
+        let mut end = at + 4;
+        while end < b.len() && member(b[end]) {
+            end += 1;
+        }
+        covered = end;
+        let run = &b[start..end];
+        (run.len() >= 17 && run.iter().filter(|&&c| separator(c)).count() >= 5).then_some((start, end))
+    })
 }
 
 /// What `IPV6.find_iter(hay)` finds, searched only inside the maximal runs of
@@ -1364,6 +1388,7 @@ mod gate_tests {
                 3 => "[0-9]{1,4}(\\.[0-9]{1,4}){0,4}",
                 3 => "[0-9a-fA-F]{0,5}(:[0-9a-fA-F]{0,5}){1,8}",
                 2 => "[0-9a-fA-F]{1,3}([:-][0-9a-fA-F]{1,3}){3,7}",
+                2 => "[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}",
                 1 => pick(&["::", ":", "١", "٣", ".", "::ffff:", "1.2"]),
                 3 => "[a-z]{1,8}",
                 2 => Just(".".to_string()),
