@@ -30,17 +30,7 @@ fn main() {
     // The sample command lines: the frames' rows and the dense text (skipped when neither
     // runs, for profiling the other text).
     let lines: Vec<String> = if rows > 0 || wanted("command lines") {
-        read_file(&root.join("win4688_processes_on_host.csv"), None)
-            .expect("sample command lines")
-            .value
-            .column("CommandLine")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .map(str::to_string)
-            .collect()
+        strings(&root.join("win4688_processes_on_host.csv"), "CommandLine")
     } else {
         Vec::new()
     };
@@ -94,6 +84,19 @@ fn main() {
     }
 }
 
+/// The non-null strings of one column of a sample file.
+fn strings(path: &std::path::Path, column: &str) -> Vec<String> {
+    let df = read_file(path, None).expect("sample file").value;
+    let values = df.column(column).expect("sample column");
+    values
+        .str()
+        .expect("a text column")
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect()
+}
+
 /// %ioc and %b64 over frames of `rows` command lines, on one core and on all cores.
 fn frames(df: &DataFrame, extractor: &Extractor, single: &rayon::ThreadPool, rows: usize) {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/msticpy/process");
@@ -122,16 +125,7 @@ fn frames(df: &DataFrame, extractor: &Extractor, single: &rayon::ThreadPool, row
         ("mde_internal_proc_cs1.csv", "CreatedProcessCommandLine"),
         ("win4688_proc_test.csv", "CommandLine"),
     ] {
-        let df = read_file(&root.join(file), None).expect("sample").value;
-        b64_lines.extend(
-            df.column(col)
-                .unwrap()
-                .str()
-                .unwrap()
-                .iter()
-                .flatten()
-                .map(str::to_string),
-        );
+        b64_lines.extend(strings(&root.join(file), col));
     }
     let column: Vec<&str> = (0..rows).map(|i| b64_lines[i % b64_lines.len()].as_str()).collect();
     let b64_df = DataFrame::new_infer_height(vec![Column::new("CommandLine".into(), column)]).unwrap();
