@@ -6,9 +6,9 @@
 //! cargo bench --bench ioc_throughput -- [ROWS] [TEXT_MB] [TEXT]   (defaults 1000000, 1024, both texts)
 //!
 //! ROWS 0 skips the frames. TEXT picks one text by the start of its name (`command` or
-//! `eset`), for profiling;
-//! with HUNTBOOK_BENCH_TOTAL_ONLY set, the per-type breakdown is skipped, and
-//! HUNTBOOK_BENCH_TYPES=dns,ipv4 (type names) narrows the extractor to those types.
+//! `eset`), for profiling; with HUNTBOOK_BENCH_TOTAL_ONLY set, the per-type breakdown is
+//! skipped, and HUNTBOOK_BENCH_TYPES=dns,ipv4 (type names) narrows the extractor to those
+//! types.
 
 use std::time::Instant;
 
@@ -53,7 +53,7 @@ fn main() {
     );
     let single = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
     if rows > 0 {
-        frames(&df, &extractor, &single, rows);
+        frames(&root, &df, &extractor, &single, rows);
     }
     drop(df);
 
@@ -97,9 +97,9 @@ fn strings(path: &std::path::Path, column: &str) -> Vec<String> {
         .collect()
 }
 
-/// %ioc and %b64 over frames of `rows` command lines, on one core and on all cores.
-fn frames(df: &DataFrame, extractor: &Extractor, single: &rayon::ThreadPool, rows: usize) {
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/msticpy/process");
+/// %ioc and %b64 over frames of `rows` command lines, on one core and on all cores; the
+/// %b64 rows come from the sample files in `root`.
+fn frames(root: &std::path::Path, df: &DataFrame, extractor: &Extractor, single: &rayon::ThreadPool, rows: usize) {
     let columns = ["CommandLine".to_string()];
     let started = Instant::now();
     let out = single.install(|| extract_frame(df, &columns, extractor, false).unwrap());

@@ -29,8 +29,9 @@ pub fn known_suffix(name: &str) -> bool {
     })
 }
 
-/// How many names [`known_suffix`] remembers per thread, and how long they may be.
+/// How many names [`known_suffix`] remembers per thread.
 const MEMO_NAMES: usize = 1 << 14;
+/// The longest name [`known_suffix`] remembers.
 const MEMO_NAME_LEN: usize = 100;
 
 thread_local! {
