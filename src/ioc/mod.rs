@@ -326,6 +326,11 @@ impl Extractor {
 
     /// Every distinct indicator in `text`, refanged, in reading order.
     pub fn extract(&self, text: &str) -> Extraction {
+        self.extract_in_blocks(text, BLOCK)
+    }
+
+    /// [`Self::extract`], searching the text in blocks of about `block` bytes.
+    fn extract_in_blocks(&self, text: &str, block: usize) -> Extraction {
         let clean = refang(text);
         let text = clean.as_ref();
         // observable → (type priority, type, first position). Observables are borrowed
@@ -374,38 +379,53 @@ impl Extractor {
         // The types asked for, a bit each: a hash search gives every length, and one test
         // per candidate says which to keep.
         let wanted: u32 = self.types.iter().fold(0, |bits, &kind| bits | 1 << kind as u32);
-        let mut hashes_searched = false;
         // One scan of dotted runs finds IPv4 addresses and domain names together.
         let both_dotted = self.types.contains(&IocType::Dns) && self.types.contains(&IocType::Ipv4);
-        for &kind in &self.types {
-            // One search finds hashes of every length.
-            if kind.is_hash() && std::mem::replace(&mut hashes_searched, true) {
-                continue;
-            }
-            if kind == IocType::Ipv4 && both_dotted {
-                continue;
-            }
-            if !kind.gated() {
-                let also_ipv4 = kind == IocType::Dns && both_dotted;
-                candidates(kind, also_ipv4, text, 0..text.len(), &mut found);
-            } else {
-                let mut span: Option<std::ops::Range<usize>> = None;
-                for (line, traits) in &lines {
-                    if traits.may_hold(kind) {
-                        span = Some(span.map_or(line.clone(), |s| s.start..line.end));
-                    } else if let Some(s) = span.take() {
+        // Each type's search reads the text once. A block of it that fits in the processor's
+        // first-level cache is searched for every type before the next: the later searches
+        // find it there. Blocks end at line breaks, which no built-in pattern crosses, and
+        // the glue checks read the whole text, so blocks change nothing that is found.
+        let mut first_line = 0;
+        let mut block_start = 0;
+        while block_start < text.len() {
+            let cut = block_start.saturating_add(block).min(text.len());
+            let block_end = memchr::memchr(b'\n', &text.as_bytes()[cut..]).map_or(text.len(), |i| cut + i + 1);
+            // The lines that start in this block.
+            let block_lines = lines[first_line..].partition_point(|(line, _)| line.start < block_end);
+            let block_lines = &lines[first_line..first_line + block_lines];
+            first_line += block_lines.len();
+            let mut hashes_searched = false;
+            for &kind in &self.types {
+                // One search finds hashes of every length.
+                if kind.is_hash() && std::mem::replace(&mut hashes_searched, true) {
+                    continue;
+                }
+                if kind == IocType::Ipv4 && both_dotted {
+                    continue;
+                }
+                if !kind.gated() {
+                    let also_ipv4 = kind == IocType::Dns && both_dotted;
+                    candidates(kind, also_ipv4, text, block_start..block_end, &mut found);
+                } else {
+                    let mut span: Option<std::ops::Range<usize>> = None;
+                    for (line, traits) in block_lines {
+                        if traits.may_hold(kind) {
+                            span = Some(span.map_or(line.clone(), |s| s.start..line.end));
+                        } else if let Some(s) = span.take() {
+                            candidates(kind, false, text, s, &mut found);
+                        }
+                    }
+                    if let Some(s) = span {
                         candidates(kind, false, text, s, &mut found);
                     }
                 }
-                if let Some(s) = span {
-                    candidates(kind, false, text, s, &mut found);
+                for (kind, observable, position) in found.drain(..) {
+                    if wanted & 1 << kind as u32 != 0 {
+                        add(&mut best, observable, Kind::Builtin(kind), kind.priority(), position);
+                    }
                 }
             }
-            for (kind, observable, position) in found.drain(..) {
-                if wanted & 1 << kind as u32 != 0 {
-                    add(&mut best, observable, Kind::Builtin(kind), kind.priority(), position);
-                }
-            }
+            block_start = block_end;
         }
         for (index, custom) in self.custom.iter().enumerate() {
             for caps in custom.regex.captures_iter(text) {
@@ -449,6 +469,11 @@ impl Extractor {
         out
     }
 }
+
+/// How many bytes of text [`Extractor::extract`] searches for every type at a time: half
+/// of a first-level data cache (32 KiB on most processors), leaving room for what the
+/// searches write.
+const BLOCK: usize = 16 << 10;
 
 /// Sorts `(position, index)` pairs by position (all below `len`); equal positions keep
 /// their order. Many pairs (a report's indicators) are sorted a byte of the position at a
@@ -947,10 +972,7 @@ fn dns_runs(hay: &[u8]) -> Vec<DottedRun> {
         }
         // The label before the first joining dot starts the run: a dot before it with a
         // label on its left would have joined earlier and covered this one.
-        let mut start = dot - 1;
-        while start > 0 && label(hay[start - 1]) {
-            start -= 1;
-        }
+        let start = labels_start(hay, dot);
         let (mut label_start, mut end) = (start, dot);
         let (mut labels, mut dots, mut fit, mut named) = (0usize, 0, true, false);
         loop {
@@ -961,10 +983,7 @@ fn dns_runs(hay: &[u8]) -> Vec<DottedRun> {
                 dots += 1;
                 named |= hay[end + 1].is_ascii_alphabetic() && hay.get(end + 2).is_some_and(u8::is_ascii_alphabetic);
                 label_start = end + 1;
-                end += 1;
-                while end < n && label(hay[end]) {
-                    end += 1;
-                }
+                end = labels_end(hay, label_start);
             } else {
                 break;
             }
@@ -981,6 +1000,86 @@ fn dns_runs(hay: &[u8]) -> Vec<DottedRun> {
         from = end;
     }
     out
+}
+
+/// Where the run of label bytes (`[A-Za-z0-9-]`) from `hay[i]` ends (`i` if that is not
+/// one), 16 bytes classified at a time: a label's length is then a count of bits, not a
+/// loop whose exit the processor has to guess.
+fn labels_end(hay: &[u8], mut i: usize) -> usize {
+    loop {
+        let run = class16(hay, i).0.trailing_ones() as usize;
+        i += run;
+        if run < 16 {
+            return i;
+        }
+    }
+}
+
+/// Where the run of label bytes that ends just before `hay[i]` starts (`i` if `hay[i - 1]`
+/// is not one).
+fn labels_start(hay: &[u8], mut i: usize) -> usize {
+    while i > 0 {
+        let from = i.saturating_sub(16);
+        let width = i - from;
+        // The bytes from `from` to `i` in the top bits, the one just before `i` highest.
+        let run = (class16(hay, from).0 << (32 - width)).leading_ones() as usize;
+        i -= run;
+        if run < width {
+            break;
+        }
+    }
+    i
+}
+
+/// The label bytes (`[A-Za-z0-9-]`) and the dots among the 16 bytes of `hay` from `at`, as
+/// bit masks (bit `i` for byte `at + i`); bytes past the end are neither.
+#[cfg(target_arch = "x86_64")]
+fn class16(hay: &[u8], at: usize) -> (u32, u32) {
+    // SAFETY: SSE2 is part of x86_64's baseline: every processor that runs this code has it.
+    unsafe { class16_sse2(hay, at) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn class16_sse2(hay: &[u8], at: usize) -> (u32, u32) {
+    use std::arch::x86_64::*;
+    let mut padded = [0u8; 16];
+    let chunk: &[u8] = match hay.get(at..at + 16) {
+        Some(chunk) => chunk,
+        None => {
+            let rest = &hay[at.min(hay.len())..];
+            padded[..rest.len()].copy_from_slice(rest);
+            &padded
+        }
+    };
+    let half = |from: usize| i64::from_le_bytes(chunk[from..from + 8].try_into().expect("8 bytes"));
+    let v = _mm_set_epi64x(half(8), half(0));
+    let splat = |c: u8| _mm_set1_epi8(c as i8);
+    // Each byte of `x` at most `max`, compared unsigned.
+    let at_most = |x: __m128i, max: u8| _mm_cmpeq_epi8(_mm_min_epu8(x, splat(max)), x);
+    let letters = at_most(_mm_sub_epi8(_mm_or_si128(v, splat(0x20)), splat(b'a')), 25);
+    let digits = at_most(_mm_sub_epi8(v, splat(b'0')), 9);
+    let dashes = _mm_cmpeq_epi8(v, splat(b'-'));
+    let labels = _mm_or_si128(_mm_or_si128(letters, digits), dashes);
+    let dots = _mm_cmpeq_epi8(v, splat(b'.'));
+    (_mm_movemask_epi8(labels) as u32, _mm_movemask_epi8(dots) as u32)
+}
+
+/// [`class16`] a byte at a time: what other processors run, and the reference the SSE2
+/// version is tested against.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn class16_bytes(hay: &[u8], at: usize) -> (u32, u32) {
+    let (mut labels, mut dots) = (0, 0);
+    for (i, &c) in hay.iter().skip(at).take(16).enumerate() {
+        labels |= u32::from(in_class(c, LABEL_BYTE)) << i;
+        dots |= u32::from(c == b'.') << i;
+    }
+    (labels, dots)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn class16(hay: &[u8], at: usize) -> (u32, u32) {
+    class16_bytes(hay, at)
 }
 
 /// Whether `DNS` matches all of `run` (one of [`dns_runs`]): every label is 1–63 bytes of
@@ -1451,6 +1550,38 @@ mod gate_tests {
             .collect()
     }
 
+    /// Found indicators as `(type, observable, position)`, searched in blocks of `block`.
+    fn in_blocks(text: &str, block: usize) -> Vec<(String, String, usize)> {
+        Extractor::new(IocType::ALL.to_vec(), Vec::new())
+            .extract_in_blocks(text, block)
+            .iter()
+            .map(|f| (f.kind.to_string(), f.observable.to_string(), f.position))
+            .collect()
+    }
+
+    /// Searching a text in blocks changes nothing: a block per line, the default blocks and
+    /// the whole text as one give the same on every file of the corpora.
+    #[test]
+    fn blocks_change_nothing_on_the_corpora() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+        let mut stack = vec![root.join("ioc"), root.join("msticpy/ioc")];
+        let mut blocks = 0;
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("corpus folder").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if let Ok(text) = std::fs::read_to_string(&path) {
+                    let whole = in_blocks(&text, usize::MAX);
+                    assert_eq!(in_blocks(&text, 1), whole, "{}", path.display());
+                    assert_eq!(in_blocks(&text, BLOCK), whole, "{}", path.display());
+                    blocks += text.len() / BLOCK;
+                }
+            }
+        }
+        assert!(blocks >= 10, "the corpora fill only {blocks} default blocks");
+    }
+
     /// Every text file of the IoC corpora (iocextract's lists, the ESET reports and their
     /// MISP events, msticpy's test strings) gives the same indicators with and without the
     /// line gate.
@@ -1537,6 +1668,28 @@ mod gate_tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// The SSE2 classes of 16 bytes are the byte table's, up to the end and past it.
+        #[test]
+        fn class16_is_the_byte_table(
+            hay in prop::collection::vec(prop_oneof![any::<u8>(), prop::sample::select(b"`az{@AZ[/09:-.\x00\x7f\x80\xff".to_vec())], 0..48),
+            at in 0usize..=48,
+        ) {
+            let at = at.min(hay.len());
+            prop_assert_eq!(class16(&hay, at), class16_bytes(&hay, at));
+        }
+
+        /// Runs of label bytes found 16 bytes at a time are the byte table's.
+        #[test]
+        fn labels_start_and_end_find_the_runs_of_label_bytes(hay in prop::collection::vec(prop::sample::select(b"a-.Z9 ".to_vec()), 0..100)) {
+            let label = |i: usize| hay.get(i).is_some_and(|&c| in_class(c, LABEL_BYTE));
+            for i in 0..=hay.len() {
+                let end = (i..).find(|&j| !label(j)).unwrap();
+                prop_assert_eq!(labels_end(&hay, i), end, "end from {}", i);
+                let start = (0..i).rev().find(|&j| !label(j)).map_or(0, |j| j + 1);
+                prop_assert_eq!(labels_start(&hay, i), start, "start before {}", i);
+            }
+        }
 
         /// The skip-scan gives every maximal run of the class at least `min` long.
         #[test]
@@ -1734,6 +1887,13 @@ mod gate_tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Blocks of any size, lines of any content: the same indicators at the same places.
+        #[test]
+        fn blocks_never_change_what_is_found(lines in prop::collection::vec(prop::collection::vec(piece(), 0..6).prop_map(|p| p.concat()), 0..6), block in 1usize..64) {
+            let text = lines.join("\n");
+            prop_assert_eq!(in_blocks(&text, block), in_blocks(&text, usize::MAX));
+        }
 
         /// The line gate is only an optimisation: whenever a type's search finds something
         /// in a line, the gate lets that type through.
