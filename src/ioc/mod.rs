@@ -962,11 +962,20 @@ fn dns_runs(hay: &[u8]) -> Vec<DottedRun> {
     let label = |b: u8| in_class(b, LABEL_BYTE);
     let n = hay.len();
     let mut out = Vec::new();
-    // The search restarts after each run: the dots inside one are not searched for again.
-    let mut from = 0;
-    while let Some(found) = memchr::memchr(b'.', &hay[from..]) {
-        let dot = from + found;
-        from = dot + 1;
+    // The dots of `hay[base..base + 64]` not yet looked at, as a mask: a dot is a bit to
+    // clear, not a search to start (dots come every few words in prose).
+    let mut base = 0;
+    let mut pending = dots64(hay, 0);
+    loop {
+        while pending == 0 {
+            base += 64;
+            if base >= n {
+                return out;
+            }
+            pending = dots64(hay, base);
+        }
+        let dot = base + pending.trailing_zeros() as usize;
+        pending &= pending - 1;
         if dot == 0 || dot + 1 >= n || !label(hay[dot - 1]) || !label(hay[dot + 1]) {
             continue;
         }
@@ -997,9 +1006,14 @@ fn dns_runs(hay: &[u8]) -> Vec<DottedRun> {
             simple,
             named,
         });
-        from = end;
+        // The dots inside the run are not looked at again.
+        if end - base < 64 {
+            pending &= u64::MAX << (end - base);
+        } else {
+            base = end;
+            pending = dots64(hay, end);
+        }
     }
-    out
 }
 
 /// Where the run of label bytes (`[A-Za-z0-9-]`) from `hay[i]` ends (`i` if that is not
@@ -1063,6 +1077,53 @@ fn class16_sse2(hay: &[u8], at: usize) -> (u32, u32) {
     let labels = _mm_or_si128(_mm_or_si128(letters, digits), dashes);
     let dots = _mm_cmpeq_epi8(v, splat(b'.'));
     (_mm_movemask_epi8(labels) as u32, _mm_movemask_epi8(dots) as u32)
+}
+
+/// The dots among the 64 bytes of `hay` from `at`, as a bit mask (bit `i` for byte
+/// `at + i`); bytes past the end are not dots.
+#[cfg(target_arch = "x86_64")]
+fn dots64(hay: &[u8], at: usize) -> u64 {
+    // SAFETY: SSE2 is part of x86_64's baseline: every processor that runs this code has it.
+    unsafe { dots64_sse2(hay, at) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn dots64_sse2(hay: &[u8], at: usize) -> u64 {
+    use std::arch::x86_64::*;
+    let mut padded = [0u8; 64];
+    let chunk: &[u8] = match hay.get(at..at + 64) {
+        Some(chunk) => chunk,
+        None => {
+            let rest = &hay[at.min(hay.len())..];
+            padded[..rest.len()].copy_from_slice(rest);
+            &padded
+        }
+    };
+    let half = |from: usize| i64::from_le_bytes(chunk[from..from + 8].try_into().expect("8 bytes"));
+    let dot = _mm_set1_epi8(b'.' as i8);
+    let mut mask = 0u64;
+    for quarter in 0..4 {
+        let v = _mm_set_epi64x(half(quarter * 16 + 8), half(quarter * 16));
+        mask |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, dot)) as u16) << (quarter * 16);
+    }
+    mask
+}
+
+/// [`dots64`] a byte at a time: what other processors run, and the reference the SSE2
+/// version is tested against.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn dots64_bytes(hay: &[u8], at: usize) -> u64 {
+    let mut dots = 0;
+    for (i, &c) in hay.iter().skip(at).take(64).enumerate() {
+        dots |= u64::from(c == b'.') << i;
+    }
+    dots
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn dots64(hay: &[u8], at: usize) -> u64 {
+    dots64_bytes(hay, at)
 }
 
 /// [`class16`] a byte at a time: what other processors run, and the reference the SSE2
@@ -1677,6 +1738,16 @@ mod gate_tests {
         ) {
             let at = at.min(hay.len());
             prop_assert_eq!(class16(&hay, at), class16_bytes(&hay, at));
+        }
+
+        /// The SSE2 dot mask of 64 bytes is the bytes', up to the end and past it.
+        #[test]
+        fn dots64_are_the_dots(
+            hay in prop::collection::vec(prop_oneof![any::<u8>(), Just(b'.'), Just(b'.' | 0x80)], 0..160),
+            at in 0usize..=160,
+        ) {
+            let at = at.min(hay.len());
+            prop_assert_eq!(dots64(&hay, at), dots64_bytes(&hay, at));
         }
 
         /// Runs of label bytes found 16 bytes at a time are the byte table's.
