@@ -25,6 +25,7 @@
 mod checks;
 mod frame;
 mod refang;
+mod simd;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -883,7 +884,7 @@ fn mac_runs(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let separator = |c: u8| c == b':' || c == b'-';
     // Separators before `covered` lie in a run already grown.
     let mut covered = 0;
-    memchr::memchr2_iter(b':', b'-', b).filter_map(move |at| {
+    simd::positions(b, [b':', b'-']).filter_map(move |at| {
         let opens = b
             .get(at + 1..at + 4)
             .is_some_and(|next| next[0].is_ascii_hexdigit() && next[1].is_ascii_hexdigit() && separator(next[2]));
@@ -905,7 +906,7 @@ fn ipv6_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let b = hay.as_bytes();
     let mut runs = Vec::new();
     let mut covered = 0;
-    for colon in memchr::memchr_iter(b':', b) {
+    for colon in simd::positions(b, [b':']) {
         if colon < covered {
             continue;
         }
@@ -965,14 +966,14 @@ fn dns_runs(hay: &[u8]) -> Vec<DottedRun> {
     // The dots of `hay[base..base + 64]` not yet looked at, as a mask: a dot is a bit to
     // clear, not a search to start (dots come every few words in prose).
     let mut base = 0;
-    let mut pending = dots64(hay, 0);
+    let mut pending = simd::bytes64(hay, 0, [b'.']);
     loop {
         while pending == 0 {
             base += 64;
             if base >= n {
                 return out;
             }
-            pending = dots64(hay, base);
+            pending = simd::bytes64(hay, base, [b'.']);
         }
         let dot = base + pending.trailing_zeros() as usize;
         pending &= pending - 1;
@@ -1011,7 +1012,7 @@ fn dns_runs(hay: &[u8]) -> Vec<DottedRun> {
             pending &= u64::MAX << (end - base);
         } else {
             base = end;
-            pending = dots64(hay, end);
+            pending = simd::bytes64(hay, end, [b'.']);
         }
     }
 }
@@ -1021,7 +1022,7 @@ fn dns_runs(hay: &[u8]) -> Vec<DottedRun> {
 /// loop whose exit the processor has to guess.
 fn labels_end(hay: &[u8], mut i: usize) -> usize {
     loop {
-        let run = class16(hay, i).0.trailing_ones() as usize;
+        let run = simd::labels16(hay, i).trailing_ones() as usize;
         i += run;
         if run < 16 {
             return i;
@@ -1036,111 +1037,13 @@ fn labels_start(hay: &[u8], mut i: usize) -> usize {
         let from = i.saturating_sub(16);
         let width = i - from;
         // The bytes from `from` to `i` in the top bits, the one just before `i` highest.
-        let run = (class16(hay, from).0 << (32 - width)).leading_ones() as usize;
+        let run = (simd::labels16(hay, from) << (32 - width)).leading_ones() as usize;
         i -= run;
         if run < width {
             break;
         }
     }
     i
-}
-
-/// The label bytes (`[A-Za-z0-9-]`) and the dots among the 16 bytes of `hay` from `at`, as
-/// bit masks (bit `i` for byte `at + i`); bytes past the end are neither.
-#[cfg(target_arch = "x86_64")]
-fn class16(hay: &[u8], at: usize) -> (u32, u32) {
-    // SAFETY: SSE2 is part of x86_64's baseline: every processor that runs this code has it.
-    unsafe { class16_sse2(hay, at) }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sse2")]
-fn class16_sse2(hay: &[u8], at: usize) -> (u32, u32) {
-    use std::arch::x86_64::*;
-    let mut padded = [0u8; 16];
-    let chunk: &[u8] = match hay.get(at..at + 16) {
-        Some(chunk) => chunk,
-        None => {
-            let rest = &hay[at.min(hay.len())..];
-            padded[..rest.len()].copy_from_slice(rest);
-            &padded
-        }
-    };
-    let half = |from: usize| i64::from_le_bytes(chunk[from..from + 8].try_into().expect("8 bytes"));
-    let v = _mm_set_epi64x(half(8), half(0));
-    let splat = |c: u8| _mm_set1_epi8(c as i8);
-    // Each byte of `x` at most `max`, compared unsigned.
-    let at_most = |x: __m128i, max: u8| _mm_cmpeq_epi8(_mm_min_epu8(x, splat(max)), x);
-    let letters = at_most(_mm_sub_epi8(_mm_or_si128(v, splat(0x20)), splat(b'a')), 25);
-    let digits = at_most(_mm_sub_epi8(v, splat(b'0')), 9);
-    let dashes = _mm_cmpeq_epi8(v, splat(b'-'));
-    let labels = _mm_or_si128(_mm_or_si128(letters, digits), dashes);
-    let dots = _mm_cmpeq_epi8(v, splat(b'.'));
-    (_mm_movemask_epi8(labels) as u32, _mm_movemask_epi8(dots) as u32)
-}
-
-/// The dots among the 64 bytes of `hay` from `at`, as a bit mask (bit `i` for byte
-/// `at + i`); bytes past the end are not dots.
-#[cfg(target_arch = "x86_64")]
-fn dots64(hay: &[u8], at: usize) -> u64 {
-    // SAFETY: SSE2 is part of x86_64's baseline: every processor that runs this code has it.
-    unsafe { dots64_sse2(hay, at) }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sse2")]
-fn dots64_sse2(hay: &[u8], at: usize) -> u64 {
-    use std::arch::x86_64::*;
-    let mut padded = [0u8; 64];
-    let chunk: &[u8] = match hay.get(at..at + 64) {
-        Some(chunk) => chunk,
-        None => {
-            let rest = &hay[at.min(hay.len())..];
-            padded[..rest.len()].copy_from_slice(rest);
-            &padded
-        }
-    };
-    let half = |from: usize| i64::from_le_bytes(chunk[from..from + 8].try_into().expect("8 bytes"));
-    let dot = _mm_set1_epi8(b'.' as i8);
-    let mut mask = 0u64;
-    for quarter in 0..4 {
-        let v = _mm_set_epi64x(half(quarter * 16 + 8), half(quarter * 16));
-        mask |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, dot)) as u16) << (quarter * 16);
-    }
-    mask
-}
-
-/// [`dots64`] a byte at a time: what other processors run, and the reference the SSE2
-/// version is tested against.
-#[cfg(any(test, not(target_arch = "x86_64")))]
-fn dots64_bytes(hay: &[u8], at: usize) -> u64 {
-    let mut dots = 0;
-    for (i, &c) in hay.iter().skip(at).take(64).enumerate() {
-        dots |= u64::from(c == b'.') << i;
-    }
-    dots
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn dots64(hay: &[u8], at: usize) -> u64 {
-    dots64_bytes(hay, at)
-}
-
-/// [`class16`] a byte at a time: what other processors run, and the reference the SSE2
-/// version is tested against.
-#[cfg(any(test, not(target_arch = "x86_64")))]
-fn class16_bytes(hay: &[u8], at: usize) -> (u32, u32) {
-    let (mut labels, mut dots) = (0, 0);
-    for (i, &c) in hay.iter().skip(at).take(16).enumerate() {
-        labels |= u32::from(in_class(c, LABEL_BYTE)) << i;
-        dots |= u32::from(c == b'.') << i;
-    }
-    (labels, dots)
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn class16(hay: &[u8], at: usize) -> (u32, u32) {
-    class16_bytes(hay, at)
 }
 
 /// Whether `DNS` matches all of `run` (one of [`dns_runs`]): every label is 1–63 bytes of
@@ -1729,26 +1632,6 @@ mod gate_tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
-
-        /// The SSE2 classes of 16 bytes are the byte table's, up to the end and past it.
-        #[test]
-        fn class16_is_the_byte_table(
-            hay in prop::collection::vec(prop_oneof![any::<u8>(), prop::sample::select(b"`az{@AZ[/09:-.\x00\x7f\x80\xff".to_vec())], 0..48),
-            at in 0usize..=48,
-        ) {
-            let at = at.min(hay.len());
-            prop_assert_eq!(class16(&hay, at), class16_bytes(&hay, at));
-        }
-
-        /// The SSE2 dot mask of 64 bytes is the bytes', up to the end and past it.
-        #[test]
-        fn dots64_are_the_dots(
-            hay in prop::collection::vec(prop_oneof![any::<u8>(), Just(b'.'), Just(b'.' | 0x80)], 0..160),
-            at in 0usize..=160,
-        ) {
-            let at = at.min(hay.len());
-            prop_assert_eq!(dots64(&hay, at), dots64_bytes(&hay, at));
-        }
 
         /// Runs of label bytes found 16 bytes at a time are the byte table's.
         #[test]

@@ -113,37 +113,28 @@ fn marker_at(b: &[u8], start: usize) -> Option<usize> {
 }
 
 /// Where the markers are, as `MARKERS.find_iter` gives them. Every marker starts with one
-/// of `[ ( { :`, or is whitespace then `.]`; the two SIMD searches give those bytes (and
-/// `]`) in order, so candidate starts come in order too (the two bytes before a `]` are
-/// never one of the others), and a marker found consumes the text it covers.
+/// of `[ ( { :`, or is whitespace then `.]`; one search gives those bytes and `]` in
+/// order, so candidate starts come in order too (the two bytes before a `]` are never one
+/// of the others), and a marker found consumes the text it covers. Brackets and colons are
+/// dense in reports: the search is by 64-byte masks, not a call per byte found.
 fn markers(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let b = text.as_bytes();
-    let mut open = memchr::memchr3_iter(b'[', b'(', b'{', b).peekable();
-    let mut other = memchr::memchr2_iter(b':', b']', b).peekable();
     let mut consumed = 0;
-    std::iter::from_fn(move || {
-        loop {
-            let at = match (open.peek(), other.peek()) {
-                (Some(&x), Some(&y)) if x < y => open.next(),
-                (Some(_), None) => open.next(),
-                _ => other.next(),
-            }?;
-            let start = if b[at] == b']' {
-                if at < 2 || b[at - 1] != b'.' || !space(b[at - 2]) {
-                    continue;
-                }
-                at - 2
-            } else {
-                at
-            };
-            if start < consumed {
-                continue;
+    super::simd::positions(b, [b'[', b'(', b'{', b':', b']']).filter_map(move |at| {
+        let start = if b[at] == b']' {
+            if at < 2 || b[at - 1] != b'.' || !space(b[at - 2]) {
+                return None;
             }
-            if let Some(end) = marker_at(b, start) {
-                consumed = end;
-                return Some((start, end));
-            }
+            at - 2
+        } else {
+            at
+        };
+        if start < consumed {
+            return None;
         }
+        let end = marker_at(b, start)?;
+        consumed = end;
+        Some((start, end))
     })
 }
 
