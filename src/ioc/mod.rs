@@ -1523,52 +1523,54 @@ mod gate_tests {
             .collect()
     }
 
+    /// Every text file of the IoC corpora (iocextract's lists, the ESET reports and their
+    /// MISP events, msticpy's test strings), with its path.
+    fn corpus_texts() -> Vec<(std::path::PathBuf, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+        let mut texts = Vec::new();
+        let mut stack = vec![root.join("ioc"), root.join("msticpy/ioc")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("corpus folder").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if let Ok(text) = std::fs::read_to_string(&path) {
+                    texts.push((path, text));
+                }
+            }
+        }
+        texts
+    }
+
     /// Searching a text in blocks changes nothing: a block per line, the default blocks and
     /// the whole text as one give the same on every file of the corpora.
     #[test]
     fn blocks_change_nothing_on_the_corpora() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-        let mut stack = vec![root.join("ioc"), root.join("msticpy/ioc")];
         let mut blocks = 0;
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).expect("corpus folder").flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if let Ok(text) = std::fs::read_to_string(&path) {
-                    let whole = in_blocks(&text, usize::MAX);
-                    assert_eq!(in_blocks(&text, 1), whole, "{}", path.display());
-                    assert_eq!(in_blocks(&text, BLOCK), whole, "{}", path.display());
-                    blocks += text.len() / BLOCK;
-                }
-            }
+        for (path, text) in corpus_texts() {
+            let whole = in_blocks(&text, usize::MAX);
+            assert_eq!(in_blocks(&text, 1), whole, "{}", path.display());
+            assert_eq!(in_blocks(&text, BLOCK), whole, "{}", path.display());
+            blocks += text.len() / BLOCK;
         }
         assert!(blocks >= 10, "the corpora fill only {blocks} default blocks");
     }
 
-    /// Every text file of the IoC corpora (iocextract's lists, the ESET reports and their
-    /// MISP events, msticpy's test strings) gives the same indicators with and without the
-    /// line gate.
+    /// Every file of the corpora gives the same indicators with and without the line gate.
     #[test]
     fn the_gate_changes_nothing_on_the_corpora() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-        let mut files = 0;
+        let texts = corpus_texts();
         let mut found = 0;
-        let mut stack = vec![root.join("ioc"), root.join("msticpy/ioc")];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).expect("corpus folder").flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if let Ok(text) = std::fs::read_to_string(&path) {
-                    let fast = line_by_line(&text);
-                    assert_eq!(fast, extract_whole(&text), "{}", path.display());
-                    files += 1;
-                    found += fast.len();
-                }
-            }
+        for (path, text) in &texts {
+            let fast = line_by_line(text);
+            assert_eq!(fast, extract_whole(text), "{}", path.display());
+            found += fast.len();
         }
-        assert!(files >= 20 && found >= 1000, "{files} files, {found} indicators");
+        assert!(
+            texts.len() >= 20 && found >= 1000,
+            "{} files, {found} indicators",
+            texts.len()
+        );
     }
 
     /// Text over the bytes that matter to hex runs and domain names.
