@@ -921,7 +921,7 @@ fn ipv6_matches(hay: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 
 /// What `BITCOIN` finds. Its characters are all word characters between two ASCII word
 /// boundaries, so a match is always a whole word: `1` or `3` and 25–34 Base58 characters,
-/// or `bc1` and 11–71 Bech32 ones. A Base58 address is a run of at least 26 word bytes
+/// or `bc1` and 11–71 Bech32 ones. A Base58 address is a run of at least 26 Base58 digits
 /// ([`long_runs`], which skips through prose and most hex without looking at most bytes);
 /// a Bech32 one starts with `bc1` (by SIMD search) at a word start.
 fn bitcoin_words(hay: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
@@ -963,21 +963,11 @@ fn dns_runs(hay: &[u8]) -> Vec<DottedRun> {
     let label = |b: u8| in_class(b, LABEL_BYTE);
     let n = hay.len();
     let mut out = Vec::new();
-    // The dots of `hay[base..base + 64]` not yet looked at, as a mask: a dot is a bit to
-    // clear, not a search to start (dots come every few words in prose).
-    let mut base = 0;
-    let mut pending = simd::bytes64(hay, 0, [b'.']);
-    loop {
-        while pending == 0 {
-            base += 64;
-            if base >= n {
-                return out;
-            }
-            pending = simd::bytes64(hay, base, [b'.']);
-        }
-        let dot = base + pending.trailing_zeros() as usize;
-        pending &= pending - 1;
-        if dot == 0 || dot + 1 >= n || !label(hay[dot - 1]) || !label(hay[dot + 1]) {
+    // Dots come every few words in prose: found from 64-byte masks, not a search each.
+    // Those before `covered` lie in a run already grown.
+    let mut covered = 0;
+    for dot in simd::positions(hay, [b'.']) {
+        if dot < covered || dot == 0 || dot + 1 >= n || !label(hay[dot - 1]) || !label(hay[dot + 1]) {
             continue;
         }
         // The label before the first joining dot starts the run: a dot before it with a
@@ -1007,14 +997,9 @@ fn dns_runs(hay: &[u8]) -> Vec<DottedRun> {
             simple,
             named,
         });
-        // The dots inside the run are not looked at again.
-        if end - base < 64 {
-            pending &= u64::MAX << (end - base);
-        } else {
-            base = end;
-            pending = simd::bytes64(hay, end, [b'.']);
-        }
+        covered = end;
     }
+    out
 }
 
 /// Where the run of label bytes (`[A-Za-z0-9-]`) from `hay[i]` ends (`i` if that is not

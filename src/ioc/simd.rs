@@ -33,7 +33,7 @@ pub(super) fn labels16(hay: &[u8], at: usize) -> u32 {
 /// mask (bit `i` for byte `at + i`); bytes past the end match none. A needle of 0 would
 /// match the padding: none is.
 #[cfg(target_arch = "x86_64")]
-pub(super) fn bytes64<const K: usize>(hay: &[u8], at: usize, needles: [u8; K]) -> u64 {
+fn bytes64<const K: usize>(hay: &[u8], at: usize, needles: [u8; K]) -> u64 {
     // SAFETY: as in `labels16`.
     unsafe { sse2::bytes64(hay, at, needles) }
 }
@@ -106,7 +106,7 @@ pub(super) fn labels16(hay: &[u8], at: usize) -> u32 {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub(super) fn bytes64<const K: usize>(hay: &[u8], at: usize, needles: [u8; K]) -> u64 {
+fn bytes64<const K: usize>(hay: &[u8], at: usize, needles: [u8; K]) -> u64 {
     bytes64_bytes(hay, at, needles)
 }
 
