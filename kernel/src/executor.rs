@@ -21,37 +21,12 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::history::{self, History};
 use crate::log;
-use crate::server::Shared;
-use crate::wire::{Message, PROTOCOL_VERSION};
-
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+use crate::replies::{self, After};
+use crate::shared::Shared;
+use crate::wire::Message;
 
 /// How long after a failed cell newly arriving execute requests are still aborted.
 const ABORT_WINDOW: Duration = Duration::from_millis(100);
-
-pub fn kernel_info() -> Value {
-    json!({
-        "status": "ok",
-        "protocol_version": PROTOCOL_VERSION,
-        "implementation": "huntbook",
-        "implementation_version": VERSION,
-        "language_info": {
-            "name": "huntbook",
-            "version": VERSION,
-            "mimetype": "text/x-huntbook",
-            "file_extension": ".hunt",
-            "pygments_lexer": "text",
-            "codemirror_mode": "text/plain",
-            "nbconvert_exporter": "script",
-        },
-        "banner": format!("Huntbook {VERSION} — security investigation and threat hunting in notebooks.\n%help lists the magics; %name? explains one."),
-        "help_links": [
-            {"text": "Jupyter messaging protocol", "url": "https://jupyter-client.readthedocs.io/en/stable/messaging.html"},
-            {"text": "msticpy (the Python library Huntbook follows)", "url": "https://msticpy.readthedocs.io/"},
-        ],
-        "debugger": false,
-    })
-}
 
 pub struct Executor {
     shared: Shared,
@@ -108,7 +83,6 @@ impl Executor {
         let content = &request.content;
         match request.msg_type() {
             "execute_request" => self.execute(request, requests),
-            "kernel_info_request" => self.reply(request, "kernel_info_reply", kernel_info()),
             "complete_request" => {
                 let (code, cursor) = code_and_cursor(content);
                 let c = self.interpreter.complete(code, cursor);
@@ -162,25 +136,15 @@ impl Executor {
                     .publish(request, "comm_close", json!({"comm_id": comm_id, "data": {}}));
             }
             "comm_msg" | "comm_close" => log::debug(&format!("{} for an unknown comm ignored", request.msg_type())),
-            "interrupt_request" => {
-                self.shared.interrupt.store(true, Ordering::SeqCst);
-                self.reply(request, "interrupt_reply", json!({"status": "ok"}));
-            }
-            "shutdown_request" => {
-                let restart = content.get("restart").and_then(Value::as_bool).unwrap_or(false);
-                self.reply(request, "shutdown_reply", json!({"status": "ok", "restart": restart}));
-                self.shared.status(request, "idle");
-                std::thread::sleep(Duration::from_millis(100));
-                std::process::exit(0);
-            }
-            other => {
-                log::warn(&format!("shell request {other} is not supported"));
-                if let Some(base) = other.strip_suffix("_request") {
-                    self.reply(
-                        request,
-                        &format!("{base}_reply"),
-                        json!({"status": "error", "ename": "NotSupported", "evalue": format!("{other} is not supported by Huntbook"), "traceback": []}),
-                    );
+            _ => {
+                if let Some((reply_type, reply, after)) = replies::answer(request, &self.shared) {
+                    self.reply(request, &reply_type, reply);
+                    if let After::Exit { restart } = after {
+                        self.shared.status(request, "idle");
+                        replies::exit(restart);
+                    }
+                } else if let Some((reply_type, reply)) = replies::unsupported(request, "shell") {
+                    self.reply(request, &reply_type, reply);
                 }
             }
         }
@@ -357,6 +321,10 @@ impl Io for KernelIo<'_> {
     }
 
     fn display(&mut self, bundle: &MimeBundle, display_id: Option<&str>) {
+        // A silent request publishes nothing on iopub but its status.
+        if self.silent {
+            return;
+        }
         let transient = display_id.map_or_else(|| json!({}), |id| json!({"display_id": id}));
         self.shared.publish(
             self.parent,
@@ -366,6 +334,10 @@ impl Io for KernelIo<'_> {
     }
 
     fn update_display(&mut self, bundle: &MimeBundle, display_id: &str) {
+        // A silent request publishes nothing on iopub but its status.
+        if self.silent {
+            return;
+        }
         self.shared.publish(
             self.parent,
             "update_display_data",
@@ -374,6 +346,10 @@ impl Io for KernelIo<'_> {
     }
 
     fn clear_output(&mut self, wait: bool) {
+        // A silent request publishes nothing on iopub but its status.
+        if self.silent {
+            return;
+        }
         self.shared.publish(self.parent, "clear_output", json!({"wait": wait}));
     }
 

@@ -1,15 +1,18 @@
 //! The `huntbook` binary: the only place that wires the kernel together.
 //!
 //! `huntbook kernel --connection-file F` serves Jupyter; `huntbook install` writes the
-//! kernelspec. When Rust cells arrive (evcxr), `evcxr::runtime_hook()` must be the first
-//! call in `main`, before anything else runs: keep it that way.
+//! kernelspec; `huntbook replay` serves recorded API answers on loopback. Rust cells
+//! (evcxr) are not in this version: when they come, `evcxr::runtime_hook()` must be the
+//! first call in `main`.
 
 mod connection;
 mod executor;
 mod history;
 mod kernelspec;
 mod log;
+mod replies;
 mod server;
+mod shared;
 mod wire;
 
 use std::path::PathBuf;
@@ -30,7 +33,7 @@ fn main() {
         Some("install") => install(&args[1..]),
         Some("replay") => replay(&args[1..]),
         Some("--version" | "-V") => {
-            println!("huntbook {}", executor::VERSION);
+            println!("huntbook {}", replies::VERSION);
             Ok(())
         }
         Some("--help" | "-h" | "help") => {

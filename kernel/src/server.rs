@@ -8,37 +8,19 @@
 //! clients know their subscription is live before they send the first request.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use zeromq::{RepSocket, RouterSocket, Socket, SocketRecv, SocketSend, XPubSocket};
 
 use crate::connection::ConnectionInfo;
-use crate::executor::{self, Executor};
+use crate::executor::Executor;
 use crate::log;
+use crate::replies::{self, After};
+use crate::shared::Shared;
 use crate::wire::{Message, Session, Signer};
-
-/// What every part of the kernel needs to publish and sign.
-#[derive(Clone)]
-pub struct Shared {
-    pub session: Session,
-    pub signer: Signer,
-    pub iopub: UnboundedSender<Message>,
-    /// Set by `interrupt_request`, cleared when the next cell starts.
-    pub interrupt: Arc<AtomicBool>,
-}
-
-impl Shared {
-    pub fn publish(&self, parent: &Message, msg_type: &str, content: Value) {
-        let _ = self.iopub.send(self.session.child(parent, msg_type, content, false));
-    }
-
-    pub fn status(&self, parent: &Message, state: &str) {
-        self.publish(parent, "status", json!({ "execution_state": state }));
-    }
-}
 
 pub async fn serve(info: ConnectionInfo) -> Result<(), String> {
     let signer = Signer::new(&info.key);
@@ -208,40 +190,17 @@ async fn serve_control(socket: RouterSocket, shared: Shared) {
     while let Some(request) = requests_rx.recv().await {
         shared.status(&request, "busy");
         let reply = |msg_type: &str, content: Value| shared.session.child(&request, msg_type, content, true);
-        match request.msg_type() {
-            "kernel_info_request" => {
-                let _ = out_tx.send(reply("kernel_info_reply", executor::kernel_info()));
-            }
-            "interrupt_request" => {
-                shared.interrupt.store(true, Ordering::SeqCst);
-                let _ = out_tx.send(reply("interrupt_reply", json!({"status": "ok"})));
-            }
-            "shutdown_request" => {
-                let restart = request.content.get("restart").and_then(Value::as_bool).unwrap_or(false);
-                let _ = out_tx.send(reply("shutdown_reply", json!({"status": "ok", "restart": restart})));
+        if let Some((reply_type, content, after)) = replies::answer(&request, &shared) {
+            let _ = out_tx.send(reply(&reply_type, content));
+            if let After::Exit { restart } = after {
                 shared.status(&request, "idle");
-                finish(restart).await;
+                // Let the writer task send the reply before the process ends.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                replies::exit(restart);
             }
-            other => {
-                log::warn(&format!("control request {other} is not supported"));
-                let _ = out_tx.send(reply(
-                    &other.replace("_request", "_reply"),
-                    json!({"status": "error", "ename": "NotSupported", "evalue": format!("{other} is not supported by Huntbook"), "traceback": []}),
-                ));
-            }
+        } else if let Some((reply_type, content)) = replies::unsupported(&request, "control") {
+            let _ = out_tx.send(reply(&reply_type, content));
         }
         shared.status(&request, "idle");
     }
-}
-
-/// Gives the last replies a moment to leave the sockets, then exits. With `restart` the
-/// kernel manager starts a fresh process; either way this one ends.
-pub async fn finish(restart: bool) {
-    log::info(if restart {
-        "restart requested: exiting"
-    } else {
-        "shutdown requested: exiting"
-    });
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    std::process::exit(0);
 }

@@ -148,8 +148,32 @@ def test_execution_count_and_silent_execution(kernel):
     first, _ = run(kc, "%iptype 8.8.8.8")
     silent, outputs = run(kc, "%iptype 8.8.8.8", silent=True)
     assert not [m for m in outputs if m["msg_type"] in ("execute_input", "execute_result")]
+    # A silent request publishes nothing but its status, displays included.
+    _, outputs = run(kc, "%help iptype\n%echo x", silent=True)
+    assert [m["msg_type"] for m in outputs] == ["status"], outputs
     after, _ = run(kc, "%iptype 8.8.8.8")
     assert after["execution_count"] == first["execution_count"] + 1
+
+
+def test_shell_and_control_answer_alike(kernel):
+    """kernel_info and unknown requests get the same answer on either channel."""
+    km, kc = kernel
+    answers = {}
+    for channel in ("shell", "control"):
+        for msg_type in ("kernel_info_request", "no_such_request"):
+            stream = getattr(kc, f"{channel}_channel")
+            msg = kc.session.msg(msg_type, {})
+            stream.send(msg)
+            while True:
+                reply = stream.get_msg(timeout=TIMEOUT)
+                if reply["parent_header"].get("msg_id") == msg["header"]["msg_id"]:
+                    break
+            content = dict(reply["content"])
+            answers[(channel, msg_type)] = (reply["header"]["msg_type"], content)
+    assert answers[("shell", "kernel_info_request")] == answers[("control", "kernel_info_request")]
+    assert answers[("shell", "no_such_request")] == answers[("control", "no_such_request")]
+    kind, content = answers[("control", "no_such_request")]
+    assert kind == "no_such_reply" and content["status"] == "error", content
 
 
 def test_user_expressions_are_evaluated(kernel):
