@@ -50,6 +50,13 @@ fn dns(host: &str, parts: &mut Parts) {
     }
 }
 
+/// Whether `word` is itself a suffix on the public suffix list (`com`, `co.uk`, `zip`),
+/// in any case. The cell language uses it to tell `evil.com` (text) from `procs.Column`.
+pub fn is_public_suffix(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    psl::suffix(lower.as_bytes()).is_some_and(|s| s.is_known() && s.as_bytes().len() == lower.len())
+}
+
 /// The parts of a domain name or a URL (defanged forms are refanged first).
 pub fn parts(text: &str) -> Result<Parts> {
     let clean = refang(text.trim()).into_owned();

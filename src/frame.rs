@@ -102,6 +102,15 @@ pub fn text_column_of<'a, T>(
     polars::prelude::Column::new(name.into(), rows.iter().map(value).collect::<Vec<_>>())
 }
 
+/// The names of `df`'s text columns, in order.
+pub fn text_columns(df: &DataFrame) -> Vec<String> {
+    df.columns()
+        .iter()
+        .filter(|c| c.dtype() == &polars::prelude::DataType::String)
+        .map(|c| c.name().to_string())
+        .collect()
+}
+
 /// The text column `name` of `df`, or an error that names what the frame has instead.
 pub fn text_column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
     let col = df.column(name).map_err(|_| no_column(df, name))?;
@@ -154,7 +163,7 @@ pub fn time_values(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
                 .map(|(t, s)| {
                     t.or_else(|| {
                         s.map(str::trim)
-                            .and_then(crate::query::time::parse_absolute)
+                            .and_then(crate::time::parse_absolute)
                             .map(|t| t.timestamp_micros())
                     })
                 })

@@ -6,11 +6,10 @@
 //! a file export or a test assertion. Partial results are values ([`Warned`]): anything
 //! skipped, cut or failed travels beside the result and is shown, never swallowed.
 
-pub mod auditd;
 pub mod b64;
 pub mod domain;
 pub mod error;
-pub mod evtx;
+pub mod formats;
 pub mod frame;
 pub mod geo;
 pub mod ioc;
@@ -21,10 +20,10 @@ pub mod query;
 pub mod render;
 pub mod source;
 pub mod sql;
-pub mod syslog;
 pub mod ti;
+pub mod time;
 pub mod timeseries;
-pub mod zeek;
 
 pub use error::{Error, Result};
+pub use formats::{auditd, evtx, syslog, zeek};
 pub use frame::{Frame, Provenance, Warned};

@@ -2,8 +2,35 @@
 //! `2019-02-10 06:00:00`, RFC 3339) or relative to now in msticpy's form
 //! `[+|-]N[y|mon|w|d|h|m|s][@unit]` (unit defaults to days; `@d` rounds down to the day for
 //! a past offset and up for a future one), and spans like `24h`, `2h30m`, `7d`.
+//!
+//! Times are shown by one formatter, [`utc`], at the precision the display needs.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+
+/// How much of a time a display shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    Minutes,
+    Seconds,
+    Millis,
+}
+
+impl Precision {
+    pub const fn format(self) -> &'static str {
+        match self {
+            Precision::Minutes => "%Y-%m-%d %H:%M",
+            Precision::Seconds => "%Y-%m-%d %H:%M:%S",
+            Precision::Millis => "%Y-%m-%d %H:%M:%S%.3f",
+        }
+    }
+}
+
+/// A time in µs since the epoch, written in UTC (without the zone: displays say "UTC"
+/// once). A value outside chrono's range is written as the number it is.
+pub fn utc(micros: i64, precision: Precision) -> String {
+    DateTime::<Utc>::from_timestamp_micros(micros)
+        .map_or_else(|| micros.to_string(), |t| t.format(precision.format()).to_string())
+}
 
 /// A time from text, relative ones against `now`.
 pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {

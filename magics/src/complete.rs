@@ -11,8 +11,8 @@ use huntbook::render::escape_html;
 use huntbook::render::table::thousands;
 
 use crate::bundle::MimeBundle;
-use crate::cmd::help::help_bundle;
 use crate::interpreter::Interpreter;
+use crate::manual::help_bundle;
 use crate::parse::{Args, Statement, is_identifier, split_cell, tokenize};
 use crate::signature::{Forms, Kind, Signature};
 

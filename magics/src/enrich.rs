@@ -99,7 +99,7 @@ impl Default for TiSettings {
 }
 
 fn span(text: &str, what: &str) -> Result<Duration, String> {
-    huntbook::query::time::parse_span(text)
+    huntbook::time::parse_span(text)
         .map(|d| Duration::from_secs(d.num_seconds().max(0) as u64))
         .map_err(|e| format!("{what}: {e}"))
 }

@@ -8,10 +8,10 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::bundle::MimeBundle;
-use crate::cmd::help::help_bundle;
 use crate::diag::{Diagnostic, did_you_mean};
-use crate::display::{DEFAULT_ROWS, frame_bundle, frame_summary};
+use crate::display::{DEFAULT_ROWS, frame_summary, table};
 use crate::io::{Io, Stream};
+use crate::manual::help_bundle;
 use crate::parse::{Args, MagicCall, Statement, split_cell};
 use crate::registry::{Context, Outcome, Registry, Value};
 use crate::secrets::Secrets;
@@ -49,7 +49,7 @@ pub struct Interpreter {
     registry: Registry,
     session: Session,
     secrets: Secrets,
-    window: Option<huntbook::query::time::TimeWindow>,
+    window: Option<huntbook::time::TimeWindow>,
     sources: crate::sources::Sources,
 }
 
@@ -225,13 +225,11 @@ impl Interpreter {
                 }
             };
             if display.is_none() {
-                for warning in &warnings {
-                    io.stream(Stream::Stderr, &format!("warning: {warning}\n"));
-                }
+                warn(io, &warnings);
             }
             io.stream(Stream::Stdout, &format!("{}\n", frame_summary(&target.text, &frame)));
-            if let Some(bundle) = display {
-                io.display(&bundle, None);
+            if let Some(figure) = display {
+                io.display(&figure.warn(warnings).bundle(), None);
             }
             self.session.insert(LAST, frame.clone());
             self.session.insert(target.text.clone(), frame);
@@ -239,22 +237,17 @@ impl Interpreter {
         }
         let shown = match value {
             Value::Frame(frame) => {
-                let bundle = frame_bundle(&frame, None, DEFAULT_ROWS, &warnings);
+                let bundle = table(&frame, None, DEFAULT_ROWS).warn(warnings).bundle();
                 self.session.insert(LAST, frame);
                 Some(bundle)
             }
-            Value::Shown(frame, bundle) => {
-                // The display carries the warnings itself.
+            Value::Shown(frame, figure) => {
                 self.session.insert(LAST, frame);
-                Some(bundle)
+                Some(figure.warn(warnings).bundle())
             }
-            Value::Result(bundle) => {
-                warn(io, &warnings);
-                Some(bundle)
-            }
-            Value::Display(bundle) => {
-                warn(io, &warnings);
-                io.display(&bundle, None);
+            Value::Result(figure) => Some(figure.warn(warnings).bundle()),
+            Value::Display(figure) => {
+                io.display(&figure.warn(warnings).bundle(), None);
                 None
             }
             Value::Nothing => {
@@ -286,8 +279,13 @@ fn check_target(call: &MagicCall) -> Result<(), Diagnostic> {
     }
 }
 
+/// Warnings of a value that has no figure of its own (a stored frame, nothing) go to
+/// stderr, worded as every figure words them.
 fn warn(io: &mut dyn Io, warnings: &[String]) {
     for warning in warnings {
-        io.stream(Stream::Stderr, &format!("warning: {warning}\n"));
+        io.stream(
+            Stream::Stderr,
+            &format!("{}\n", huntbook::render::warning_text(warning)),
+        );
     }
 }

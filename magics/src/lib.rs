@@ -6,20 +6,25 @@
 //! completion and `is_complete` ([`complete`]). This crate never sees a socket: the
 //! kernel hands it an [`Io`] and gets back a [`CellOutcome`].
 
+pub mod args;
 pub mod bundle;
 pub mod cmd;
+pub mod columns;
 pub mod complete;
 pub mod diag;
 pub mod display;
 pub mod enrich;
+pub mod figure;
 pub mod interpreter;
 pub mod io;
+pub mod manual;
 pub mod parse;
 pub mod registry;
 pub mod secrets;
 pub mod session;
 pub mod signature;
 pub mod sources;
+pub mod target;
 
 pub use bundle::MimeBundle;
 pub use complete::{Completion, IsComplete};

@@ -8,6 +8,7 @@ use huntbook::Frame;
 
 use crate::bundle::MimeBundle;
 use crate::diag::Diagnostic;
+use crate::figure::Figure;
 use crate::io::Io;
 use crate::parse::Args;
 use crate::secrets::Secrets;
@@ -20,19 +21,20 @@ pub enum Value {
     /// A frame: stored as `_` (and under a name when assigned) and shown as a table.
     Frame(Frame),
     /// A frame with a display of its own (a tree, a chart): stored like [`Value::Frame`],
-    /// shown with the bundle instead of a table.
-    Shown(Frame, MimeBundle),
-    /// A result bundle, shown as the cell's result (`execute_result`).
-    Result(MimeBundle),
-    /// A bundle shown where the magic runs (`display_data`), not a result.
-    Display(MimeBundle),
+    /// shown with the figure instead of a table.
+    Shown(Frame, Figure),
+    /// A figure shown as the cell's result (`execute_result`).
+    Result(Figure),
+    /// A figure shown where the magic runs (`display_data`), not a result.
+    Display(Figure),
     Nothing,
 }
 
 #[derive(Debug)]
 pub struct Outcome {
     pub value: Value,
-    /// Non-fatal problems met on the way; always shown.
+    /// Non-fatal problems met on the way; always shown (inside the figure, when the value
+    /// has one).
     pub warnings: Vec<String>,
     /// Help text for the pager (Jupyter's `page` payload).
     pub page: Option<MimeBundle>,
@@ -62,7 +64,7 @@ pub struct Context<'a> {
     /// Credentials typed at prompts; the only session state a magic changes itself.
     pub secrets: &'a mut Secrets,
     /// The time window `%time` set, which queries use for their start and end.
-    pub window: &'a mut Option<huntbook::query::time::TimeWindow>,
+    pub window: &'a mut Option<huntbook::time::TimeWindow>,
     /// Connected data sources and the query library.
     pub sources: &'a mut crate::sources::Sources,
     pub io: &'a mut dyn Io,

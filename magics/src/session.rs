@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use huntbook::Frame;
 
-use crate::diag::{Diagnostic, column_hint, did_you_mean};
+use crate::diag::{Diagnostic, did_you_mean};
 use crate::parse::Spanned;
 
 /// The name under which the last frame result is always stored.
@@ -44,18 +44,12 @@ impl Session {
         self.frames.is_empty()
     }
 
-    /// Whether `text` is `frame.Column` for a frame of the session, where the argument could
-    /// also be a value holding a dot (a domain, a URL, a piece of text).
-    pub fn names_column(&self, text: &str) -> bool {
-        text.split_once('.').is_some_and(|(frame, _)| self.get(frame).is_some())
-    }
-
     /// The frame an argument names, or a diagnostic that lists what exists.
     pub fn frame(&self, arg: &Spanned) -> Result<&Frame, Diagnostic> {
         self.get(&arg.text).ok_or_else(|| self.no_frame(arg))
     }
 
-    fn no_frame(&self, arg: &Spanned) -> Diagnostic {
+    pub(crate) fn no_frame(&self, arg: &Spanned) -> Diagnostic {
         let d =
             Diagnostic::new("no-such-frame", format!("there is no frame named {:?}", arg.text)).at(arg.span.clone());
         if self.is_empty() {
@@ -65,31 +59,5 @@ impl Session {
             Some(s) => d.hint(format!("did you mean {s}? (%vars lists the frames)")),
             None => d.hint(format!("frames: {}", self.names().collect::<Vec<_>>().join(", "))),
         }
-    }
-
-    /// Resolves `frame.Column` into the frame and the column name, checking both.
-    pub fn column<'a>(&'a self, arg: &Spanned) -> Result<(&'a Frame, String), Diagnostic> {
-        let Some((frame_name, column)) = arg.text.split_once('.') else {
-            return Err(Diagnostic::new(
-                "not-a-column",
-                format!("{:?} is not of the form frame.Column", arg.text),
-            )
-            .at(arg.span.clone()));
-        };
-        let frame_span = arg.span.start..arg.span.start + frame_name.len();
-        let frame = self.frame(&Spanned {
-            text: frame_name.to_string(),
-            span: frame_span,
-        })?;
-        let names = frame.column_names();
-        if !names.iter().any(|n| n == column) {
-            let d = Diagnostic::new(
-                "no-such-column",
-                format!("frame {frame_name:?} has no column {column:?}"),
-            )
-            .at(arg.span.start + frame_name.len() + 1..arg.span.end);
-            return Err(column_hint(d, column, &names, &format!("{frame_name}.")));
-        }
-        Ok((frame, column.to_string()))
     }
 }

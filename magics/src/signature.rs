@@ -55,6 +55,89 @@ pub struct Example {
     pub expect: Option<&'static str>,
 }
 
+// Builders: a declaration states only what differs from the default (an optional
+// parameter, an option without a short form or default, an example without an expected
+// output), so a signature reads as a list of what the magic takes.
+
+impl Param {
+    /// An optional parameter of this kind.
+    pub const fn new(name: &'static str, kind: Kind, help: &'static str) -> Param {
+        Param {
+            name,
+            help,
+            kind,
+            required: false,
+            rest: false,
+        }
+    }
+
+    /// The call is refused without it.
+    pub const fn required(self) -> Param {
+        Param { required: true, ..self }
+    }
+
+    /// Takes the rest of the line verbatim (only as the last parameter).
+    pub const fn rest(self) -> Param {
+        Param { rest: true, ..self }
+    }
+}
+
+impl Opt {
+    /// A switch: present or not, no value.
+    pub const fn flag(long: &'static str, help: &'static str) -> Opt {
+        Opt {
+            long,
+            short: None,
+            value: None,
+            help,
+            default: None,
+        }
+    }
+
+    /// An option that takes a value of this kind, shown as `placeholder` in usage lines.
+    pub const fn value(long: &'static str, placeholder: &'static str, kind: Kind, help: &'static str) -> Opt {
+        Opt {
+            long,
+            short: None,
+            value: Some((placeholder, kind)),
+            help,
+            default: None,
+        }
+    }
+
+    /// Also written `-c`.
+    pub const fn short(self, c: char) -> Opt {
+        Opt { short: Some(c), ..self }
+    }
+
+    /// The value the parser fills in when the option is not given; a magic never restates
+    /// it. Every default is checked against the option's kind by the test suite.
+    pub const fn default(self, value: &'static str) -> Opt {
+        Opt {
+            default: Some(value),
+            ..self
+        }
+    }
+}
+
+impl Example {
+    pub const fn new(code: &'static str, about: &'static str) -> Example {
+        Example {
+            code,
+            about,
+            expect: None,
+        }
+    }
+
+    /// The `text/plain` result the example gives; the test suite runs it and compares.
+    pub const fn expect(self, text: &'static str) -> Example {
+        Example {
+            expect: Some(text),
+            ..self
+        }
+    }
+}
+
 /// Whether a magic is written `%name` (line), `%%name` (cell), or either.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Forms {

@@ -30,6 +30,7 @@ use serde::Deserialize;
 pub const SAMPLE: &str = "sample";
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
     sources: BTreeMap<String, RawSource>,
@@ -51,6 +52,7 @@ struct RawGeo {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawSource {
     kind: String,
     path: Option<PathBuf>,
@@ -71,6 +73,23 @@ impl OneOrMany {
             OneOrMany::One(s) => vec![s],
             OneOrMany::Many(v) => v,
         }
+    }
+}
+
+/// serde's "unknown field `source`, expected one of `sources`, …" with the likely key
+/// named: a misspelt key must not pass unnoticed, nor leave the reader to compare lists.
+fn with_suggestion(message: &str) -> String {
+    // serde_yaml puts the place first: "sources.case: unknown field `paht`, …".
+    let Some((_, rest)) = message.split_once("unknown field `") else {
+        return message.to_string();
+    };
+    let Some((key, expected)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    match crate::diag::did_you_mean(key, known.iter().copied()) {
+        Some(s) => format!("{message} (did you mean `{s}`?)"),
+        None => message.to_string(),
     }
 }
 
@@ -110,8 +129,13 @@ impl Config {
 
     pub fn read(file: &Path) -> Result<Config, String> {
         let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-        let raw: RawConfig =
-            serde_yaml::from_str(&text).map_err(|e| format!("{} is not a valid huntbook.yaml: {e}", file.display()))?;
+        let raw: RawConfig = serde_yaml::from_str(&text).map_err(|e| {
+            format!(
+                "{} is not a valid huntbook.yaml: {}",
+                file.display(),
+                with_suggestion(&e.to_string())
+            )
+        })?;
         let base = file.parent().unwrap_or(Path::new("."));
         let mut sources = BTreeMap::new();
         for (name, s) in raw.sources {
@@ -338,5 +362,28 @@ impl Sources {
 
     pub fn connected_names(&self) -> impl Iterator<Item = &str> {
         self.connected.keys().map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_refused_with_the_likely_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("huntbook.yaml");
+        std::fs::write(&file, "source:\n  case: {kind: local, path: .}\n").unwrap();
+        let e = Config::read(&file).unwrap_err();
+        assert!(
+            e.contains("unknown field `source`") && e.contains("did you mean `sources`?"),
+            "{e}"
+        );
+        std::fs::write(&file, "sources:\n  case: {kind: local, paht: .}\n").unwrap();
+        let e = Config::read(&file).unwrap_err();
+        assert!(
+            e.contains("unknown field `paht`") && e.contains("did you mean `path`?"),
+            "{e}"
+        );
     }
 }

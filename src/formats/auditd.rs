@@ -18,8 +18,22 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
+use super::Format;
+use super::lines::parse_lines;
 use crate::error::Result;
 use crate::frame::Warned;
+
+pub const AUDITD: Format = Format {
+    name: "auditd",
+    title: "auditd",
+    aliases: &[],
+    extensions: &["log"],
+    sniff: Some(looks_like_auditd),
+    read: |input| read_auditd_text(&input.text()?, &input.name()),
+    scan: None,
+    table: Some("AuditdEvents"),
+    in_archives: true,
+};
 
 /// One parsed record line.
 #[derive(Debug, Clone, PartialEq)]
@@ -250,7 +264,7 @@ fn event_of(id: String, group: Vec<Record>) -> Event {
 /// Reads auditd text (a whole log) into a frame of events: `TimeGenerated`, `EventType`,
 /// `mssg_id`, then the fields (text) in the order first seen.
 pub fn read_auditd_text(text: &str, origin: &str) -> Result<Warned<DataFrame>> {
-    let (records, skipped) = crate::load::parse_lines(text, |line, _| parse_record(line));
+    let (records, skipped) = parse_lines(text, |line, _| parse_record(line));
     let mut warnings = Vec::new();
     if skipped.count > 0 {
         warnings.push(format!(

@@ -14,8 +14,28 @@ use evtx::{EvtxParser, ParserSettings};
 use polars::prelude::*;
 use serde_json::{Map, Value};
 
+use super::{Format, Input};
 use crate::error::{Error, Result};
 use crate::frame::Warned;
+
+pub const EVTX: Format = Format {
+    name: "evtx",
+    title: "EVTX",
+    aliases: &[],
+    extensions: &["evtx"],
+    sniff: None,
+    read,
+    scan: None,
+    table: Some("WindowsEvent"),
+    in_archives: true,
+};
+
+fn read(input: &Input) -> Result<Warned<DataFrame>> {
+    match input {
+        Input::File(path) => read_evtx(path, 0),
+        Input::Bytes { bytes, name } => read_evtx_bytes(bytes.clone(), name, 0),
+    }
+}
 
 /// The `System` columns, always present and in this order; EventData columns follow in the
 /// order first seen.

@@ -17,8 +17,23 @@ use polars::prelude::*;
 use regex::Regex;
 use std::sync::LazyLock;
 
+use super::lines::parse_lines;
+use super::{Format, Input};
 use crate::error::Result;
 use crate::frame::Warned;
+
+pub const SYSLOG: Format = Format {
+    name: "syslog",
+    title: "syslog",
+    aliases: &[],
+    extensions: &["log"],
+    // A Zeek log's header is not syslog, whatever its first lines look like.
+    sniff: Some(|head| looks_like_syslog(head) && !super::zeek::looks_like_zeek(head)),
+    read: |input: &Input| read_syslog_text(&input.text()?, &input.name(), Utc::now()),
+    scan: None,
+    table: Some("Syslog"),
+    in_archives: true,
+};
 
 const FACILITIES: [&str; 24] = [
     "kern",
@@ -194,7 +209,7 @@ fn split_structured_data(rest: &str) -> Option<(Option<String>, &str)> {
 
 /// Reads syslog text. RFC 3164 lines get years ending at `now` (see the module note).
 pub fn read_syslog_text(text: &str, name: &str, now: DateTime<Utc>) -> Result<Warned<DataFrame>> {
-    let (mut lines, skipped) = crate::load::parse_lines(text, |raw, number| parse_line(raw, number as i64));
+    let (mut lines, skipped) = parse_lines(text, |raw, number| parse_line(raw, number as i64));
     let mut warnings = Vec::new();
     if let Some(year) = assign_years(&mut lines, now) {
         warnings.push(format!(

@@ -9,8 +9,21 @@
 
 use polars::prelude::*;
 
+use super::Format;
 use crate::error::{Error, Result};
 use crate::frame::Warned;
+
+pub const ZEEK: Format = Format {
+    name: "zeek",
+    title: "Zeek",
+    aliases: &[],
+    extensions: &["log"],
+    sniff: Some(looks_like_zeek),
+    read: |input| read_zeek_text(&input.text()?, &input.name()),
+    scan: None,
+    table: None,
+    in_archives: true,
+};
 
 /// Whether text starts with a Zeek TSV header.
 pub fn looks_like_zeek(text: &str) -> bool {

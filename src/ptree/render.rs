@@ -5,22 +5,16 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Utc};
-
 use super::Tree;
 use crate::render::escape::escape_html;
 use crate::render::table::thousands;
+use crate::time::Precision;
 
-/// Colours for `--color-by` values, in order of first appearance (Tableau 10).
-const PALETTE: [&str; 10] = [
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
-];
+/// Colours for `--color-by` values, in order of first appearance.
+use crate::render::PALETTE;
 
 fn when(time: Option<i64>) -> String {
-    match time.and_then(DateTime::<Utc>::from_timestamp_micros) {
-        Some(t) => t.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
-        None => "time unknown".into(),
-    }
+    time.map_or_else(|| "time unknown".into(), |t| crate::time::utc(t, Precision::Millis))
 }
 
 /// The colour of each process by the value of its `color_by` entry; values past the
@@ -105,23 +99,7 @@ pub fn render_html(
         "<div class=\"hb-ptree\" style=\"font-family:var(--jp-code-font-family,monospace);font-size:12px;line-height:1.5\">",
     );
     if let (Some(c), Some((column, _))) = (&colours, color_by) {
-        let _ = write!(
-            out,
-            "<div style=\"margin-bottom:4px\">colour: <b>{}</b> ",
-            escape_html(column)
-        );
-        for (value, colour, n) in &c.legend {
-            let _ = write!(
-                out,
-                "<span style=\"white-space:nowrap;margin-right:10px\"><span style=\"display:inline-block;width:10px;height:10px;background:{colour};margin-right:3px\"></span>{} ({})</span>",
-                escape_html(value),
-                thousands(*n)
-            );
-        }
-        if c.folded > 0 {
-            let _ = write!(out, "<span>and {} more values in grey</span>", thousands(c.folded));
-        }
-        out.push_str("</div>");
+        legend_html(&mut out, column, c);
     }
     // Walk the drawn processes in order, opening and closing <details> by depth.
     let mut open: Vec<usize> = Vec::new();
@@ -135,46 +113,12 @@ pub fn render_html(
                 break;
             }
         }
-        let swatch = colours
-            .as_ref()
-            .map(|c| {
-                format!(
-                    "<span style=\"display:inline-block;width:10px;height:10px;background:{};margin-right:4px\"></span>",
-                    c.of[k]
-                )
-            })
-            .unwrap_or_default();
         let title = tree.cmd_line(k).unwrap_or(if p.inferred() {
             "inferred parent: no event for this process"
         } else {
             ""
         });
-        let mut line = format!(
-            "{swatch}<b>{}</b> <span style=\"opacity:.7\">[{}]</span>",
-            escape_html(p.short_name()),
-            escape_html(&p.pid)
-        );
-        if p.inferred() {
-            line.push_str(" <i style=\"opacity:.7\">inferred parent</i>");
-        }
-        if let Some(u) = tree.user(k) {
-            let _ = write!(line, " <span style=\"opacity:.7\">{}</span>", escape_html(u));
-        }
-        let _ = write!(
-            line,
-            " <span style=\"opacity:.7\">{}</span>",
-            escape_html(&when(p.time))
-        );
-        if !p.host.is_empty() && tree.procs[k].parent.is_none() {
-            let _ = write!(line, " <span style=\"opacity:.7\">on {}</span>", escape_html(&p.host));
-        }
-        if let Some(c) = tree.cmd_line(k) {
-            let _ = write!(
-                line,
-                "<br><code style=\"margin-left:14px;white-space:pre-wrap;word-break:break-all\">{}</code>",
-                escape_html(c)
-            );
-        }
+        let line = process_html(tree, k, colours.as_ref().map(|c| c.of[k]));
         let has_drawn_children = p.children.iter().any(|c| in_drawn.contains(c));
         if has_drawn_children {
             let _ = write!(
@@ -194,15 +138,89 @@ pub fn render_html(
     for _ in open {
         out.push_str("</div></details>");
     }
-    // The same processes as an aligned table (folded): command lines side by side, easy
-    // to scan and to copy.
+    table_html(&mut out, tree, &drawn);
+    if order.len() > drawn.len() {
+        let _ = write!(
+            out,
+            "<div style=\"margin-top:4px\"><b>… {} more processes not drawn</b> (the frame holds all {}; narrow with --descendants-of, --depth or a filter)</div>",
+            thousands(order.len() - drawn.len()),
+            thousands(order.len())
+        );
+    }
+    out.push_str("</div>");
+    out
+}
+
+/// The legend of `--color-by`: each value's swatch and count.
+fn legend_html(out: &mut String, column: &str, c: &Colours) {
+    let _ = write!(
+        out,
+        "<div style=\"margin-bottom:4px\">colour: <b>{}</b> ",
+        escape_html(column)
+    );
+    for (value, colour, n) in &c.legend {
+        let _ = write!(
+            out,
+            "<span style=\"white-space:nowrap;margin-right:10px\"><span style=\"display:inline-block;width:10px;height:10px;background:{colour};margin-right:3px\"></span>{} ({})</span>",
+            escape_html(value),
+            thousands(*n)
+        );
+    }
+    if c.folded > 0 {
+        let _ = write!(out, "<span>and {} more values in grey</span>", thousands(c.folded));
+    }
+    out.push_str("</div>");
+}
+
+/// One process's line: swatch, name, PID, user, time, host (for a root), command line.
+fn process_html(tree: &Tree, k: usize, colour: Option<&str>) -> String {
+    let p = &tree.procs[k];
+    let swatch = colour
+        .map(|c| {
+            format!(
+                "<span style=\"display:inline-block;width:10px;height:10px;background:{c};margin-right:4px\"></span>"
+            )
+        })
+        .unwrap_or_default();
+    let mut line = format!(
+        "{swatch}<b>{}</b> <span style=\"opacity:.7\">[{}]</span>",
+        escape_html(p.short_name()),
+        escape_html(&p.pid)
+    );
+    if p.inferred() {
+        line.push_str(" <i style=\"opacity:.7\">inferred parent</i>");
+    }
+    if let Some(u) = tree.user(k) {
+        let _ = write!(line, " <span style=\"opacity:.7\">{}</span>", escape_html(u));
+    }
+    let _ = write!(
+        line,
+        " <span style=\"opacity:.7\">{}</span>",
+        escape_html(&when(p.time))
+    );
+    if !p.host.is_empty() && p.parent.is_none() {
+        let _ = write!(line, " <span style=\"opacity:.7\">on {}</span>", escape_html(&p.host));
+    }
+    if let Some(c) = tree.cmd_line(k) {
+        let _ = write!(
+            line,
+            "<br><code style=\"margin-left:14px;white-space:pre-wrap;word-break:break-all\">{}</code>",
+            escape_html(c)
+        );
+    }
+    line
+}
+
+/// The drawn processes as an aligned table (folded): command lines side by side, easy to
+/// scan and to copy.
+fn table_html(out: &mut String, tree: &Tree, drawn: &[usize]) {
     let base = drawn.iter().map(|&k| tree.procs[k].depth).min().unwrap_or(0);
     let _ = write!(
         out,
         "<details style=\"margin-top:6px\"><summary>table of the {} processes drawn</summary><table style=\"border-collapse:collapse\"><thead><tr><th style=\"text-align:left\">process</th><th>PID</th><th>user</th><th>time (UTC)</th><th style=\"text-align:left\">command line</th></tr></thead><tbody>",
         thousands(drawn.len())
     );
-    for &k in &drawn {
+    for &k in drawn {
         let p = &tree.procs[k];
         let indent = (p.depth - base) as usize * 12;
         let _ = write!(
@@ -217,16 +235,6 @@ pub fn render_html(
         );
     }
     out.push_str("</tbody></table></details>");
-    if order.len() > drawn.len() {
-        let _ = write!(
-            out,
-            "<div style=\"margin-top:4px\"><b>… {} more processes not drawn</b> (the frame holds all {}; narrow with --descendants-of, --depth or a filter)</div>",
-            thousands(order.len() - drawn.len()),
-            thousands(order.len())
-        );
-    }
-    out.push_str("</div>");
-    out
 }
 
 fn is_ancestor(tree: &Tree, a: usize, k: usize) -> bool {

@@ -7,7 +7,6 @@
 //! analyst's `name=value` arguments into the query text, checking every parameter's type.
 
 mod render;
-pub mod time;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

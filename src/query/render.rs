@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::time::{iso, parse_time};
 use super::{ParamType, Query};
+use crate::time::{iso, parse_time};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RenderError {

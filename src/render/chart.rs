@@ -6,15 +6,11 @@
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Datelike, TimeZone as _, Utc};
-
+use super::axis::{SECONDS, nice_number, ticks, utc, value_ticks};
 use super::escape::escape_html;
 use super::table::thousands;
 
-/// Lane and series colours (Tableau 10).
-pub const PALETTE: [&str; 10] = [
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
-];
+pub use super::PALETTE;
 
 const WIDTH: f64 = 900.0;
 const LEFT: f64 = 150.0;
@@ -73,163 +69,68 @@ pub struct Chart {
     pub highlights: Vec<Highlight>,
 }
 
-/// A tick step for a time span: (µs, label format).
-fn time_step(span_us: i64) -> (i64, &'static str) {
-    const S: i64 = 1_000_000;
-    let steps: [(i64, &str); 22] = [
-        (S / 1000, "%H:%M:%S%.3f"),
-        (S / 100, "%H:%M:%S%.3f"),
-        (S / 10, "%H:%M:%S%.3f"),
-        (S, "%H:%M:%S"),
-        (5 * S, "%H:%M:%S"),
-        (15 * S, "%H:%M:%S"),
-        (30 * S, "%H:%M:%S"),
-        (60 * S, "%H:%M"),
-        (5 * 60 * S, "%H:%M"),
-        (15 * 60 * S, "%H:%M"),
-        (30 * 60 * S, "%H:%M"),
-        (3600 * S, "%m-%d %H:%M"),
-        (3 * 3600 * S, "%m-%d %H:%M"),
-        (6 * 3600 * S, "%m-%d %H:%M"),
-        (12 * 3600 * S, "%m-%d %H:%M"),
-        (86400 * S, "%Y-%m-%d"),
-        (2 * 86400 * S, "%Y-%m-%d"),
-        (7 * 86400 * S, "%Y-%m-%d"),
-        (30 * 86400 * S, "%Y-%m"),
-        (91 * 86400 * S, "%Y-%m"),
-        (365 * 86400 * S, "%Y"),
-        (5 * 365 * 86400 * S, "%Y"),
-    ];
-    steps
-        .iter()
-        .copied()
-        .find(|(step, _)| span_us / step <= 8)
-        .unwrap_or((span_us / 8 + 1, "%Y"))
+/// Where things go: the time span shown and the plot's size.
+struct Geometry {
+    start: i64,
+    end: i64,
+    /// The padding added on each side of the data's span.
+    pad: i64,
+    plot_w: f64,
+    plot_h: f64,
+    height: f64,
 }
 
-/// Tick times from `start` to `end`: on round boundaries (months and years on the
-/// calendar).
-fn ticks(start: i64, end: i64) -> (Vec<i64>, &'static str) {
-    let (step, format) = time_step(end - start);
-    const DAY: i64 = 86_400_000_000;
-    let mut out = Vec::new();
-    if step >= 30 * DAY {
-        let months = if step >= 365 * DAY {
-            12 * (step / (365 * DAY))
+impl Geometry {
+    fn of(chart: &Chart) -> Geometry {
+        let all_times = chart
+            .lanes
+            .iter()
+            .flat_map(|l| l.times.iter().copied())
+            .chain(chart.markers.iter().map(|m| m.time));
+        let (mut start, mut end) = all_times.fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
+        if start > end {
+            (start, end) = (0, 1);
+        }
+        if start == end {
+            start -= 1_000_000;
+            end += 1_000_000;
+        }
+        let pad = (end - start) / 50;
+        let value_chart = chart.kind.is_some();
+        let plot_h = if value_chart {
+            260.0
         } else {
-            step / (30 * DAY)
+            LANE * chart.lanes.len().max(1) as f64
         };
-        let first = DateTime::<Utc>::from_timestamp_micros(start).unwrap_or_default();
-        let (mut y, mut m) = (first.year(), first.month0() as i64);
-        m = (m / months + 1) * months;
-        loop {
-            y += (m / 12) as i32;
-            m %= 12;
-            let Some(t) = Utc.with_ymd_and_hms(y, m as u32 + 1, 1, 0, 0, 0).single() else {
-                break;
-            };
-            let t = t.timestamp_micros();
-            if t > end {
-                break;
-            }
-            if t >= start {
-                out.push(t);
-            }
-            m += months;
-        }
-    } else {
-        let mut t = start.div_euclid(step) * step;
-        if t < start {
-            t += step;
-        }
-        while t <= end {
-            out.push(t);
-            t += step;
+        let legend_h = if value_chart && chart.lanes.len() > 1 {
+            18.0
+        } else {
+            0.0
+        };
+        Geometry {
+            start: start - pad,
+            end: end + pad,
+            pad,
+            plot_w: WIDTH - LEFT - RIGHT,
+            plot_h,
+            height: TOP + plot_h + AXIS + legend_h,
         }
     }
-    (out, format)
-}
 
-const SECONDS: &str = "%Y-%m-%d %H:%M:%S";
-
-/// A time (µs since the epoch) written in UTC with `format`.
-fn utc(t: i64, format: &str) -> String {
-    DateTime::<Utc>::from_timestamp_micros(t).map_or_else(String::new, |d| d.format(format).to_string())
-}
-
-fn nice_number(v: f64) -> String {
-    let v = if v.abs() < 1e-9 { 0.0 } else { v };
-    let a = v.abs();
-    let (div, suffix) = if a >= 1e12 {
-        (1e12, "T")
-    } else if a >= 1e9 {
-        (1e9, "G")
-    } else if a >= 1e6 {
-        (1e6, "M")
-    } else if a >= 1e3 {
-        (1e3, "k")
-    } else {
-        (1.0, "")
-    };
-    let x = v / div;
-    if (x - x.round()).abs() < 1e-9 {
-        format!("{}{suffix}", x.round())
-    } else {
-        format!("{x:.2}{suffix}").replace(".00", "")
+    fn x(&self, t: i64) -> f64 {
+        LEFT + (t - self.start) as f64 / (self.end - self.start) as f64 * self.plot_w
     }
-}
 
-fn value_ticks(lo: f64, hi: f64) -> Vec<f64> {
-    let span = (hi - lo).max(f64::EPSILON);
-    let raw = span / 5.0;
-    let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|s| span / s <= 6.0)
-        .unwrap_or(10.0 * mag);
-    let mut t = (lo / step).ceil() * step;
-    let mut out = Vec::new();
-    while t <= hi + step * 1e-9 {
-        out.push(t);
-        t += step;
+    fn axis_y(&self) -> f64 {
+        TOP + self.plot_h
     }
-    out
 }
 
 /// Renders the chart. Returns the SVG and notes about how it was drawn (density lanes).
 pub fn render(chart: &Chart) -> (String, Vec<String>) {
+    let g = Geometry::of(chart);
     let mut notes = Vec::new();
-    let all_times = chart
-        .lanes
-        .iter()
-        .flat_map(|l| l.times.iter().copied())
-        .chain(chart.markers.iter().map(|m| m.time));
-    let (mut start, mut end) = all_times.fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
-    if start > end {
-        (start, end) = (0, 1);
-    }
-    if start == end {
-        start -= 1_000_000;
-        end += 1_000_000;
-    }
-    let pad = (end - start) / 50;
-    let (start, end) = (start - pad, end + pad);
-    let plot_w = WIDTH - LEFT - RIGHT;
-    let x = |t: i64| LEFT + (t - start) as f64 / (end - start) as f64 * plot_w;
-
-    let value_chart = chart.kind.is_some();
-    let plot_h = if value_chart {
-        260.0
-    } else {
-        LANE * chart.lanes.len().max(1) as f64
-    };
-    let legend_h = if value_chart && chart.lanes.len() > 1 {
-        18.0
-    } else {
-        0.0
-    };
-    let height = TOP + plot_h + AXIS + legend_h;
+    let height = g.height;
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\" font-family=\"sans-serif\" font-size=\"11\">"
     );
@@ -238,16 +139,28 @@ pub fn render(chart: &Chart) -> (String, Vec<String>) {
         "<text x=\"{LEFT}\" y=\"18\" font-size=\"14\" font-weight=\"bold\">{}</text>",
         escape_html(&chart.title)
     );
-    // Time axis and grid.
-    let (tick_times, format) = ticks(start, end);
-    let axis_y = TOP + plot_h;
+    time_axis(&mut out, &g);
+    if chart.kind.is_some() {
+        value_series(&mut out, &g, chart);
+    } else {
+        event_lanes(&mut out, &g, chart, &mut notes);
+    }
+    markers(&mut out, &g, chart, &mut notes);
+    out.push_str("</svg>");
+    (out, notes)
+}
+
+/// The time axis, its grid lines and the span shown.
+fn time_axis(out: &mut String, g: &Geometry) {
+    let (tick_times, format) = ticks(g.start, g.end);
+    let axis_y = g.axis_y();
     let _ = write!(
         out,
         "<line x1=\"{LEFT}\" y1=\"{axis_y}\" x2=\"{}\" y2=\"{axis_y}\" stroke=\"#333\"/>",
         WIDTH - RIGHT
     );
     for t in &tick_times {
-        let tx = x(*t);
+        let tx = g.x(*t);
         let label = utc(*t, format);
         let _ = write!(
             out,
@@ -257,7 +170,11 @@ pub fn render(chart: &Chart) -> (String, Vec<String>) {
             escape_html(&label)
         );
     }
-    let span_label = format!("{} – {} UTC", utc(start + pad, SECONDS), utc(end - pad, SECONDS));
+    let span_label = format!(
+        "{} – {} UTC",
+        utc(g.start + g.pad, SECONDS),
+        utc(g.end - g.pad, SECONDS)
+    );
     let _ = write!(
         out,
         "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#666\">{}</text>",
@@ -265,190 +182,203 @@ pub fn render(chart: &Chart) -> (String, Vec<String>) {
         axis_y + 32.0,
         escape_html(&span_label)
     );
+}
 
-    if value_chart {
-        let values = chart
-            .lanes
-            .iter()
-            .flat_map(|l| l.values.iter().copied())
-            .filter(|v| v.is_finite());
-        let (mut lo, mut hi) = values.fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
-        if lo > hi {
-            (lo, hi) = (0.0, 1.0);
-        }
-        if chart.kind == Some(Kind::Bar) {
-            lo = lo.min(0.0);
-        }
-        if lo == hi {
-            hi = lo + 1.0;
-        }
-        let margin = (hi - lo) * 0.05;
-        let (lo, hi) = (lo - margin, hi + margin);
-        let y = |v: f64| TOP + plot_h - (v - lo) / (hi - lo) * plot_h;
-        for v in value_ticks(lo, hi) {
-            let ty = y(v);
-            let _ = write!(
-                out,
-                "<line x1=\"{LEFT}\" y1=\"{ty:.1}\" x2=\"{}\" y2=\"{ty:.1}\" stroke=\"#eee\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-                WIDTH - RIGHT,
-                LEFT - 6.0,
-                ty + 4.0,
-                nice_number(v)
-            );
-        }
+/// Series of values on one value axis: lines, bars or points, the highlighted points, and
+/// a legend when there are several series.
+fn value_series(out: &mut String, g: &Geometry, chart: &Chart) {
+    let (plot_w, plot_h, height) = (g.plot_w, g.plot_h, g.height);
+    let x = |t: i64| g.x(t);
+    let values = chart
+        .lanes
+        .iter()
+        .flat_map(|l| l.values.iter().copied())
+        .filter(|v| v.is_finite());
+    let (mut lo, mut hi) = values.fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
+    if lo > hi {
+        (lo, hi) = (0.0, 1.0);
+    }
+    if chart.kind == Some(Kind::Bar) {
+        lo = lo.min(0.0);
+    }
+    if lo == hi {
+        hi = lo + 1.0;
+    }
+    let margin = (hi - lo) * 0.05;
+    let (lo, hi) = (lo - margin, hi + margin);
+    let y = |v: f64| TOP + plot_h - (v - lo) / (hi - lo) * plot_h;
+    for v in value_ticks(lo, hi) {
+        let ty = y(v);
         let _ = write!(
             out,
-            "<text x=\"14\" y=\"{:.1}\" transform=\"rotate(-90 14 {:.1})\" text-anchor=\"middle\">{}</text>",
-            TOP + plot_h / 2.0,
-            TOP + plot_h / 2.0,
-            escape_html(&chart.value_label)
+            "<line x1=\"{LEFT}\" y1=\"{ty:.1}\" x2=\"{}\" y2=\"{ty:.1}\" stroke=\"#eee\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            WIDTH - RIGHT,
+            LEFT - 6.0,
+            ty + 4.0,
+            nice_number(v)
         );
-        for (i, lane) in chart.lanes.iter().enumerate() {
-            let colour = PALETTE[i % PALETTE.len()];
-            let mut order: Vec<usize> = (0..lane.times.len()).collect();
-            order.sort_by_key(|&k| lane.times[k]);
-            match chart.kind {
-                Some(Kind::Line) => {
-                    let d: Vec<String> = order
-                        .iter()
-                        .filter(|&&k| lane.values[k].is_finite())
-                        .map(|&k| format!("{:.1},{:.1}", x(lane.times[k]), y(lane.values[k])))
-                        .collect();
-                    let _ = write!(
-                        out,
-                        "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\" points=\"{}\"><title>{}</title></polyline>",
-                        d.join(" "),
-                        escape_html(&lane.label)
-                    );
-                }
-                Some(Kind::Bar) => {
-                    let w = (plot_w / lane.times.len().max(1) as f64 * 0.8).clamp(1.0, 20.0);
-                    for &k in &order {
-                        let (bx, by) = (x(lane.times[k]), y(lane.values[k]));
-                        let base = y(0.0_f64.max(lo));
-                        let _ = write!(
-                            out,
-                            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{:.1}\" fill=\"{colour}\"><title>{}</title></rect>",
-                            bx - w / 2.0,
-                            by.min(base),
-                            (base - by).abs(),
-                            escape_html(lane.tips.get(k).map_or("", String::as_str))
-                        );
-                    }
-                }
-                _ => {}
-            }
-            if matches!(chart.kind, Some(Kind::Point)) || (chart.kind == Some(Kind::Line) && lane.times.len() <= 400) {
-                for &k in &order {
-                    let _ = write!(
-                        out,
-                        "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.5\" fill=\"{colour}\"><title>{}</title></circle>",
-                        x(lane.times[k]),
-                        y(lane.values[k]),
-                        escape_html(lane.tips.get(k).map_or("", String::as_str))
-                    );
-                }
-            }
-        }
-        for h in &chart.highlights {
-            let _ = write!(
-                out,
-                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"6\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"><title>{}</title></circle>",
-                x(h.time),
-                y(h.value),
-                h.colour,
-                escape_html(&h.tip)
-            );
-        }
-        if chart.lanes.len() > 1 {
-            let mut lx = LEFT;
-            for (i, lane) in chart.lanes.iter().enumerate() {
-                let colour = PALETTE[i % PALETTE.len()];
+    }
+    let _ = write!(
+        out,
+        "<text x=\"14\" y=\"{:.1}\" transform=\"rotate(-90 14 {:.1})\" text-anchor=\"middle\">{}</text>",
+        TOP + plot_h / 2.0,
+        TOP + plot_h / 2.0,
+        escape_html(&chart.value_label)
+    );
+    for (i, lane) in chart.lanes.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let mut order: Vec<usize> = (0..lane.times.len()).collect();
+        order.sort_by_key(|&k| lane.times[k]);
+        match chart.kind {
+            Some(Kind::Line) => {
+                let d: Vec<String> = order
+                    .iter()
+                    .filter(|&&k| lane.values[k].is_finite())
+                    .map(|&k| format!("{:.1},{:.1}", x(lane.times[k]), y(lane.values[k])))
+                    .collect();
                 let _ = write!(
                     out,
-                    "<rect x=\"{lx:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{colour}\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                    height - 14.0,
-                    lx + 14.0,
-                    height - 5.0,
+                    "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\" points=\"{}\"><title>{}</title></polyline>",
+                    d.join(" "),
                     escape_html(&lane.label)
                 );
-                lx += 24.0 + 7.0 * lane.label.chars().count() as f64;
             }
-        }
-    } else {
-        for (i, lane) in chart.lanes.iter().enumerate() {
-            let colour = PALETTE[i % PALETTE.len()];
-            let top = TOP + i as f64 * LANE;
-            let mid = top + LANE / 2.0;
-            if i % 2 == 1 {
-                let _ = write!(
-                    out,
-                    "<rect x=\"{LEFT}\" y=\"{top}\" width=\"{plot_w}\" height=\"{LANE}\" fill=\"#f7f7f7\"/>"
-                );
-            }
-            let label: String = lane.label.chars().take(22).collect();
-            let label = if label.chars().count() < lane.label.chars().count() {
-                format!("{label}…")
-            } else {
-                label
-            };
-            let _ = write!(
-                out,
-                "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\"><title>{} ({} events)</title>{}</text>",
-                LEFT - 6.0,
-                mid + 4.0,
-                escape_html(&lane.label),
-                thousands(lane.times.len()),
-                escape_html(&label)
-            );
-            if lane.times.len() > POINT_BUDGET {
-                let mut bins = vec![0usize; BINS];
-                for &t in &lane.times {
-                    let b = (((t - start) as f64 / (end - start) as f64) * BINS as f64) as usize;
-                    bins[b.min(BINS - 1)] += 1;
-                }
-                let peak = *bins.iter().max().unwrap_or(&1) as f64;
-                let bw = plot_w / BINS as f64;
-                for (b, &count) in bins.iter().enumerate() {
-                    if count == 0 {
-                        continue;
-                    }
-                    let opacity = 0.15 + 0.85 * (count as f64).ln_1p() / peak.ln_1p();
+            Some(Kind::Bar) => {
+                let w = (plot_w / lane.times.len().max(1) as f64 * 0.8).clamp(1.0, 20.0);
+                for &k in &order {
+                    let (bx, by) = (x(lane.times[k]), y(lane.values[k]));
+                    let base = y(0.0_f64.max(lo));
                     let _ = write!(
                         out,
-                        "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.2}\" height=\"{:.1}\" fill=\"{colour}\" fill-opacity=\"{opacity:.2}\"><title>{} events</title></rect>",
-                        LEFT + b as f64 * bw,
-                        top + 4.0,
-                        bw + 0.2,
-                        LANE - 8.0,
-                        thousands(count)
-                    );
-                }
-                notes.push(format!(
-                    "lane {:?}: {} events drawn as density ({BINS} bins), not one mark each",
-                    lane.label,
-                    thousands(lane.times.len())
-                ));
-            } else {
-                for (k, &t) in lane.times.iter().enumerate() {
-                    let _ = write!(
-                        out,
-                        "<circle cx=\"{:.1}\" cy=\"{mid:.1}\" r=\"4\" fill=\"{colour}\" fill-opacity=\"0.6\"><title>{}</title></circle>",
-                        x(t),
+                        "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{:.1}\" fill=\"{colour}\"><title>{}</title></rect>",
+                        bx - w / 2.0,
+                        by.min(base),
+                        (base - by).abs(),
                         escape_html(lane.tips.get(k).map_or("", String::as_str))
                     );
                 }
+            }
+            _ => {}
+        }
+        if matches!(chart.kind, Some(Kind::Point)) || (chart.kind == Some(Kind::Line) && lane.times.len() <= 400) {
+            for &k in &order {
+                let _ = write!(
+                    out,
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.5\" fill=\"{colour}\"><title>{}</title></circle>",
+                    x(lane.times[k]),
+                    y(lane.values[k]),
+                    escape_html(lane.tips.get(k).map_or("", String::as_str))
+                );
             }
         }
     }
-    // Markers: every one drawn, labelled where the label has room (the rest carry their
-    // label as a tooltip, and the notes say how many).
+    for h in &chart.highlights {
+        let _ = write!(
+            out,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"6\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"><title>{}</title></circle>",
+            x(h.time),
+            y(h.value),
+            h.colour,
+            escape_html(&h.tip)
+        );
+    }
+    if chart.lanes.len() > 1 {
+        let mut lx = LEFT;
+        for (i, lane) in chart.lanes.iter().enumerate() {
+            let colour = PALETTE[i % PALETTE.len()];
+            let _ = write!(
+                out,
+                "<rect x=\"{lx:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{colour}\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                height - 14.0,
+                lx + 14.0,
+                height - 5.0,
+                escape_html(&lane.label)
+            );
+            lx += 24.0 + 7.0 * lane.label.chars().count() as f64;
+        }
+    }
+}
+
+/// One lane per group, a mark per event, or a density strip for a lane past the budget.
+fn event_lanes(out: &mut String, g: &Geometry, chart: &Chart, notes: &mut Vec<String>) {
+    let (start, end, plot_w) = (g.start, g.end, g.plot_w);
+    let x = |t: i64| g.x(t);
+    for (i, lane) in chart.lanes.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let top = TOP + i as f64 * LANE;
+        let mid = top + LANE / 2.0;
+        if i % 2 == 1 {
+            let _ = write!(
+                out,
+                "<rect x=\"{LEFT}\" y=\"{top}\" width=\"{plot_w}\" height=\"{LANE}\" fill=\"#f7f7f7\"/>"
+            );
+        }
+        let label: String = lane.label.chars().take(22).collect();
+        let label = if label.chars().count() < lane.label.chars().count() {
+            format!("{label}…")
+        } else {
+            label
+        };
+        let _ = write!(
+            out,
+            "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\"><title>{} ({} events)</title>{}</text>",
+            LEFT - 6.0,
+            mid + 4.0,
+            escape_html(&lane.label),
+            thousands(lane.times.len()),
+            escape_html(&label)
+        );
+        if lane.times.len() > POINT_BUDGET {
+            let mut bins = vec![0usize; BINS];
+            for &t in &lane.times {
+                let b = (((t - start) as f64 / (end - start) as f64) * BINS as f64) as usize;
+                bins[b.min(BINS - 1)] += 1;
+            }
+            let peak = *bins.iter().max().unwrap_or(&1) as f64;
+            let bw = plot_w / BINS as f64;
+            for (b, &count) in bins.iter().enumerate() {
+                if count == 0 {
+                    continue;
+                }
+                let opacity = 0.15 + 0.85 * (count as f64).ln_1p() / peak.ln_1p();
+                let _ = write!(
+                    out,
+                    "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.2}\" height=\"{:.1}\" fill=\"{colour}\" fill-opacity=\"{opacity:.2}\"><title>{} events</title></rect>",
+                    LEFT + b as f64 * bw,
+                    top + 4.0,
+                    bw + 0.2,
+                    LANE - 8.0,
+                    thousands(count)
+                );
+            }
+            notes.push(format!(
+                "lane {:?}: {} events drawn as density ({BINS} bins), not one mark each",
+                lane.label,
+                thousands(lane.times.len())
+            ));
+        } else {
+            for (k, &t) in lane.times.iter().enumerate() {
+                let _ = write!(
+                    out,
+                    "<circle cx=\"{:.1}\" cy=\"{mid:.1}\" r=\"4\" fill=\"{colour}\" fill-opacity=\"0.6\"><title>{}</title></circle>",
+                    x(t),
+                    escape_html(lane.tips.get(k).map_or("", String::as_str))
+                );
+            }
+        }
+    }
+}
+
+/// Markers: every one drawn, labelled where the label has room (the rest carry their
+/// label as a tooltip, and the notes say how many).
+fn markers(out: &mut String, g: &Geometry, chart: &Chart, notes: &mut Vec<String>) {
+    let axis_y = g.axis_y();
     let mut markers: Vec<&Marker> = chart.markers.iter().collect();
     markers.sort_by_key(|m| m.time);
     let mut free_from = f64::MIN;
     let mut unlabelled = 0;
     for m in markers {
-        let mx = x(m.time);
+        let mx = g.x(m.time);
         let text: String = m.label.chars().take(30).collect();
         let text_w = 6.0 * text.chars().count() as f64;
         let labelled = mx >= free_from;
@@ -484,34 +414,11 @@ pub fn render(chart: &Chart) -> (String, Vec<String>) {
             "{unlabelled} markers sit too close to others for a label; hover them for theirs"
         ));
     }
-    out.push_str("</svg>");
-    (out, notes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn axis_labels_suit_the_span() {
-        let t0 = Utc.with_ymd_and_hms(2024, 3, 5, 10, 0, 0).unwrap().timestamp_micros();
-        for (span_s, format) in [
-            (3i64, "%H:%M:%S"),
-            (600, "%H:%M"),
-            (86_400, "%m-%d %H:%M"),
-            (20 * 86_400, "%Y-%m-%d"),
-            (400 * 86_400, "%Y-%m"),
-            (10 * 365 * 86_400, "%Y"),
-        ] {
-            let (ticks, f) = ticks(t0, t0 + span_s * 1_000_000);
-            assert_eq!(f, format, "span {span_s} s");
-            assert!(
-                (2..=10).contains(&ticks.len()),
-                "span {span_s} s: {} ticks",
-                ticks.len()
-            );
-        }
-    }
 
     #[test]
     fn big_lanes_become_density_and_say_so() {

@@ -28,8 +28,6 @@ pub struct TableOptions {
     pub name: Option<String>,
     /// What to type to see more rows; shown when rows are cut.
     pub more_hint: Option<String>,
-    /// Non-fatal problems met while producing the frame, shown above the table.
-    pub warnings: Vec<String>,
 }
 
 impl Default for TableOptions {
@@ -38,7 +36,6 @@ impl Default for TableOptions {
             max_rows: 20,
             name: None,
             more_hint: None,
-            warnings: Vec::new(),
         }
     }
 }
@@ -53,7 +50,6 @@ pub struct TableRender {
 const STYLE: &str = "<style>\
 .hb-frame{font-family:var(--jp-code-font-family,monospace);font-size:12px}\
 .hb-frame .hb-caption{margin:2px 0 4px 0;color:var(--jp-ui-font-color1,#333)}\
-.hb-frame .hb-warn{margin:2px 0;padding:2px 6px;border-left:3px solid #d9822b;background:rgba(217,130,43,.08)}\
 .hb-frame .hb-scroll{overflow-x:auto;max-width:100%}\
 .hb-frame table{border-collapse:collapse}\
 .hb-frame th,.hb-frame td{border:1px solid rgba(128,128,128,.3);padding:2px 6px;text-align:left;vertical-align:top}\
@@ -130,9 +126,6 @@ fn html(frame: &Frame, options: &TableOptions, shown: usize, cells: &[Vec<Option
         let _ = write!(out, " · window <code>{}</code>", escape_html(window));
     }
     out.push_str("</div>");
-    for warning in &options.warnings {
-        let _ = write!(out, "<div class=\"hb-warn\">⚠ {}</div>", escape_html(warning));
-    }
     out.push_str("<div class=\"hb-scroll\"><table><thead><tr><th></th>");
     for col in df.columns() {
         let _ = write!(
@@ -178,9 +171,6 @@ fn text(frame: &Frame, options: &TableOptions, shown: usize, cells: &[Vec<Option
     // Query results say where and when they came from, in text as in HTML.
     if let Some(window) = &frame.provenance.window {
         let _ = writeln!(out, "from {} · window {window}", frame.provenance.source);
-    }
-    for warning in &options.warnings {
-        let _ = writeln!(out, "warning: {warning}");
     }
     let mut shortened = false;
     let columns: Vec<Vec<String>> = df

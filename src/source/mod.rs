@@ -25,23 +25,13 @@ use polars::prelude::*;
 use polars::sql::SQLContext;
 
 use crate::error::{Error, Result};
+use crate::formats::{FileFormat, of_path, read_file};
 use crate::frame::Warned;
-use crate::load::{FileFormat, SOURCE_FILE_COLUMN, read_file};
+use crate::load::SOURCE_FILE_COLUMN;
 
-/// The column every table of a local source has, in UTC, and that time windows apply to.
-pub const TIME_COLUMN: &str = "TimeGenerated";
+mod normalize;
 
-/// Columns a table's [`TIME_COLUMN`] is derived from when it has none, in order of preference.
-const TIME_CANDIDATES: &[&str] = &[
-    "TimeCreated",
-    "@timestamp",
-    "timestamp",
-    "ts",
-    "EventTime",
-    "Timestamp",
-    "TimeCreatedUtc",
-    "StartTimeUtc",
-];
+pub use normalize::{HOST_COLUMN, TIME_COLUMN, normalize};
 
 /// How a local source is set up: its folder, and extra tables as glob patterns relative
 /// to it.
@@ -170,13 +160,7 @@ impl LocalSource {
                     kind: TableKind::File,
                 },
             );
-            let family = match format {
-                FileFormat::Evtx => Some("WindowsEvent"),
-                FileFormat::Auditd => Some("AuditdEvents"),
-                FileFormat::Syslog => Some("Syslog"),
-                _ => None,
-            };
-            if let Some(family) = family {
+            if let Some(family) = format.table {
                 by_format.entry(family).or_default().push((path.clone(), *format));
             }
         }
@@ -258,7 +242,7 @@ impl LocalSource {
         let mut warnings = Vec::new();
         let mut streamed = true;
         for (path, format) in &table.files {
-            match scan_file(path, *format) {
+            match scan_file(path, format) {
                 Ok((mut w, from_disk)) => {
                     streamed &= from_disk;
                     warnings.append(&mut w.warnings);
@@ -416,7 +400,7 @@ fn walk(
         if path.is_dir() {
             walk(&path, files, ignored, warnings, depth + 1);
         } else {
-            match FileFormat::from_path(&path) {
+            match of_path(&path) {
                 Some(format) => files.push((path, format)),
                 None => ignored.push(path),
             }
@@ -432,25 +416,7 @@ fn scan_file(path: &Path, format: FileFormat) -> Result<(Warned<LazyFrame>, bool
         format: "data",
         message: first_line(&e),
     };
-    let pl_path = || PlRefPath::try_from_path(path).map_err(bad);
-    let lazy = match format {
-        FileFormat::Csv => {
-            let tsv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
-            Some(
-                LazyCsvReader::new(pl_path()?)
-                    .with_has_header(true)
-                    .with_infer_schema_length(Some(10_000))
-                    .with_separator(if tsv { b'\t' } else { b',' })
-                    .with_try_parse_dates(true)
-                    .finish()
-                    .map_err(bad)?,
-            )
-        }
-        FileFormat::Ndjson => Some(ndjson(pl_path()?).map_err(bad)?),
-        FileFormat::Json if is_ndjson(path) => Some(ndjson(pl_path()?).map_err(bad)?),
-        FileFormat::Parquet => Some(LazyFrame::scan_parquet(pl_path()?, ScanArgsParquet::default()).map_err(bad)?),
-        _ => None,
-    };
+    let lazy = format.scan.and_then(|scan| scan(path)).transpose().map_err(bad)?;
     let from_disk = lazy.is_some();
     let w = match lazy {
         Some(lf) => Warned::clean(lf),
@@ -474,105 +440,4 @@ fn scan_file(path: &Path, format: FileFormat) -> Result<(Warned<LazyFrame>, bool
         },
         from_disk,
     ))
-}
-
-fn ndjson(path: PlRefPath) -> PolarsResult<LazyFrame> {
-    LazyJsonLineReader::new(path)
-        .with_infer_schema_length(std::num::NonZeroUsize::new(10_000))
-        .finish()
-}
-
-/// A `.json` whose first line is a whole JSON object is one record per line (OTRF and most
-/// SIEM exports); anything else is one JSON document.
-fn is_ndjson(path: &Path) -> bool {
-    use std::io::{BufRead, Read};
-    let Ok(file) = std::fs::File::open(path) else {
-        return false;
-    };
-    let mut first = String::new();
-    let reader = std::io::BufReader::new(file);
-    // One record lines are rarely longer; a longer first line is read as a document.
-    if reader.take(16 << 20).read_line(&mut first).is_err() {
-        return false;
-    }
-    let first = first.trim();
-    first.starts_with('{') && serde_json::from_str::<serde_json::Value>(first).is_ok_and(|v| v.is_object())
-}
-
-/// The column queries filter hosts on, as in Sentinel's tables.
-pub const HOST_COLUMN: &str = "Computer";
-
-/// Columns [`HOST_COLUMN`] is copied from when a table has none (OTRF's `Hostname`, MDE's
-/// `DeviceName`, …), in order of preference.
-const HOST_CANDIDATES: &[&str] = &["Hostname", "hostname", "host", "ComputerName", "DeviceName", "HostName"];
-
-/// Adds [`HOST_COLUMN`] from another host-name column when the table has none, and adds or
-/// normalises [`TIME_COLUMN`] (see the module note).
-pub fn normalize(mut lf: LazyFrame) -> PolarsResult<LazyFrame> {
-    let schema = lf.collect_schema()?;
-    if schema.get(HOST_COLUMN).is_none()
-        && let Some(host) = HOST_CANDIDATES
-            .iter()
-            .find(|c| matches!(schema.get(c), Some(DataType::String)))
-    {
-        lf = lf.with_column(col(*host).alias(HOST_COLUMN));
-    }
-    let utc = |lf: &LazyFrame, name: &str, dtype: &DataType| -> Option<Expr> {
-        let c = col(name);
-        match dtype {
-            DataType::Datetime(_, Some(_)) => Some(c.dt().convert_time_zone(TimeZone::UTC)),
-            DataType::Datetime(_, None) => Some(c.dt().replace_time_zone(
-                Some(TimeZone::UTC),
-                lit("raise"),
-                NonExistent::Raise,
-            )),
-            DataType::Date => Some(c.cast(DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)))),
-            DataType::String if parses_as_time(lf, name) => Some(c.str().to_datetime(
-                Some(TimeUnit::Microseconds),
-                Some(TimeZone::UTC),
-                StrptimeOptions {
-                    strict: false,
-                    ..Default::default()
-                },
-                lit("raise"),
-            )),
-            _ => None,
-        }
-    };
-    if let Some(dtype) = schema.get(TIME_COLUMN) {
-        if matches!(dtype, DataType::Datetime(_, Some(tz)) if tz.as_str() == "UTC") {
-            return Ok(lf);
-        }
-        return Ok(match utc(&lf, TIME_COLUMN, dtype) {
-            Some(e) => lf.with_column(e.alias(TIME_COLUMN)),
-            None => lf,
-        });
-    }
-    for candidate in TIME_CANDIDATES {
-        if let Some(dtype) = schema.get(candidate)
-            && let Some(e) = utc(&lf, candidate, dtype)
-        {
-            return Ok(lf.with_column(e.alias(TIME_COLUMN)));
-        }
-    }
-    Ok(lf)
-}
-
-/// Whether a text column's first value is an ISO-8601 time polars will read: text times in
-/// other shapes are left as they are rather than turned into nulls.
-fn parses_as_time(lf: &LazyFrame, name: &str) -> bool {
-    let first = lf.clone().select([col(name)]).drop_nulls(None).limit(1).collect();
-    let Ok(df) = first else { return false };
-    let Some(value) = df
-        .column(name)
-        .ok()
-        .and_then(|c| c.str().ok().and_then(|s| s.get(0).map(str::to_string)))
-    else {
-        return false;
-    };
-    let v = value.trim();
-    chrono::DateTime::parse_from_rfc3339(v).is_ok()
-        || ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.fZ"]
-            .iter()
-            .any(|f| chrono::NaiveDateTime::parse_from_str(v, f).is_ok())
 }

@@ -13,6 +13,7 @@
 //! - [`render`]: the results browser (HTML without script) and a text summary.
 
 pub mod cache;
+mod fetch;
 pub mod providers;
 pub mod render;
 pub mod replay;

@@ -24,7 +24,6 @@ const STYLE: &str = "<style>\
 .hb-ti table{border-collapse:collapse;margin:4px 0 6px 0}\
 .hb-ti td,.hb-ti th{border-bottom:1px solid #e4e4e4;padding:2px 8px;text-align:left;vertical-align:top}.hb-ti td:nth-child(2){white-space:nowrap}.hb-ti td a{word-break:break-all}\
 .hb-ti pre{max-height:24em;overflow:auto;background:#f7f7f7;padding:4px;font-size:11px;white-space:pre-wrap}\
-.hb-ti .warn{color:#a15c00}\
 </style>";
 
 fn worst(rows: &[&Row]) -> Severity {
@@ -134,19 +133,12 @@ pub fn summary(rows: &[Row]) -> String {
     )
 }
 
-/// The browser as HTML.
-pub fn html(rows: &[Row], warnings: &[String]) -> String {
+/// The browser as HTML (its [`summary`] line and the lookup's warnings are the caller's
+/// to show above it).
+pub fn html(rows: &[Row]) -> String {
     let mut out = String::with_capacity(4096 + rows.len() * 512);
     out.push_str("<div class=\"hb-ti\">");
     out.push_str(STYLE);
-    let _ = write!(out, "<p>{}</p>", esc(&summary(rows)));
-    if !warnings.is_empty() {
-        out.push_str("<ul class=\"warn\">");
-        for w in warnings {
-            let _ = write!(out, "<li>{}</li>", esc(w));
-        }
-        out.push_str("</ul>");
-    }
     for (ioc, rs) in groups(rows) {
         let w = worst(&rs);
         let _ = write!(
@@ -213,12 +205,8 @@ pub fn html(rows: &[Row], warnings: &[String]) -> String {
 }
 
 /// The browser as text: one line per observable, the worst first.
-pub fn text(rows: &[Row], warnings: &[String]) -> String {
-    let mut out = summary(rows);
-    out.push('\n');
-    for w in warnings {
-        let _ = writeln!(out, "warning: {w}");
-    }
+pub fn text(rows: &[Row]) -> String {
+    let mut out = String::new();
     for (ioc, rs) in groups(rows) {
         let _ = write!(out, "{:<11} {ioc} ({})", worst(&rs).as_str(), rs[0].ioc_type);
         for r in rs {

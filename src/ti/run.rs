@@ -16,12 +16,10 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::cache::Cache;
-use super::providers::{Auth, Method, Provider, Request, Verdict};
+use super::fetch::{Failure, Job, fetch};
+use super::providers::{Auth, Provider, Verdict};
 use super::{Query, Row, Severity, Status, now_ms};
 use crate::error::{Error, Result};
-
-/// The most an answer may be; larger ones are refused rather than read into memory.
-pub const MAX_BODY: usize = 16 << 20;
 
 /// A rate limit: at most `count` requests in any `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,7 +162,7 @@ pub struct Report {
     pub interrupted: usize,
 }
 
-enum Event {
+pub(super) enum Event {
     Row(usize, Row),
     Note(String),
     Sent,
@@ -340,31 +338,6 @@ fn send_all(
     Ok(rows)
 }
 
-struct Job {
-    name: &'static str,
-    provider: Arc<dyn Provider>,
-    base: String,
-    key: Option<String>,
-    rate: Rate,
-    timeout: Duration,
-    retries: u32,
-    max_wait: Duration,
-}
-
-impl Job {
-    fn provider(&self) -> &dyn Provider {
-        self.provider.as_ref()
-    }
-}
-
-/// How a request ended when it did not end in an answer.
-#[derive(Clone)]
-struct Failure {
-    status: Status,
-    http: Option<u16>,
-    message: String,
-}
-
 async fn run_provider(
     job: Job,
     queue: Vec<(usize, Query)>,
@@ -470,195 +443,6 @@ fn not_found_message(body: &str) -> String {
     from_json.unwrap_or_else(|| "not found (HTTP 404)".into())
 }
 
-async fn fetch(
-    job: &Job,
-    client: &reqwest::Client,
-    req: &Request,
-    url: &str,
-    window: &mut VecDeque<Instant>,
-    tx: &mpsc::UnboundedSender<Event>,
-) -> std::result::Result<(u16, String), Failure> {
-    let fail = |status, http, message: String| Failure { status, http, message };
-    let mut attempt = 0u32;
-    loop {
-        // The rate limit: at most `count` requests in any `per`.
-        let now = Instant::now();
-        while window.front().is_some_and(|t| now.duration_since(*t) >= job.rate.per) {
-            window.pop_front();
-        }
-        if window.len() >= job.rate.count as usize {
-            let wait = job.rate.per - now.duration_since(window[0]);
-            if wait > job.max_wait {
-                return Err(fail(
-                    Status::Throttled,
-                    None,
-                    format!(
-                        "rate limit {} reached; the next slot is in {} s, longer than the {} s allowed to wait (ti.providers.{}.rate / max_wait)",
-                        job.rate,
-                        wait.as_secs(),
-                        job.max_wait.as_secs(),
-                        job.name
-                    ),
-                ));
-            }
-            let _ = tx.send(Event::Note(format!(
-                "{}: waiting for its rate limit ({}); lookups continue at that pace",
-                job.name, job.rate
-            )));
-            tokio::time::sleep(wait).await;
-            window.pop_front();
-        }
-        window.push_back(Instant::now());
-        let _ = tx.send(Event::Sent);
-        let mut builder = client
-            .request(
-                match req.method {
-                    Method::Get => reqwest::Method::GET,
-                    Method::Post => reqwest::Method::POST,
-                },
-                url,
-            )
-            .timeout(job.timeout);
-        for (k, v) in &req.headers {
-            builder = builder.header(*k, v);
-        }
-        if !req.form.is_empty() {
-            let body: Vec<String> = req
-                .form
-                .iter()
-                .map(|(k, v)| format!("{k}={}", super::providers::encode(v)))
-                .collect();
-            builder = builder
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(body.join("&"));
-        }
-        let retry_in = |attempt: u32| Duration::from_secs(1 << attempt.min(5));
-        let response = match builder.send().await {
-            Ok(r) => r,
-            Err(e) => {
-                let what = if e.is_timeout() {
-                    format!("no answer within {} s", job.timeout.as_secs())
-                } else if e.is_connect() {
-                    format!("cannot connect to {}", job.base)
-                } else {
-                    format!("request failed: {e}")
-                };
-                if attempt < job.retries {
-                    let _ = tx.send(Event::Note(format!("{}: {what}; retrying", job.name)));
-                    tokio::time::sleep(retry_in(attempt)).await;
-                    attempt += 1;
-                    continue;
-                }
-                return Err(fail(
-                    Status::Failed,
-                    None,
-                    format!("{what} (after {} tries)", attempt + 1),
-                ));
-            }
-        };
-        let http = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        let body = match read_body(response).await {
-            Ok(b) => b,
-            Err(m) => return Err(fail(Status::Failed, Some(http), m)),
-        };
-        match http {
-            200..=299 | 404 => return Ok((http, body)),
-            401 | 403 => {
-                return Err(fail(
-                    Status::AuthFailed,
-                    Some(http),
-                    format!("the API key was refused (HTTP {http}): {}", snippet(&body)),
-                ));
-            }
-            429 | 502..=504 => {
-                let wait = retry_after.unwrap_or_else(|| retry_in(attempt));
-                let what = if http == 429 { "throttled" } else { "unavailable" };
-                if attempt >= job.retries {
-                    return Err(fail(
-                        if http == 429 { Status::Throttled } else { Status::Failed },
-                        Some(http),
-                        format!("{what} (HTTP {http}) after {} tries", attempt + 1),
-                    ));
-                }
-                if wait > job.max_wait {
-                    return Err(fail(
-                        Status::Throttled,
-                        Some(http),
-                        format!(
-                            "{what} (HTTP {http}); asked to retry after {} s, longer than the {} s allowed to wait",
-                            wait.as_secs(),
-                            job.max_wait.as_secs()
-                        ),
-                    ));
-                }
-                let _ = tx.send(Event::Note(format!(
-                    "{}: {what} (HTTP {http}); waited {} s as asked (Retry-After) and retried",
-                    job.name,
-                    wait.as_secs_f64().ceil()
-                )));
-                tokio::time::sleep(wait).await;
-                attempt += 1;
-            }
-            _ => {
-                return Err(fail(
-                    Status::Failed,
-                    Some(http),
-                    format!("HTTP {http}: {}", snippet(&body)),
-                ));
-            }
-        }
-    }
-}
-
-async fn read_body(mut response: reqwest::Response) -> std::result::Result<String, String> {
-    let mut bytes = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if bytes.len() + chunk.len() > MAX_BODY {
-                    return Err(format!("the answer is larger than {} MiB; not read", MAX_BODY >> 20));
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
-            Err(e) => return Err(format!("the answer broke off: {e}")),
-        }
-    }
-    String::from_utf8(bytes).map_err(|_| "the answer is not UTF-8 text".into())
-}
-
-/// `Retry-After`: seconds, or an HTTP date.
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
-    let v = value.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let secs = when.timestamp() - chrono::Utc::now().timestamp();
-    Some(Duration::from_secs(secs.max(0) as u64))
-}
-
-/// The start of a body, on one line, for an error message.
-fn snippet(body: &str) -> String {
-    let one_line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut end = one_line.len().min(200);
-    while !one_line.is_char_boundary(end) {
-        end -= 1;
-    }
-    if end < one_line.len() {
-        format!("{}… ({} bytes)", &one_line[..end], body.len())
-    } else if one_line.is_empty() {
-        "(empty answer)".into()
-    } else {
-        one_line
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -671,13 +455,6 @@ mod tests {
         assert_eq!(Rate::parse("1000/day").unwrap().to_string(), "1000/day");
         assert!(Rate::parse("fast").is_err());
         assert!(Rate::parse("0/min").is_err());
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("soon"), None);
     }
 
     #[test]

@@ -10,7 +10,6 @@
 
 pub mod stl;
 
-use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
 pub use stl::{Decomposition, Stl};
@@ -197,9 +196,4 @@ impl Anomalies {
             Column::new("points".into(), out.iter().map(|p| p.4 as u32).collect::<Vec<_>>()),
         ])?)
     }
-}
-
-/// A time as the charts and texts write it.
-pub fn when(t: i64) -> String {
-    DateTime::<Utc>::from_timestamp_micros(t).map_or_else(|| t.to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string())
 }

@@ -1,15 +1,15 @@
 //! OTRF Security-Datasets as upstream ships them — a zip (or tar.gz) of NDJSON named .json —
 //! read without unpacking by hand; damaged archives name the archive and what was lost.
 
+use crate::helpers::*;
+
 use std::io::Write;
 use std::path::PathBuf;
 
 use huntbook::load::{SOURCE_FILE_COLUMN, load};
 
 fn dataset(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/security-datasets/windows")
-        .join(name)
+    shared(&format!("security-datasets/windows/{name}"))
 }
 
 const LSASS: &str = "psh_lsass_memory_dump_comsvcs_2020-10-18T19500924.json";

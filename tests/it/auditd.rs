@@ -3,22 +3,16 @@
 //! arguments past a3), and go-libaudit's golden files give the decoded field values of
 //! each record.
 
+use crate::helpers::*;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use huntbook::auditd::{parse_record, read_auditd_text};
 use huntbook::load::load;
 use polars::prelude::*;
 
-fn shared(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(path)
-}
-
 fn expected() -> serde_json::Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/expected/msticpy_auditd.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    expected_json("msticpy_auditd.json")
 }
 
 /// msticpy's `read_from_file` groups records by the timestamp alone, not the

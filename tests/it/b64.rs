@@ -1,20 +1,16 @@
 //! %b64's decoder on msticpy's own test files and on payloads built here: nesting,
 //! archives, PowerShell, and the budgets that stop decompression bombs.
 
+use crate::helpers::*;
+
 use std::io::Write;
-use std::path::PathBuf;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use huntbook::b64::{Limits, decode};
 
 fn data(path: &str) -> String {
-    std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/data/msticpy/b64")
-            .join(path),
-    )
-    .unwrap()
+    std::fs::read_to_string(shared(&format!("msticpy/b64/{path}"))).unwrap()
 }
 
 /// What msticpy 3.0.2's `base64unpack.unpack` gives for the same files (run in a throwaway
@@ -160,17 +156,11 @@ fn a_gzip_bomb_is_cut_with_a_warning() {
 /// report fewer binary fragments, never more.
 #[test]
 fn sample_process_frames_decode_as_msticpy_does() {
-    let expected: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/expected/msticpy_b64.json"))
-            .unwrap(),
-    )
-    .unwrap();
+    let expected = expected_json("msticpy_b64.json");
     for frame in expected["frames"].as_array().unwrap() {
         let file = frame["file"].as_str().unwrap();
         let column = frame["column"].as_str().unwrap();
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/data/msticpy/process")
-            .join(file);
+        let path = shared(&format!("msticpy/process/{file}"));
         let df = huntbook::load::read_file(&path, None).unwrap().value;
         assert_eq!(df.height() as u64, frame["rows"].as_u64().unwrap(), "{file}");
         let out = huntbook::b64::decode_frame(&df, column, false, Limits::default()).unwrap();

@@ -1,14 +1,14 @@
 //! The engine on real files from ../shared/data: loading every format, SQL, IP classes.
 
+use crate::helpers::*;
+
 use std::path::PathBuf;
 
-use huntbook::load::{FileFormat, load, read_file};
+use huntbook::load::{load, read_file};
 use huntbook::{Error, ip, sql};
 
 fn data(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(path)
+    shared(path)
 }
 
 #[test]
@@ -47,7 +47,7 @@ fn ndjson_and_csv_agree_on_the_same_rows() {
 fn parquet_keeps_its_types() {
     let df = read_file(
         &data("msticpy/process/mde_deviceprocessevents_pub.parquet"),
-        Some(FileFormat::Parquet),
+        huntbook::formats::by_name("parquet"),
     )
     .unwrap()
     .value;

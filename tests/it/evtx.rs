@@ -2,6 +2,8 @@
 //! records, channel and EventID histograms against EXPECTED_SUMMARY.json (computed there
 //! with the evtx Python bindings), and the flattened fields of known records.
 
+use crate::helpers::*;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -10,7 +12,7 @@ use huntbook::load::load;
 use polars::prelude::*;
 
 fn evtx_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/evtx")
+    shared("evtx")
 }
 
 fn histogram(df: &DataFrame, column: &str) -> BTreeMap<String, u64> {

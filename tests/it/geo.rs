@@ -1,6 +1,8 @@
 //! GeoIP on MaxMind's test databases (../shared/data/geoip/test-data), checked against the
 //! source JSON the databases were built from.
 
+use crate::helpers::*;
+
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -8,9 +10,7 @@ use huntbook::geo::{GeoDb, GeoPaths};
 use serde_json::Value;
 
 fn geoip(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/geoip")
-        .join(path)
+    shared(&format!("geoip/{path}"))
 }
 
 fn db() -> GeoDb {

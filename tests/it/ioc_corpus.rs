@@ -3,15 +3,15 @@
 //! with the indicators ESET published for them. Recall and precision are printed
 //! (`cargo test --test ioc_corpus -- --nocapture`) and held to floors.
 
+use crate::helpers::*;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use huntbook::ioc::{Extractor, IocType, refang};
 
 fn data(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/ioc")
-        .join(path)
+    shared(&format!("ioc/{path}"))
 }
 
 fn lines(path: &str) -> Vec<String> {

@@ -1,21 +1,19 @@
 //! Process trees against msticpy's own results for the shared samples
 //! (tests/expected/ptree_msticpy.json, written by tests/tools/ptree_msticpy.py).
 
-use std::path::PathBuf;
+use crate::helpers::*;
 
 use huntbook::load::read_file;
 use huntbook::ptree::{Schema, Tree};
 
 fn sample(name: &str) -> polars::prelude::DataFrame {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/msticpy/process")
-        .join(name);
-    read_file(&path, None).expect("sample").value
+    read_file(&shared(&format!("msticpy/process/{name}")), None)
+        .expect("sample")
+        .value
 }
 
 fn expected() -> serde_json::Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/expected/ptree_msticpy.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    expected_json("ptree_msticpy.json")
 }
 
 const SAMPLES: &[(&str, &str)] = &[

@@ -1,15 +1,17 @@
 //! The query library: msticpy's own query files load unchanged, and rendering checks
 //! parameters (required, typed, aliased, relative times, lists) the way msticpy does.
 
+use crate::helpers::*;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::{TimeZone, Utc};
-use huntbook::query::time::{parse_span, parse_time};
 use huntbook::query::{Library, RenderError, render};
+use huntbook::time::{parse_span, parse_time};
 
 fn msticpy_queries() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/msticpy-queries")
+    shared("msticpy-queries")
 }
 
 fn args(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -136,7 +138,7 @@ fn a_broken_query_file_is_named_and_the_rest_load() {
 
 #[test]
 fn time_windows_in_the_three_forms() {
-    use huntbook::query::time::TimeWindow;
+    use huntbook::time::TimeWindow;
     let now = Utc.with_ymd_and_hms(2019, 2, 12, 10, 0, 0).unwrap();
     let w = TimeWindow::parse("last 24h", now).unwrap();
     assert_eq!(

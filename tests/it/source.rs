@@ -2,14 +2,16 @@
 //! `TimeGenerated` column windows apply to; and the syslog and Zeek readers against the
 //! loghub structured CSVs and the OTRF Zeek logs.
 
+use crate::helpers::*;
+
 use std::path::PathBuf;
 
-use huntbook::load::{FileFormat, read_file};
+use huntbook::load::read_file;
 use huntbook::source::{LocalConfig, LocalSource, TableKind};
 use polars::prelude::*;
 
 fn data() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
+    shared("")
 }
 
 fn source(sub: &str) -> LocalSource {
@@ -40,7 +42,7 @@ fn every_file_is_a_table_and_log_formats_make_family_tables() {
     let parquet = s.table("process_win4688_proc_test").unwrap();
     assert_eq!(parquet.files.len(), 1);
     assert!(parquet.files[0].0.extension().unwrap() == "parquet" || parquet.files[0].0.extension().unwrap() == "csv");
-    assert_eq!(s.table("conn").unwrap().files[0].1, FileFormat::Zeek);
+    assert_eq!(s.table("conn").unwrap().files[0].1.name, "zeek");
     let evtx = s.table("WindowsEvent").unwrap();
     assert_eq!(evtx.kind, TableKind::Format);
     let evtx_files = glob::glob(&format!("{}/**/*.evtx", data().display())).unwrap().count();

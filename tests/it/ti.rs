@@ -3,6 +3,8 @@
 //! is written from the provider's documented shape (fixtures/SCHEMAS.md) and says so.
 //! Each test checks the request the real HTTP client sent as well as how the answer is read.
 
+use crate::helpers::*;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,8 +18,8 @@ use serde_json::json;
 
 const KEY: &str = "test-key-0123456789";
 
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
+fn shared_data() -> PathBuf {
+    shared("")
 }
 
 fn route(v: serde_json::Value) -> Route {
@@ -25,7 +27,7 @@ fn route(v: serde_json::Value) -> Route {
 }
 
 fn server(routes: Vec<serde_json::Value>) -> ReplayServer {
-    ReplayServer::start(routes.into_iter().map(route).collect(), &shared()).unwrap()
+    ReplayServer::start(routes.into_iter().map(route).collect(), &shared_data()).unwrap()
 }
 
 fn q(ioc: &str, kind: IocType) -> Query {
@@ -94,7 +96,7 @@ fn no_key_in_urls(requests: &[Recorded]) {
 
 #[test]
 fn virustotal_ip_domain_url_and_file() {
-    let file = std::fs::read_to_string(shared().join("msticpy/ti/vt3_file_1.json")).unwrap();
+    let file = std::fs::read_to_string(shared_data().join("msticpy/ti/vt3_file_1.json")).unwrap();
     let srv = server(vec![
         json!({"method": "GET", "path": "/api/v3/ip_addresses/1.1.1.1", "body_file": "fixtures/virustotal/v3_ip_addresses_1.1.1.1.json"}),
         json!({"method": "GET", "path": "/api/v3/domains/github.com/resolutions", "body_file": "fixtures/virustotal/v3_domains_github.com_resolutions.json"}),
@@ -566,13 +568,15 @@ fn the_browser_escapes_provider_text() {
         &[q("1.1.1.1", IocType::Ipv4)],
         &[provider(providers::GreyNoise, &srv, None)],
     );
-    let html = huntbook::ti::render::html(&report.rows, &report.warnings);
+    let html = huntbook::ti::render::html(&report.rows);
     assert!(!html.contains("<script>alert"), "{html}");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!html.contains("href=\"javascript"));
     assert!(html.contains("<details class=\"hb-ioc\" open>"), "high severity opens");
-    let text = huntbook::ti::render::text(&report.rows, &report.warnings);
-    assert!(text.starts_with("1 observable (1 high)"), "{text}");
+    let summary = huntbook::ti::render::summary(&report.rows);
+    assert!(summary.starts_with("1 observable (1 high)"), "{summary}");
+    let text = huntbook::ti::render::text(&report.rows);
+    assert!(text.starts_with("high        1.1.1.1 (ipv4)  greynoise=high"), "{text}");
 }
 
 /// Every provider, each failure the issue names: a refused key, not found, throttling with

@@ -2,15 +2,13 @@
 //! series (expected values in tests/expected/stl_statsmodels.csv, written by
 //! tests/tools/stl_statsmodels.py).
 
-use std::path::PathBuf;
+use crate::helpers::*;
 
 use huntbook::load::read_file;
 use huntbook::timeseries::{Stl, detect, series};
 
 fn expected() -> Vec<Vec<String>> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/expected/stl_statsmodels.csv");
-    std::fs::read_to_string(path)
-        .unwrap()
+    expected_text("stl_statsmodels.csv")
         .lines()
         .skip(1)
         .map(|l| l.split(',').map(str::to_string).collect())
@@ -23,7 +21,7 @@ fn relative(a: f64, b: f64) -> f64 {
 
 #[test]
 fn stl_matches_statsmodels_and_anomalies_match_msticpy() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/msticpy/timeseries/time_series.csv");
+    let path = shared("msticpy/timeseries/time_series.csv");
     let df = read_file(&path, None).unwrap().value;
     let points = series(&df, "TimeGenerated", "TotalBytesSent").unwrap();
     assert!(points.warnings.is_empty(), "{:?}", points.warnings);

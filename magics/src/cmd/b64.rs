@@ -7,6 +7,7 @@ use crate::diag::Diagnostic;
 use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
+use crate::target::{Accepts, resolve};
 
 pub struct B64;
 
@@ -19,42 +20,33 @@ Gives one row per decoded fragment: Reference (depth.index), Depth, the original
 decoded text (hex bytes for binary), MD5/SHA1/SHA256 of the bytes, and the whole input with every fragment decoded in place. \
 Output is budgeted (members per archive, bytes per member, bytes in all) so zip bombs stop with a warning.",
     forms: Forms::Both,
-    params: &[Param {
-        name: "source",
-        help: "FRAME.COLUMN, or one piece of text (quote it, or use %%b64)",
-        kind: Kind::ValueOrColumn,
-        required: false,
-        rest: false,
-    }],
+    params: &[Param::new(
+        "source",
+        Kind::ValueOrColumn,
+        "FRAME.COLUMN, or one piece of text (quote it, or use %%b64)",
+    )],
     options: &[
-        Opt {
-            long: "max-depth",
-            short: Some('d'),
-            value: Some(("N", Kind::Int { min: 1 })),
-            help: "how many levels to decode at most",
-            default: Some("20"),
-        },
-        Opt {
-            long: "utf16",
-            short: None,
-            value: None,
-            help: "try UTF-16LE first for every fragment",
-            default: None,
-        },
+        Opt::value(
+            "max-depth",
+            "N",
+            Kind::Int { min: 1 },
+            "how many levels to decode at most",
+        )
+        .short('d')
+        .default("20"),
+        Opt::flag("utf16", "try UTF-16LE first for every fragment"),
     ],
     body: Some("text holding Base64"),
     returns: "a frame",
     examples: &[
-        Example {
-            code: "dec = %b64 procs.CommandLine",
-            about: "decode the Base64 in every command line of procs",
-            expect: None,
-        },
-        Example {
-            code: "%%b64\nH4sIAAAAAAAC/yvIL08tKs5IzclR0E1WyEyt0MgsL1LIKCkpsNLXTy3LzNFLrUjMLchJ1UvOz9Wv0AQAzmQwMjAAAAA=",
-            about: "a gzip payload pasted as text",
-            expect: None,
-        },
+        Example::new(
+            "dec = %b64 procs.CommandLine",
+            "decode the Base64 in every command line of procs",
+        ),
+        Example::new(
+            "%%b64\nH4sIAAAAAAAC/yvIL08tKs5IzclR0E1WyEyt0MgsL1LIKCkpsNLXTy3LzNFLrUjMLchJ1UvOz9Wv0AQAzmQwMjAAAAA=",
+            "a gzip payload pasted as text",
+        ),
     ],
 };
 
@@ -65,7 +57,7 @@ impl Magic for B64 {
 
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
         let limits = Limits {
-            max_depth: args.int("max-depth").map_or(20, |d| d as usize),
+            max_depth: args.count("max-depth")?,
             ..Limits::default()
         };
         let utf16 = args.flag("utf16");
@@ -76,17 +68,16 @@ impl Magic for B64 {
                 out.warnings,
             ));
         }
-        let Some(source) = args.param("source") else {
+        let Some(target) = resolve(args, "source", ctx.session, Accepts::ONE_COLUMN)? else {
             return Err(Diagnostic::new("missing-argument", "%b64 needs FRAME.COLUMN or text")
                 .at(args.call_span.clone())
                 .hint("e.g.  %b64 procs.CommandLine  — or use %%b64 and paste text below"));
         };
-        let out = if ctx.session.names_column(&source.text) {
-            let (frame, column) = ctx.session.column(source)?;
-            decode_frame(&frame.data, &column, utf16, limits)
-                .map_err(|e| Diagnostic::engine(e, Some(source.span.clone())))?
-        } else {
-            decode_text(&source.text, utf16, limits)
+        let source = args.required("source")?;
+        let out = match target.column() {
+            Some((frame, column)) => decode_frame(&frame.data, column, utf16, limits)
+                .map_err(|e| Diagnostic::engine(e, Some(source.span.clone())))?,
+            None => decode_text(&source.text, utf16, limits),
         };
         let origin = format!("%b64 {}", source.text.chars().take(60).collect::<String>());
         Ok(Outcome::warned(

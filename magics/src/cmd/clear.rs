@@ -14,20 +14,13 @@ static SIGNATURE: Signature = Signature {
 which avoids flicker when a cell redraws.",
     forms: Forms::Line,
     params: &[],
-    options: &[Opt {
-        long: "wait",
-        short: Some('w'),
-        value: None,
-        help: "clear when the next output arrives rather than now",
-        default: None,
-    }],
+    options: &[Opt::flag("wait", "clear when the next output arrives rather than now").short('w')],
     body: None,
     returns: "nothing",
-    examples: &[Example {
-        code: "%echo draft\n%clear\n%echo final",
-        about: "only 'final' remains in the output",
-        expect: None,
-    }],
+    examples: &[Example::new(
+        "%echo draft\n%clear\n%echo final",
+        "only 'final' remains in the output",
+    )],
 };
 
 impl Magic for Clear {

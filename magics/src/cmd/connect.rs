@@ -24,47 +24,26 @@ the EVTX, auditd and syslog files also make the tables WindowsEvent, AuditdEvent
 named in huntbook.yaml (kind, path, and extra tables as globs); `sample` is built in and covers the shared sample \
 data. Connecting shows the source's tables. With no name, lists the sources.",
     forms: Forms::Line,
-    params: &[Param {
-        name: "name",
-        help: "a name for the source, or the name of a configured one (sample is built in)",
-        kind: Kind::Text,
-        required: false,
-        rest: false,
-    }],
+    params: &[Param::new(
+        "name",
+        Kind::Text,
+        "a name for the source, or the name of a configured one (sample is built in)",
+    )],
     options: &[
-        Opt {
-            long: "kind",
-            short: Some('k'),
-            value: Some(("KIND", Kind::Choice(KINDS))),
-            help: "the kind of source",
-            default: Some("local"),
-        },
-        Opt {
-            long: "path",
-            short: Some('p'),
-            value: Some(("FOLDER", Kind::Path)),
-            help: "the folder a local source reads",
-            default: None,
-        },
+        Opt::value("kind", "KIND", Kind::Choice(KINDS), "the kind of source")
+            .short('k')
+            .default("local"),
+        Opt::value("path", "FOLDER", Kind::Path, "the folder a local source reads").short('p'),
     ],
     body: None,
     returns: "a frame of the source's tables (or of the sources)",
     examples: &[
-        Example {
-            code: "%connect evidence --kind local --path ./case-1234",
-            about: "query a folder of exported logs as the source evidence",
-            expect: None,
-        },
-        Example {
-            code: "%connect sample",
-            about: "the built-in source over the shared sample data",
-            expect: None,
-        },
-        Example {
-            code: "%connect",
-            about: "list the sources",
-            expect: None,
-        },
+        Example::new(
+            "%connect evidence --kind local --path ./case-1234",
+            "query a folder of exported logs as the source evidence",
+        ),
+        Example::new("%connect sample", "the built-in source over the shared sample data"),
+        Example::new("%connect", "list the sources"),
     ],
 };
 
@@ -93,7 +72,7 @@ impl Magic for Connect {
         }
         let spec = match args.option("path") {
             Some(path) => SourceSpec {
-                kind: args.option("kind").map_or("local", |k| k.text.as_str()).to_string(),
+                kind: args.required("kind")?.text.to_ascii_lowercase(),
                 local: huntbook::source::LocalConfig {
                     path: path.text.clone().into(),
                     tables: Default::default(),

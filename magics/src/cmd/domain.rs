@@ -7,6 +7,7 @@ use crate::diag::Diagnostic;
 use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Param, Signature};
+use crate::target::{Accepts, Target, resolve};
 
 pub struct Domain;
 
@@ -18,32 +19,20 @@ suffix and whether that suffix is on the public suffix list (msticpy's validate_
 port, path, query and fragment. The suffix list is bundled, so nothing is downloaded. Given FRAME.COLUMN it splits \
 every value; values that are neither are counted in a warning.",
     forms: Forms::Line,
-    params: &[Param {
-        name: "name",
-        help: "a domain name or URL, or FRAME.COLUMN",
-        kind: Kind::ValueOrColumn,
-        required: true,
-        rest: false,
-    }],
+    params: &[Param::new("name", Kind::ValueOrColumn, "a domain name or URL, or FRAME.COLUMN").required()],
     options: &[],
     body: None,
     returns: "a frame",
     examples: &[
-        Example {
-            code: "%domain www.mail.example.co.uk",
-            about: "subdomain www.mail, domain example.co.uk, suffix co.uk",
-            expect: None,
-        },
-        Example {
-            code: "%domain hxxps://evil[.]example[.]com:8443/a.php?x=1",
-            about: "a defanged URL's parts",
-            expect: None,
-        },
-        Example {
-            code: "%domain iocs.Observable",
-            about: "every value of a column",
-            expect: None,
-        },
+        Example::new(
+            "%domain www.mail.example.co.uk",
+            "subdomain www.mail, domain example.co.uk, suffix co.uk",
+        ),
+        Example::new(
+            "%domain hxxps://evil[.]example[.]com:8443/a.php?x=1",
+            "a defanged URL's parts",
+        ),
+        Example::new("%domain iocs.Observable", "every value of a column"),
     ],
 };
 
@@ -53,12 +42,12 @@ impl Magic for Domain {
     }
 
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
-        let arg = args.param("name").expect("required by the signature");
+        let arg = args.required("name")?;
         let text = arg.text.trim();
-        let column = ctx.session.names_column(text);
-        let (values, origin): (Vec<String>, String) = if column {
-            let (frame, column) = ctx.session.column(arg)?;
-            let values = huntbook::frame::text_values(&frame.data, &column)
+        let target = resolve(args, "name", ctx.session, Accepts::ONE_COLUMN)?;
+        let column = target.as_ref().and_then(Target::column);
+        let (values, origin): (Vec<String>, String) = if let Some((frame, column)) = column {
+            let values = huntbook::frame::text_values(&frame.data, column)
                 .map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;
             (
                 values.iter().flatten().map(str::to_string).collect(),
@@ -72,7 +61,7 @@ impl Magic for Domain {
         for v in &values {
             match parts(v) {
                 Ok(p) => rows.push(p),
-                Err(e) if !column => {
+                Err(e) if column.is_none() => {
                     return Err(Diagnostic::engine(e, Some(arg.span.clone()))
                         .hint("give a domain name (example.com) or a URL with its scheme (https://example.com/a)"));
                 }

@@ -14,27 +14,11 @@ static SIGNATURE: Signature = Signature {
     description: "Prints the rest of the line as it was typed (quotes around a single word are removed). \
 Useful for notes in a notebook's output and in scheduled runs.",
     forms: Forms::Line,
-    params: &[Param {
-        name: "text",
-        help: "the text to print",
-        kind: Kind::Text,
-        required: false,
-        rest: true,
-    }],
-    options: &[Opt {
-        long: "stderr",
-        short: Some('e'),
-        value: None,
-        help: "print on standard error instead",
-        default: None,
-    }],
+    params: &[Param::new("text", Kind::Text, "the text to print").rest()],
+    options: &[Opt::flag("stderr", "print on standard error instead").short('e')],
     body: None,
     returns: "nothing (prints)",
-    examples: &[Example {
-        code: "%echo hello, world",
-        about: "prints hello, world",
-        expect: None,
-    }],
+    examples: &[Example::new("%echo hello, world", "prints hello, world")],
 };
 
 impl Magic for Echo {

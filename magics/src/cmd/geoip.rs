@@ -4,10 +4,11 @@ use huntbook::Frame;
 use huntbook::geo::{ATTRIBUTION, GeoDb, GeoPaths};
 
 use crate::diag::Diagnostic;
-use crate::display::{DEFAULT_ROWS, frame_bundle};
-use crate::parse::{Args, is_column_not_ip};
+use crate::display::{DEFAULT_ROWS, table};
+use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
+use crate::target::{Accepts, Target, resolve};
 
 pub struct GeoIp;
 
@@ -21,33 +22,18 @@ The databases are set in huntbook.yaml (geoip: folder: or city:/country:/asn:), 
 ~/.local/share/huntbook/geoip and ~/.msticpy under MaxMind's file names. Nothing is downloaded. --map draws the \
 located addresses on an offline world map.",
     forms: Forms::Line,
-    params: &[Param {
-        name: "ip",
-        help: "an IP address, or FRAME.COLUMN to locate a whole column",
-        kind: Kind::ValueOrColumn,
-        required: true,
-        rest: false,
-    }],
-    options: &[Opt {
-        long: "map",
-        short: Some('m'),
-        value: None,
-        help: "also draw the located addresses on a world map (SVG, offline)",
-        default: None,
-    }],
+    params: &[Param::new(
+        "ip",
+        Kind::ValueOrColumn,
+        "an IP address, or FRAME.COLUMN to locate a whole column",
+    )
+    .required()],
+    options: &[Opt::flag("map", "also draw the located addresses on a world map (SVG, offline)").short('m')],
     body: None,
     returns: "a frame",
     examples: &[
-        Example {
-            code: "%geoip 81.2.69.142",
-            about: "one address",
-            expect: None,
-        },
-        Example {
-            code: "flows = %geoip flows.RemoteIP --map",
-            about: "locate a column and map it",
-            expect: None,
-        },
+        Example::new("%geoip 81.2.69.142", "one address"),
+        Example::new("flows = %geoip flows.RemoteIP --map", "locate a column and map it"),
     ],
 };
 
@@ -69,7 +55,8 @@ impl Magic for GeoIp {
     }
 
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
-        let arg = args.param("ip").expect("required by the signature");
+        let arg = args.required("ip")?;
+        let target = resolve(args, "ip", ctx.session, Accepts::ONE_COLUMN)?;
         let Some(paths) = paths(ctx) else {
             return Err(Diagnostic::new("no-database", "no MaxMind database is configured")
                 .at(args.call_span.clone())
@@ -77,11 +64,9 @@ impl Magic for GeoIp {
         };
         let db = GeoDb::open(&paths).map_err(|e| Diagnostic::engine(e, None))?;
         let text = arg.text.trim();
-        let column = is_column_not_ip(text);
-        let (df, origin, warnings) = if column {
-            let (frame, column) = ctx.session.column(arg)?;
+        let (df, origin, warnings) = if let Some((frame, column)) = target.as_ref().and_then(Target::column) {
             let located = db
-                .locate_column(&frame.data, &column)
+                .locate_column(&frame.data, column)
                 .map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;
             (located.value, format!("%geoip {text}"), located.warnings)
         } else {
@@ -97,29 +82,13 @@ impl Magic for GeoIp {
         };
         let mut frame = Frame::new(df, origin);
         frame.provenance.query = Some(format!("MaxMind databases: {}", db.describe().join("; ")));
-        let mut bundle = frame_bundle(&frame, None, DEFAULT_ROWS, &warnings);
-        let mut html = bundle
-            .data
-            .get("text/html")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
-        let mut plain = bundle.plain().to_string();
+        let mut figure = table(&frame, None, DEFAULT_ROWS).footer(ATTRIBUTION);
+        let mut warnings = warnings;
         if args.flag("map") {
             let (svg, notes) = huntbook::render::map::render(&frame.data).map_err(|e| Diagnostic::engine(e, None))?;
-            html = format!("{svg}{html}");
-            for n in notes {
-                plain.push_str(&format!("\nmap: {n}"));
-            }
-            bundle = bundle.with("image/svg+xml", svg);
+            figure = figure.image(svg);
+            warnings.extend(notes.into_iter().map(|n| format!("map: {n}")));
         }
-        html.push_str(&format!(
-            "<p class=\"hb-attribution\">{}</p>",
-            huntbook::render::escape_html(ATTRIBUTION)
-        ));
-        plain.push('\n');
-        plain.push_str(ATTRIBUTION);
-        let bundle = bundle.with("text/html", html).with("text/plain", plain);
-        Ok(Outcome::new(Value::Shown(frame, bundle)))
+        Ok(Outcome::warned(Value::Shown(frame, figure), warnings))
     }
 }

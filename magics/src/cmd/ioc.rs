@@ -8,6 +8,7 @@ use crate::parse::{Args, Spanned};
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::session::Session;
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
+use crate::target::{Accepts, Target, resolve};
 
 pub struct Ioc;
 
@@ -20,74 +21,51 @@ email, md5_hash, sha1_hash, sha256_hash, sha512_hash, cve, mac_address, asn, reg
 --include-paths windows_path and linux_path. Domains must end in a public suffix; IPv6 candidates must parse (clock times \
 are not IPv6). SOURCE is a frame (every text column), FRAME.COLUMN[,COLUMN…], or quoted text; %%ioc reads the cell body.",
     forms: Forms::Both,
-    params: &[Param {
-        name: "source",
-        help: "FRAME, FRAME.COLUMN[,COLUMN…], or one piece of text (quote text with spaces, or use %%ioc)",
-        kind: Kind::ValueOrColumn,
-        required: false,
-        rest: false,
-    }],
+    params: &[Param::new(
+        "source",
+        Kind::ValueOrColumn,
+        "FRAME, FRAME.COLUMN[,COLUMN…], or one piece of text (quote text with spaces, or use %%ioc)",
+    )],
     options: &[
-        Opt {
-            long: "types",
-            short: Some('t'),
-            value: Some(("TYPE,…", Kind::Text)),
-            help: "only these types (comma-separated names, e.g. ipv4,dns,url)",
-            default: None,
-        },
-        Opt {
-            long: "include-paths",
-            short: Some('p'),
-            value: None,
-            help: "also extract Windows and Linux file paths",
-            default: None,
-        },
-        Opt {
-            long: "custom",
-            short: Some('c'),
-            value: Some(("NAME=REGEX", Kind::Text)),
-            help: "also extract a type of your own; the regex's first group (or whole match) is the observable",
-            default: None,
-        },
-        Opt {
-            long: "defang",
-            short: None,
-            value: None,
-            help: "give observables defanged (hxxp, [.]) for sharing",
-            default: None,
-        },
-        Opt {
-            long: "refang",
-            short: None,
-            value: None,
-            help: "give observables live, as they would be used (the default)",
-            default: None,
-        },
+        Opt::value(
+            "types",
+            "TYPE, …",
+            Kind::Text,
+            "only these types (comma-separated names, e.g. ipv4,dns,url)",
+        )
+        .short('t'),
+        Opt::flag("include-paths", "also extract Windows and Linux file paths").short('p'),
+        Opt::value(
+            "custom",
+            "NAME=REGEX",
+            Kind::Text,
+            "also extract a type of your own; the regex's first group (or whole match) is the observable",
+        )
+        .short('c'),
+        Opt::flag("defang", "give observables defanged (hxxp, [.]) for sharing"),
+        Opt::flag("refang", "give observables live, as they would be used (the default)"),
     ],
     body: Some("text to extract indicators from, such as a pasted report"),
     returns: "a frame",
     examples: &[
-        Example {
-            code: "iocs = %ioc procs.CommandLine",
-            about: "indicators in the command lines of the frame procs",
-            expect: None,
-        },
-        Example {
-            code: "%ioc --types dns,url 'beacon to hxxps://update[.]example-cdn[.]com/a.php'",
-            about: "domains and URLs in a line of text",
-            expect: None,
-        },
-        Example {
-            code: "%%ioc --defang\nC2: 45[.]77[.]12[.]3 and evil@phish[.]example[.]org",
-            about: "indicators in pasted report text, defanged for sharing",
-            expect: None,
-        },
+        Example::new(
+            "iocs = %ioc procs.CommandLine",
+            "indicators in the command lines of the frame procs",
+        ),
+        Example::new(
+            "%ioc --types dns,url 'beacon to hxxps://update[.]example-cdn[.]com/a.php'",
+            "domains and URLs in a line of text",
+        ),
+        Example::new(
+            "%%ioc --defang\nC2: 45[.]77[.]12[.]3 and evil@phish[.]example[.]org",
+            "indicators in pasted report text, defanged for sharing",
+        ),
     ],
 };
 
 enum Source<'a> {
     Columns(&'a Frame, Vec<String>),
-    Text(&'a str, String),
+    Text(&'a str, &'static str),
 }
 
 impl Magic for Ioc {
@@ -113,6 +91,7 @@ impl Magic for Ioc {
                 (df, format!("%ioc over {}", columns.join(", ")))
             }
             Source::Text(text, origin) => {
+                let origin = origin.to_string();
                 let df = extract_text(text, &extractor, defanged).map_err(|e| Diagnostic::engine(e, None))?;
                 (df, origin)
             }
@@ -169,42 +148,18 @@ fn parse_types(list: &Spanned) -> Result<Vec<IocType>, Diagnostic> {
 
 fn resolve_source<'a>(args: &'a Args, session: &'a Session) -> Result<Source<'a>, Diagnostic> {
     if let Some(body) = &args.body {
-        return Ok(Source::Text(&body.text, "%%ioc cell text".into()));
+        return Ok(Source::Text(&body.text, "%%ioc cell text"));
     }
-    let Some(source) = args.param("source") else {
+    let Some(target) = resolve(args, "source", session, Accepts::ANY)? else {
         return Err(
             Diagnostic::new("missing-argument", "%ioc needs a frame, FRAME.COLUMN or text")
                 .at(args.call_span.clone())
                 .hint("e.g.  %ioc procs.CommandLine  — or use %%ioc and paste text below"),
         );
     };
-    let word = source.text.trim();
-    if !word.contains(char::is_whitespace) {
-        if let Some(frame) = session.get(word) {
-            let columns: Vec<String> = frame
-                .data
-                .columns()
-                .iter()
-                .filter(|c| c.dtype() == &polars::prelude::DataType::String)
-                .map(|c| c.name().to_string())
-                .collect();
-            return Ok(Source::Columns(frame, columns));
-        }
-        if let Some((frame_name, list)) = word.split_once('.')
-            && session.get(frame_name).is_some()
-        {
-            let mut columns = Vec::new();
-            let mut frame = None;
-            for column in list.split(',') {
-                let (f, c) = session.column(&Spanned {
-                    text: format!("{frame_name}.{column}"),
-                    span: source.span.clone(),
-                })?;
-                frame = Some(f);
-                columns.push(c);
-            }
-            return Ok(Source::Columns(frame.expect("at least one column"), columns));
-        }
-    }
-    Ok(Source::Text(&source.text, "%ioc text".into()))
+    Ok(match target {
+        Target::Frame { frame, .. } => Source::Columns(frame, huntbook::frame::text_columns(&frame.data)),
+        Target::Columns { frame, columns } => Source::Columns(frame, columns),
+        Target::Text(text) => Source::Text(text, "%ioc text"),
+    })
 }

@@ -3,11 +3,12 @@
 use huntbook::Frame;
 use huntbook::ip::{classify_column, classify_str};
 
-use crate::bundle::MimeBundle;
 use crate::diag::Diagnostic;
-use crate::parse::{Args, is_column_not_ip};
+use crate::figure::Figure;
+use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Param, Signature};
+use crate::target::{Accepts, resolve};
 
 pub struct IpType;
 
@@ -18,44 +19,25 @@ static SIGNATURE: Signature = Signature {
 Given FRAME.COLUMN it classifies every value of the column and gives the frame with an IpType column added; \
 values that are not IP addresses are classed Invalid and counted in a warning.",
     forms: Forms::Line,
-    params: &[Param {
-        name: "ip",
-        help: "an IP address, or FRAME.COLUMN to classify a whole column",
-        kind: Kind::ValueOrColumn,
-        required: true,
-        rest: false,
-    }],
+    params: &[Param::new(
+        "ip",
+        Kind::ValueOrColumn,
+        "an IP address, or FRAME.COLUMN to classify a whole column",
+    )
+    .required()],
     options: &[],
     body: None,
     returns: "text, or a frame for a column",
     examples: &[
-        Example {
-            code: "%iptype 8.8.8.8",
-            about: "a public DNS resolver",
-            expect: Some("Public"),
-        },
-        Example {
-            code: "%iptype 10.1.2.3",
-            about: "an RFC 1918 address",
-            expect: Some("Private"),
-        },
-        Example {
-            code: "%iptype fe80::1",
-            about: "an IPv6 link-local address",
-            expect: Some("Link Local"),
-        },
-        Example {
-            code: "flows = %iptype flows.RemoteIP",
-            about: "add an IpType column to the frame flows",
-            expect: None,
-        },
+        Example::new("%iptype 8.8.8.8", "a public DNS resolver").expect("Public"),
+        Example::new("%iptype 10.1.2.3", "an RFC 1918 address").expect("Private"),
+        Example::new("%iptype fe80::1", "an IPv6 link-local address").expect("Link Local"),
+        Example::new(
+            "flows = %iptype flows.RemoteIP",
+            "add an IpType column to the frame flows",
+        ),
     ],
 };
-
-enum Plan<'a> {
-    Literal(&'a str),
-    Column(&'a Frame, String),
-}
 
 impl Magic for IpType {
     fn signature(&self) -> &'static Signature {
@@ -63,21 +45,18 @@ impl Magic for IpType {
     }
 
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
-        let arg = args.param("ip").expect("required by the signature");
-        let plan = if is_column_not_ip(&arg.text) {
-            let (frame, column) = ctx.session.column(arg)?;
-            Plan::Column(frame, column)
-        } else {
-            Plan::Literal(&arg.text)
-        };
-        match plan {
-            Plan::Literal(text) => {
+        let arg = args.required("ip")?;
+        match resolve(args, "ip", ctx.session, Accepts::ONE_COLUMN)?
+            .and_then(|t| t.column().map(|(f, c)| (f, c.to_string())))
+        {
+            None => {
+                let text = arg.text.as_str();
                 let class = classify_str(text).map_err(|e| {
                     Diagnostic::engine(e, Some(arg.span.clone())).hint("give an IPv4 or IPv6 address, or FRAME.COLUMN")
                 })?;
-                Ok(Outcome::new(Value::Result(MimeBundle::text(class.as_str()))))
+                Ok(Outcome::new(Value::Result(Figure::text(class.as_str()))))
             }
-            Plan::Column(frame, column) => {
+            Some((frame, column)) => {
                 let classified =
                     classify_column(&frame.data, &column).map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;
                 let mut out = Frame::new(classified.value, frame.provenance.source.clone());

@@ -2,7 +2,8 @@
 
 use std::time::Instant;
 
-use huntbook::load::{FileFormat, load_with_progress};
+use huntbook::formats::{self, FileFormat};
+use huntbook::load::load_with_progress;
 
 use crate::diag::Diagnostic;
 use crate::io::Progress;
@@ -23,33 +24,25 @@ RFC 3164/5424 syslog lines, or a Zeek TSV log (the content decides), and \
 A folder or a glob pattern loads every matching file and stacks them, adding a SourceFile column; \
 files, records or lines that cannot be read are skipped and counted in a warning.",
     forms: Forms::Line,
-    params: &[Param {
-        name: "path",
-        help: "a file, a folder, or a glob such as logs/*.csv",
-        kind: Kind::Path,
-        required: true,
-        rest: false,
-    }],
-    options: &[Opt {
-        long: "format",
-        short: Some('f'),
-        value: Some(("FORMAT", Kind::Choice(FileFormat::NAMES))),
-        help: "read the files as this format whatever their extension",
-        default: None,
-    }],
+    params: &[Param::new("path", Kind::Path, "a file, a folder, or a glob such as logs/*.csv").required()],
+    options: &[Opt::value(
+        "format",
+        "FORMAT",
+        Kind::Choice(&formats::NAMES),
+        "read the files as this format whatever their extension",
+    )
+    .short('f')],
     body: None,
     returns: "a frame",
     examples: &[
-        Example {
-            code: "procs = %load ../shared/data/msticpy/process/process_tree.csv",
-            about: "load a CSV export of process events into the frame procs",
-            expect: None,
-        },
-        Example {
-            code: "logs = %load ../shared/data/loghub --format csv",
-            about: "load every file of a folder as CSV",
-            expect: None,
-        },
+        Example::new(
+            "procs = %load ../shared/data/msticpy/process/process_tree.csv",
+            "load a CSV export of process events into the frame procs",
+        ),
+        Example::new(
+            "logs = %load ../shared/data/loghub --format csv",
+            "load every file of a folder as CSV",
+        ),
     ],
 };
 
@@ -62,8 +55,8 @@ impl Plan {
     fn from_args(args: &Args) -> Self {
         Plan {
             path: args.param("path").map(|p| p.text.clone()).unwrap_or_default(),
-            // The choice was validated against FileFormat::NAMES while parsing.
-            format: args.option("format").and_then(|f| FileFormat::from_name(&f.text)),
+            // The choice was validated against formats::NAMES while parsing.
+            format: args.option("format").and_then(|f| formats::by_name(&f.text)),
         }
     }
 }

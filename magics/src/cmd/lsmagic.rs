@@ -1,7 +1,7 @@
 //! `%lsmagic`: the names of all magics, line and cell.
 
-use crate::bundle::MimeBundle;
 use crate::diag::Diagnostic;
+use crate::figure::Figure;
 use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Signature};
@@ -17,11 +17,7 @@ static SIGNATURE: Signature = Signature {
     options: &[],
     body: None,
     returns: "text",
-    examples: &[Example {
-        code: "%lsmagic",
-        about: "all magic names",
-        expect: None,
-    }],
+    examples: &[Example::new("%lsmagic", "all magic names")],
 };
 
 impl Magic for LsMagic {
@@ -47,6 +43,6 @@ impl Magic for LsMagic {
             line.join("  "),
             cell.join("  ")
         );
-        Ok(Outcome::new(Value::Result(MimeBundle::text(text))))
+        Ok(Outcome::new(Value::Result(Figure::text(text))))
     }
 }

@@ -4,8 +4,8 @@
 use huntbook::Frame;
 use huntbook::ptree::{Schema, Tree, render_html, render_svg, render_text};
 
-use crate::bundle::MimeBundle;
 use crate::diag::{Diagnostic, column_hint};
+use crate::figure::Figure;
 use crate::parse::{Args, Spanned};
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
@@ -33,105 +33,144 @@ frame of the processes (the event columns plus proc_key, parent_key, IsRoot, IsL
 drawn as a tree that folds with a click. --roots, --descendants-of, --ancestors-of, --children-of and --siblings-of select \
 processes (by proc_key, path index or PID); --summary counts them.",
     forms: Forms::Line,
-    params: &[Param {
-        name: "frame",
-        help: "a frame of process-creation events",
-        kind: Kind::Frame,
-        required: true,
-        rest: false,
-    }],
+    params: &[Param::new("frame", Kind::Frame, "a frame of process-creation events").required()],
     options: &[
-        Opt {
-            long: "schema",
-            short: Some('s'),
-            value: Some(("SCHEMA", Kind::Choice(SCHEMA_CHOICES))),
-            help: "the event schema",
-            default: Some("auto"),
-        },
-        Opt {
-            long: "roots",
-            short: None,
-            value: None,
-            help: "only the root processes",
-            default: None,
-        },
-        Opt {
-            long: "descendants-of",
-            short: None,
-            value: Some(("PROCESS", Kind::Text)),
-            help: "the process and everything it started, level after level",
-            default: None,
-        },
-        Opt {
-            long: "ancestors-of",
-            short: None,
-            value: Some(("PROCESS", Kind::Text)),
-            help: "the process and its parent, grandparent … up to the root",
-            default: None,
-        },
-        Opt {
-            long: "children-of",
-            short: None,
-            value: Some(("PROCESS", Kind::Text)),
-            help: "the processes it started directly",
-            default: None,
-        },
-        Opt {
-            long: "siblings-of",
-            short: None,
-            value: Some(("PROCESS", Kind::Text)),
-            help: "the other processes its parent started",
-            default: None,
-        },
-        Opt {
-            long: "summary",
-            short: None,
-            value: None,
-            help: "counts: processes, roots, leaves, branches, isolated, deepest tree, inferred parents, hosts",
-            default: None,
-        },
-        Opt {
-            long: "depth",
-            short: Some('d'),
-            value: Some(("N", Kind::Int { min: 0 })),
-            help: "at most N levels below the top of what is shown",
-            default: None,
-        },
-        Opt {
-            long: "color-by",
-            short: Some('c'),
-            value: Some(("COLUMN", Kind::Text)),
-            help: "colour processes by the value of an event column, with a legend",
-            default: None,
-        },
-        Opt {
-            long: "max-nodes",
-            short: None,
-            value: Some(("N", Kind::Int { min: 1 })),
-            help: "draw at most N processes (the frame always holds all of them)",
-            default: Some("1000"),
-        },
+        Opt::value("schema", "SCHEMA", Kind::Choice(SCHEMA_CHOICES), "the event schema")
+            .short('s')
+            .default("auto"),
+        Opt::flag("roots", "only the root processes"),
+        Opt::value(
+            "descendants-of",
+            "PROCESS",
+            Kind::Text,
+            "the process and everything it started, level after level",
+        ),
+        Opt::value(
+            "ancestors-of",
+            "PROCESS",
+            Kind::Text,
+            "the process and its parent, grandparent … up to the root",
+        ),
+        Opt::value(
+            "children-of",
+            "PROCESS",
+            Kind::Text,
+            "the processes it started directly",
+        ),
+        Opt::value(
+            "siblings-of",
+            "PROCESS",
+            Kind::Text,
+            "the other processes its parent started",
+        ),
+        Opt::flag(
+            "summary",
+            "counts: processes, roots, leaves, branches, isolated, deepest tree, inferred parents, hosts",
+        ),
+        Opt::value(
+            "depth",
+            "N",
+            Kind::Int { min: 0 },
+            "at most N levels below the top of what is shown",
+        )
+        .short('d'),
+        Opt::value(
+            "color-by",
+            "COLUMN",
+            Kind::Text,
+            "colour processes by the value of an event column, with a legend",
+        )
+        .short('c'),
+        Opt::value(
+            "max-nodes",
+            "N",
+            Kind::Int { min: 1 },
+            "draw at most N processes (the frame always holds all of them)",
+        )
+        .default("1000"),
     ],
     body: None,
     returns: "a frame of processes, drawn as a tree",
     examples: &[
-        Example {
-            code: "%ptree procs",
-            about: "the process trees of procs",
-            expect: None,
-        },
-        Example {
-            code: "%ptree procs --descendants-of 0x1234 --color-by SubjectUserName",
-            about: "what process 0x1234 started, coloured by user",
-            expect: None,
-        },
-        Example {
-            code: "%ptree procs --summary",
-            about: "how many processes, roots and levels",
-            expect: None,
-        },
+        Example::new("%ptree procs", "the process trees of procs"),
+        Example::new(
+            "%ptree procs --descendants-of 0x1234 --color-by SubjectUserName",
+            "what process 0x1234 started, coloured by user",
+        ),
+        Example::new("%ptree procs --summary", "how many processes, roots and levels"),
     ],
 };
+
+/// What `--descendants-of` and its kin select.
+#[derive(Clone, Copy)]
+enum Relation {
+    Descendants,
+    Ancestors,
+    Children,
+    Siblings,
+}
+
+const SELECTORS: [(&str, Relation); 4] = [
+    ("descendants-of", Relation::Descendants),
+    ("ancestors-of", Relation::Ancestors),
+    ("children-of", Relation::Children),
+    ("siblings-of", Relation::Siblings),
+];
+
+/// Which processes are shown.
+enum Selection<'a> {
+    All,
+    Roots,
+    Related(Relation, &'a Spanned),
+}
+
+/// The call, read once from its arguments.
+struct Plan<'a> {
+    frame: &'a Spanned,
+    schema: Option<&'static Schema>,
+    summary: bool,
+    selection: Selection<'a>,
+    depth: Option<u32>,
+    color_by: Option<&'a Spanned>,
+    max_nodes: usize,
+}
+
+impl<'a> Plan<'a> {
+    fn from_args(args: &'a Args) -> Result<Self, Diagnostic> {
+        let schema = match args.choice(&SIGNATURE, "schema") {
+            None | Some("auto") => None,
+            Some(name) => Some(Schema::named(name).ok_or_else(|| {
+                Diagnostic::new(
+                    "internal-error",
+                    format!("the signature lists schema {name} that does not exist"),
+                )
+            })?),
+        };
+        let mut chosen: Vec<Selection> = SELECTORS
+            .iter()
+            .filter_map(|&(long, relation)| args.option(long).map(|spec| Selection::Related(relation, spec)))
+            .collect();
+        if args.flag("roots") {
+            chosen.push(Selection::Roots);
+        }
+        if chosen.len() > 1 {
+            return Err(Diagnostic::new(
+                "conflicting-options",
+                "give one of --roots, --descendants-of, --ancestors-of, --children-of, --siblings-of",
+            )
+            .at(args.call_span.clone()));
+        }
+        Ok(Plan {
+            frame: args.required("frame")?,
+            schema,
+            summary: args.flag("summary"),
+            selection: chosen.pop().unwrap_or(Selection::All),
+            depth: args.int("depth").map(|d| u32::try_from(d).unwrap_or(u32::MAX)),
+            color_by: args.option("color-by"),
+            max_nodes: args.count("max-nodes")?,
+        })
+    }
+}
 
 impl Magic for Ptree {
     fn signature(&self) -> &'static Signature {
@@ -139,79 +178,65 @@ impl Magic for Ptree {
     }
 
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
-        let arg = args.param("frame").expect("required by the signature");
+        let plan = Plan::from_args(args)?;
+        let arg = plan.frame;
         let frame = ctx.session.frame(arg)?;
-        let schema = match args.option("schema").map(|s| s.text.as_str()) {
-            None | Some("auto") => None,
-            Some(name) => Some(Schema::named(name).expect("the signature lists only known schemas")),
-        };
-        let built = Tree::build(&frame.data, schema).map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;
+        let built = Tree::build(&frame.data, plan.schema).map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;
         let mut warnings = built.warnings;
         let tree = built.value;
         let origin = format!("%ptree {} ({} schema)", arg.text, tree.schema.name);
 
-        if args.flag("summary") {
+        if plan.summary {
             let df = tree.summary().frame().map_err(|e| Diagnostic::engine(e, None))?;
             return Ok(Outcome::warned(Value::Frame(Frame::new(df, origin)), warnings));
         }
-
-        let selectors = ["descendants-of", "ancestors-of", "children-of", "siblings-of"];
-        let chosen: Vec<&str> = selectors.iter().copied().filter(|s| args.option(s).is_some()).collect();
-        if chosen.len() + usize::from(args.flag("roots")) > 1 {
-            return Err(Diagnostic::new(
-                "conflicting-options",
-                "give one of --roots, --descendants-of, --ancestors-of, --children-of, --siblings-of",
-            )
-            .at(args.call_span.clone()));
-        }
-        let mut selection: Vec<usize> = if args.flag("roots") {
-            tree.roots.clone()
-        } else if let Some(&which) = chosen.first() {
-            let spec = args.option(which).expect("chosen above");
-            let found = find(&tree, spec)?;
-            if found.len() > 1 {
-                warnings.push(format!(
-                    "{} processes have PID {}; the selection covers all of them (give a proc_key to pick one)",
-                    found.len(),
-                    spec.text
-                ));
-            }
-            let mut picked = Vec::new();
-            for &k in &found {
-                match which {
-                    "descendants-of" => {
-                        picked.push(k);
-                        picked.extend(tree.descendants(k, None));
-                    }
-                    "ancestors-of" => {
-                        let mut up = tree.ancestors(k);
-                        up.reverse();
-                        picked.extend(up);
-                        picked.push(k);
-                    }
-                    "children-of" => picked.extend(tree.procs[k].children.iter().copied()),
-                    _ => picked.extend(tree.siblings(k)),
+        let mut selection: Vec<usize> = match plan.selection {
+            Selection::All => tree.preorder(&tree.roots),
+            Selection::Roots => tree.roots.clone(),
+            Selection::Related(relation, spec) => {
+                let found = find(&tree, spec)?;
+                if found.len() > 1 {
+                    warnings.push(format!(
+                        "{} processes have PID {}; the selection covers all of them (give a proc_key to pick one)",
+                        found.len(),
+                        spec.text
+                    ));
                 }
+                let mut picked = Vec::new();
+                for &k in &found {
+                    match relation {
+                        Relation::Descendants => {
+                            picked.push(k);
+                            picked.extend(tree.descendants(k, None));
+                        }
+                        Relation::Ancestors => {
+                            let mut up = tree.ancestors(k);
+                            up.reverse();
+                            picked.extend(up);
+                            picked.push(k);
+                        }
+                        Relation::Children => picked.extend(tree.procs[k].children.iter().copied()),
+                        Relation::Siblings => picked.extend(tree.siblings(k)),
+                    }
+                }
+                let mut seen = std::collections::HashSet::new();
+                picked.retain(|k| seen.insert(*k));
+                picked
             }
-            let mut seen = std::collections::HashSet::new();
-            picked.retain(|k| seen.insert(*k));
-            picked
-        } else {
-            tree.preorder(&tree.roots)
         };
-        if let Some(depth) = args.int("depth") {
+        if let Some(depth) = plan.depth {
             let top = selection.iter().map(|&k| tree.procs[k].depth).min().unwrap_or(0);
-            selection.retain(|&k| tree.procs[k].depth - top <= depth as u32);
+            selection.retain(|&k| tree.procs[k].depth - top <= depth);
         }
         let df = tree.frame(&selection).map_err(|e| Diagnostic::engine(e, None))?;
         let result = Frame::new(df, origin);
 
-        let color_values = match args.option("color-by") {
+        let color_values = match plan.color_by {
             Some(column) => Some((column.text.as_str(), color_values(&tree, &column.text, column)?)),
             None => None,
         };
         let color = color_values.as_ref().map(|(c, v)| (*c, v.as_slice()));
-        let max_nodes = args.int("max-nodes").map_or(1000, |n| n as usize);
+        let max_nodes = plan.max_nodes;
         let summary = tree.summary();
         let heading = format!(
             "{} processes shown of {} ({} roots, {} inferred parents, deepest tree {} levels, {} host{}) — {}",
@@ -224,29 +249,14 @@ impl Magic for Ptree {
             if summary.hosts == 1 { "" } else { "s" },
             result.provenance.source
         );
-        let mut html = format!(
-            "<div style=\"margin-bottom:4px;opacity:.8\">{}</div>",
-            huntbook::render::escape::escape_html(&heading)
-        );
-        for w in &warnings {
-            html.push_str(&format!(
-                "<div style=\"color:#a15c00\">warning: {}</div>",
-                huntbook::render::escape::escape_html(w)
-            ));
-        }
-        html.push_str(&render_html(&tree, &selection, max_nodes, color));
-        let notes: String = warnings.iter().map(|w| format!("warning: {w}\n")).collect();
-        let bundle = MimeBundle::text(format!(
-            "{heading}\n{notes}{}",
-            render_text(&tree, &selection, max_nodes)
-        ))
-        .with("text/html", html)
-        .with("image/svg+xml", render_svg(&tree, &selection, max_nodes, color))
-        .with_metadata(
-            "huntbook",
-            serde_json::json!({"schema": tree.schema.name, "processes": selection.len()}),
-        );
-        Ok(Outcome::warned(Value::Shown(result, bundle), warnings))
+        let figure = Figure::rich(
+            render_html(&tree, &selection, max_nodes, color),
+            render_text(&tree, &selection, max_nodes),
+        )
+        .heading(heading)
+        .form("image/svg+xml", render_svg(&tree, &selection, max_nodes, color).into())
+        .provenance(serde_json::json!({"schema": tree.schema.name, "processes": selection.len()}));
+        Ok(Outcome::warned(Value::Shown(result, figure), warnings))
     }
 }
 

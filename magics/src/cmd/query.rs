@@ -4,17 +4,18 @@
 use std::collections::BTreeMap;
 
 use huntbook::Frame;
-use huntbook::query::time::{TimeWindow, parse_time};
 use huntbook::query::{Dialect, Query, RenderError, render_for, sql_time};
 use huntbook::render::escape::escape_html;
 use huntbook::source::TIME_COLUMN;
+use huntbook::time::{TimeWindow, parse_time};
 use polars::prelude::*;
 
-use crate::bundle::MimeBundle;
 use crate::diag::{Diagnostic, did_you_mean};
+use crate::figure::Figure;
 use crate::parse::{Args, Spanned};
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
+use huntbook::render::grid::{Cell, Grid};
 
 pub struct QueryMagic;
 
@@ -32,60 +33,40 @@ from the %time window unless given. `%%query` runs the statement below it as wri
 source and window produced it; columns empty in every returned row of a library query are left out.",
     forms: Forms::Both,
     params: &[
-        Param {
-            name: "query",
-            help: "list, describe, or the query's name (Family.name)",
-            kind: Kind::Text,
-            required: false,
-            rest: false,
-        },
-        Param {
-            name: "params",
-            help: "name=value parameters (or, after list/describe, the text or name)",
-            kind: Kind::Words,
-            required: false,
-            rest: true,
-        },
+        Param::new("query", Kind::Text, "list, describe, or the query's name (Family.name)"),
+        Param::new(
+            "params",
+            Kind::Words,
+            "name=value parameters (or, after list/describe, the text or name)",
+        )
+        .rest(),
     ],
     options: &[
-        Opt {
-            long: "source",
-            short: Some('s'),
-            value: Some(("NAME", Kind::Text)),
-            help: "the source to run on instead of the current one",
-            default: None,
-        },
-        Opt {
-            long: "print",
-            short: None,
-            value: None,
-            help: "show the query that would run, without running it",
-            default: None,
-        },
+        Opt::value(
+            "source",
+            "NAME",
+            Kind::Text,
+            "the source to run on instead of the current one",
+        )
+        .short('s'),
+        Opt::flag("print", "show the query that would run, without running it"),
     ],
     body: Some("a statement in the source's query language; {start} and {end} are the %time window"),
     returns: "a frame",
     examples: &[
-        Example {
-            code: "%query list logon",
-            about: "the queries about logons",
-            expect: None,
-        },
-        Example {
-            code: "%query describe WindowsSecurity.list_host_logons",
-            about: "what a query does and its parameters",
-            expect: None,
-        },
-        Example {
-            code: "logons = %query WindowsSecurity.list_host_logons host_name=WORKSTATION5",
-            about: "logons on one host, in the %time window",
-            expect: None,
-        },
-        Example {
-            code: "%%query --source sample\nSELECT EventID, COUNT(*) AS n FROM WindowsEvent GROUP BY EventID ORDER BY n DESC",
-            about: "a raw SQL query on the sample source",
-            expect: None,
-        },
+        Example::new("%query list logon", "the queries about logons"),
+        Example::new(
+            "%query describe WindowsSecurity.list_host_logons",
+            "what a query does and its parameters",
+        ),
+        Example::new(
+            "logons = %query WindowsSecurity.list_host_logons host_name=WORKSTATION5",
+            "logons on one host, in the %time window",
+        ),
+        Example::new(
+            "%%query --source sample\nSELECT EventID, COUNT(*) AS n FROM WindowsEvent GROUP BY EventID ORDER BY n DESC",
+            "a raw SQL query on the sample source",
+        ),
     ],
 };
 
@@ -209,24 +190,14 @@ fn list(words: &[Spanned], ctx: &mut Context) -> Result<Outcome, Diagnostic> {
     Ok(Outcome::warned(Value::Frame(Frame::new(df, "query library")), problems))
 }
 
-fn describe(q: &Query) -> MimeBundle {
+fn describe(q: &Query) -> Figure {
     let default_text = |p: &huntbook::query::Param| match &p.default {
         None => "(required)".to_string(),
         Some(serde_yaml::Value::String(s)) if s.is_empty() => "''".to_string(),
         Some(v) => serde_yaml::to_string(v).unwrap_or_default().trim().to_string(),
     };
-    let mut text = format!(
-        "{}\n{}\nfrom {}\n\nparameters:\n",
-        q.key,
-        q.description,
-        q.file.display()
-    );
-    let mut html = format!(
-        "<div class=\"hb-query\"><b>{}</b> — {}<br><small>from <code>{}</code></small><table><tr><th>parameter</th><th>type</th><th>default</th><th>aliases</th><th>description</th></tr>",
-        escape_html(&q.key),
-        escape_html(&q.description),
-        escape_html(&q.file.display().to_string())
-    );
+    let mut text = format!("{}\nfrom {}\n\nparameters:\n", q.description, q.file.display());
+    let mut grid = Grid::new(["parameter", "type", "default", "aliases", "description"]);
     for (name, p) in &q.params {
         let aliases = p.aliases.join(", ");
         text.push_str(&format!(
@@ -240,18 +211,23 @@ fn describe(q: &Query) -> MimeBundle {
             },
             p.description
         ));
-        html.push_str(&format!(
-            "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-            escape_html(name),
-            p.kind.name(),
-            escape_html(&default_text(p)),
-            escape_html(&aliases),
-            escape_html(&p.description)
-        ));
+        grid.row([
+            Cell::Code(name.clone()),
+            Cell::from(p.kind.name()),
+            Cell::Code(default_text(p)),
+            Cell::Text(aliases),
+            Cell::Text(p.description.clone()),
+        ]);
     }
     text.push_str(&format!("\nquery:\n{}\n", q.template));
-    html.push_str(&format!("</table><pre>{}</pre></div>", escape_html(&q.template)));
-    MimeBundle::text(text).with("text/html", html)
+    let html = format!(
+        "<p>{}<br><small>from <code>{}</code></small></p>{}<pre>{}</pre>",
+        escape_html(&q.description),
+        escape_html(&q.file.display().to_string()),
+        grid.html(),
+        escape_html(&q.template)
+    );
+    Figure::rich(html, text).heading(q.key.clone())
 }
 
 fn run_named(name: &Spanned, words: &[Spanned], args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
@@ -292,7 +268,7 @@ fn run_named(name: &Spanned, words: &[Spanned], args: &Args, ctx: &mut Context) 
     if let Some(w) = ctx.window.as_ref() {
         for (param, t) in [("start", w.start), ("end", w.end)] {
             if query.params.contains_key(param) && !given.contains_key(param) {
-                given.insert(param.to_string(), huntbook::query::time::iso(t));
+                given.insert(param.to_string(), huntbook::time::iso(t));
                 from_window = true;
             }
         }
@@ -371,8 +347,7 @@ fn printed(args: &Args, ctx: &Context, query: &str, window: Option<&str>) -> Out
         text.push_str(&format!("\n-- window: {w}"));
     }
     text.push_str(&format!("\n{query}"));
-    let html = format!("<pre class=\"hb-query\">{}</pre>", escape_html(&text));
-    Outcome::new(Value::Result(MimeBundle::text(text).with("text/html", html)))
+    Outcome::new(Value::Result(Figure::text(text)))
 }
 
 /// The source a query runs on (`--source`, else the current one), opened if need be; an

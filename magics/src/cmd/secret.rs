@@ -1,7 +1,7 @@
 //! `%secret [NAME] [--forget]`: ask for a credential at a hidden prompt.
 
-use crate::bundle::MimeBundle;
 use crate::diag::Diagnostic;
+use crate::figure::Figure;
 use crate::io::PromptError;
 use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
@@ -17,33 +17,17 @@ static SIGNATURE: Signature = Signature {
 for this kernel session only: it is never written to the notebook, shown in an output, or logged. \
 Without NAME, lists the names of the secrets held. --forget removes one.",
     forms: Forms::Line,
-    params: &[Param {
-        name: "name",
-        help: "what the secret is for, e.g. virustotal",
-        kind: Kind::Text,
-        required: false,
-        rest: false,
-    }],
-    options: &[Opt {
-        long: "forget",
-        short: None,
-        value: None,
-        help: "remove the secret NAME instead of asking for it",
-        default: None,
-    }],
+    params: &[Param::new(
+        "name",
+        Kind::Text,
+        "what the secret is for, e.g. virustotal",
+    )],
+    options: &[Opt::flag("forget", "remove the secret NAME instead of asking for it")],
     body: None,
     returns: "nothing (asks at a prompt)",
     examples: &[
-        Example {
-            code: "%secret virustotal",
-            about: "asks for the VirusTotal API key",
-            expect: None,
-        },
-        Example {
-            code: "%secret",
-            about: "the names of the secrets held",
-            expect: None,
-        },
+        Example::new("%secret virustotal", "asks for the VirusTotal API key"),
+        Example::new("%secret", "the names of the secrets held"),
     ],
 };
 
@@ -60,7 +44,7 @@ impl Magic for SecretMagic {
             } else {
                 format!("secrets held (values hidden): {}", names.join(", "))
             };
-            return Ok(Outcome::new(Value::Result(MimeBundle::text(text))));
+            return Ok(Outcome::new(Value::Result(Figure::text(text))));
         };
         if !crate::parse::is_identifier(&name.text) {
             return Err(
@@ -75,7 +59,7 @@ impl Magic for SecretMagic {
             } else {
                 format!("there was no secret {}", name.text)
             };
-            return Ok(Outcome::new(Value::Result(MimeBundle::text(text))));
+            return Ok(Outcome::new(Value::Result(Figure::text(text))));
         }
         let value = ctx.io.prompt(&format!("{} (input hidden): ", name.text), true).map_err(|e| match e {
             PromptError::NotSupported => Diagnostic::new("no-prompt", "this front end cannot answer prompts")

@@ -15,21 +15,11 @@ static SIGNATURE: Signature = Signature {
     description: "Pauses the notebook, for example between polls of a service in a scheduled run. \
 It checks for an interrupt every 10 ms, so stopping the cell takes effect at once.",
     forms: Forms::Line,
-    params: &[Param {
-        name: "seconds",
-        help: "how long to wait; fractions allowed",
-        kind: Kind::Seconds,
-        required: true,
-        rest: false,
-    }],
+    params: &[Param::new("seconds", Kind::Seconds, "how long to wait; fractions allowed").required()],
     options: &[],
     body: None,
     returns: "nothing",
-    examples: &[Example {
-        code: "%sleep 0.5",
-        about: "wait half a second",
-        expect: None,
-    }],
+    examples: &[Example::new("%sleep 0.5", "wait half a second")],
 };
 
 impl Magic for Sleep {

@@ -19,11 +19,10 @@ Use it to filter, join and group frames without writing code. The result is a fr
     options: &[],
     body: Some("a SQL statement over the session's frames"),
     returns: "a frame",
-    examples: &[Example {
-        code: "%%sql\nSELECT Account, COUNT(*) AS Logons FROM logons GROUP BY Account ORDER BY Logons DESC",
-        about: "count logons per account in the frame logons",
-        expect: None,
-    }],
+    examples: &[Example::new(
+        "%%sql\nSELECT Account, COUNT(*) AS Logons FROM logons GROUP BY Account ORDER BY Logons DESC",
+        "count logons per account in the frame logons",
+    )],
 };
 
 impl Magic for Sql {

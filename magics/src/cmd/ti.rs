@@ -6,12 +6,14 @@ use huntbook::Frame;
 use huntbook::ioc::IocType;
 use huntbook::ti::{self, Query, Row, Status, providers};
 
-use crate::bundle::MimeBundle;
 use crate::diag::Diagnostic;
 use crate::enrich::run_lookup;
-use crate::parse::{Args, is_identifier};
+use crate::figure::Figure;
+use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
+use crate::target::{Accepts, Target, resolve};
+use huntbook::render::grid::Grid;
 
 pub struct Ti;
 
@@ -33,80 +35,61 @@ malicious → high, any → warning; OTX 1 pulse → warning, ≥2 → high; X-F
 malicious → high, unclassified noise → warning; AbuseIPDB confidence ≥75 → high, ≥25 → warning; URLhaus online → high, \
 offline → warning; MalwareBazaar known sample → high; Tor exit node → warning.",
     forms: Forms::Line,
-    params: &[Param {
-        name: "observable",
-        help: "an indicator, FRAME.COLUMN, or a frame from %ioc (its Observable and IoCType columns)",
-        kind: Kind::ValueOrColumn,
-        required: false,
-        rest: false,
-    }],
+    params: &[Param::new(
+        "observable",
+        Kind::ValueOrColumn,
+        "an indicator, FRAME.COLUMN, or a frame from %ioc (its Observable and IoCType columns)",
+    )],
     options: &[
-        Opt {
-            long: "providers",
-            short: Some('p'),
-            value: Some(("NAME,…", Kind::Text)),
-            help: "only these providers (default: every configured one)",
-            default: None,
-        },
-        Opt {
-            long: "type",
-            short: Some('t'),
-            value: Some(("TYPE", Kind::Choice(TYPES))),
-            help: "the indicators' type (default: inferred from each value)",
-            default: None,
-        },
-        Opt {
-            long: "type-column",
-            short: None,
-            value: Some(("COLUMN", Kind::Text)),
-            help: "a column of the frame holding each indicator's type (as %ioc's IoCType)",
-            default: None,
-        },
-        Opt {
-            long: "subtype",
-            short: Some('s'),
-            value: Some(("SUBTYPE", Kind::Text)),
-            help: "a provider's other lookup: passivedns, geo, whois, malware, quick, full",
-            default: None,
-        },
-        Opt {
-            long: "refresh",
-            short: None,
-            value: None,
-            help: "ask the providers again instead of using cached answers",
-            default: None,
-        },
-        Opt {
-            long: "list",
-            short: None,
-            value: None,
-            help: "list the providers: what each looks up, whether it is configured, its rate limit",
-            default: None,
-        },
+        Opt::value(
+            "providers",
+            "NAME, …",
+            Kind::Text,
+            "only these providers (default: every configured one)",
+        )
+        .short('p'),
+        Opt::value(
+            "type",
+            "TYPE",
+            Kind::Choice(TYPES),
+            "the indicators' type (default: inferred from each value)",
+        )
+        .short('t'),
+        Opt::value(
+            "type-column",
+            "COLUMN",
+            Kind::Text,
+            "a column of the frame holding each indicator's type (as %ioc's IoCType)",
+        ),
+        Opt::value(
+            "subtype",
+            "SUBTYPE",
+            Kind::Text,
+            "a provider's other lookup: passivedns, geo, whois, malware, quick, full",
+        )
+        .short('s'),
+        Opt::flag("refresh", "ask the providers again instead of using cached answers"),
+        Opt::flag(
+            "list",
+            "list the providers: what each looks up, whether it is configured, its rate limit",
+        ),
     ],
     body: None,
     returns: "a frame of results, shown as a results browser",
     examples: &[
-        Example {
-            code: "ti = %ti iocs",
-            about: "every indicator %ioc found, in every configured provider",
-            expect: None,
-        },
-        Example {
-            code: "%ti 45.77.12.3 --providers greynoise,abuseipdb",
-            about: "one address in two providers",
-            expect: None,
-        },
-        Example {
-            code: "%ti flows.RemoteIP --type ipv4 --subtype passivedns --providers otx",
-            about: "passive DNS for a column of addresses",
-            expect: None,
-        },
-        Example {
-            code: "%ti --list",
-            about: "the providers and how they are configured",
-            expect: None,
-        },
+        Example::new(
+            "ti = %ti iocs",
+            "every indicator %ioc found, in every configured provider",
+        ),
+        Example::new(
+            "%ti 45.77.12.3 --providers greynoise,abuseipdb",
+            "one address in two providers",
+        ),
+        Example::new(
+            "%ti flows.RemoteIP --type ipv4 --subtype passivedns --providers otx",
+            "passive DNS for a column of addresses",
+        ),
+        Example::new("%ti --list", "the providers and how they are configured"),
     ],
 };
 
@@ -232,10 +215,8 @@ impl Magic for Ti {
             report.from_cache,
             if report.from_cache == 1 { "" } else { "s" },
         ));
-        let bundle =
-            MimeBundle::text(ti::render::text(&rows, &warnings)).with("text/html", ti::render::html(&rows, &warnings));
-        // The browser shows the warnings itself, in its text and HTML forms.
-        Ok(Outcome::new(Value::Shown(frame, bundle)))
+        let figure = Figure::rich(ti::render::html(&rows), ti::render::text(&rows)).heading(ti::render::summary(&rows));
+        Ok(Outcome::warned(Value::Shown(frame, figure), warnings))
     }
 }
 
@@ -317,9 +298,12 @@ fn observables(args: &Args, ctx: &Context) -> Result<(Observables, String), Diag
                 })
                 .collect())
         };
-    if is_identifier(text)
-        && let Some(frame) = ctx.session.get(text)
-    {
+    let accepts = Accepts {
+        frame: true,
+        columns: false,
+    };
+    let target = resolve(args, "observable", ctx.session, accepts)?.unwrap_or(Target::Text(&arg.text));
+    if let Target::Frame { frame, .. } = target {
         let names = frame.column_names();
         if names.iter().any(|n| n == "Observable") {
             let types = type_column
@@ -340,10 +324,9 @@ fn observables(args: &Args, ctx: &Context) -> Result<(Observables, String), Diag
             names.first().map(String::as_str).unwrap_or("Column")
         )));
     }
-    if ctx.session.names_column(text) {
-        let (frame, column) = ctx.session.column(arg)?;
+    if let Some((frame, column)) = target.column() {
         let types = type_column.map(|t| t.text.as_str());
-        return Ok((frame_and_column(frame, &column, types)?, format!("%ti {text}")));
+        return Ok((frame_and_column(frame, column, types)?, format!("%ti {text}")));
     }
     if let Some(t) = type_column {
         return Err(Diagnostic::new("bad-option", "--type-column needs a frame or FRAME.COLUMN").at(t.span.clone()));
@@ -351,7 +334,7 @@ fn observables(args: &Args, ctx: &Context) -> Result<(Observables, String), Diag
     Ok((vec![(text.to_string(), None)], "%ti".into()))
 }
 
-fn list(ctx: &mut Context) -> MimeBundle {
+fn list(ctx: &mut Context) -> Figure {
     let settings = ctx.sources.config().ti.clone();
     let mut rows = Vec::new();
     for p in providers::all() {
@@ -412,32 +395,13 @@ fn list(ctx: &mut Context) -> MimeBundle {
         "-".to_string(),
         "ipv4; ipv6; dns; url; md5_hash; sha1_hash; sha256_hash".to_string(),
     ]);
-    let head = ["provider", "service", "state", "key", "rate limit", "looks up"];
-    let mut text = String::new();
-    for r in &rows {
-        text.push_str(&format!(
-            "{:<14} {:<15} {:<20} {:<9} {}\n",
-            r[0], r[2], r[3], r[4], r[5]
-        ));
+    let mut grid = Grid::new(["provider", "service", "state", "key", "rate limit", "looks up"]);
+    for r in rows {
+        grid.row(r);
     }
     let cache = match &settings.cache {
         Some(p) => format!("cache: {}", p.display()),
         None => "cache: off".into(),
     };
-    text.push_str(&cache);
-    let esc = huntbook::render::escape_html;
-    let mut html = String::from("<table class=\"hb-table\"><thead><tr>");
-    for h in head {
-        html.push_str(&format!("<th>{h}</th>"));
-    }
-    html.push_str("</tr></thead><tbody>");
-    for r in &rows {
-        html.push_str("<tr>");
-        for c in r {
-            html.push_str(&format!("<td>{}</td>", esc(c)));
-        }
-        html.push_str("</tr>");
-    }
-    html.push_str(&format!("</tbody></table><p>{}</p>", esc(&cache)));
-    MimeBundle::text(text).with("text/html", html)
+    Figure::rich(grid.html(), grid.text()).footer(cache)
 }

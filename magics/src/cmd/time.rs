@@ -1,9 +1,9 @@
 //! `%time [WINDOW]`: set or show the investigation's time window.
 
-use huntbook::query::time::TimeWindow;
+use huntbook::time::TimeWindow;
 
-use crate::bundle::MimeBundle;
 use crate::diag::Diagnostic;
+use crate::figure::Figure;
 use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Param, Signature};
@@ -17,32 +17,16 @@ static SIGNATURE: Signature = Signature {
 given start=/end= themselves. Forms: `last SPAN` (24h, 7d, 2h30m), `FROM .. TO` (each a date, a date and time, `now`, \
 or an offset like -3d or -3d@d), `around TIME ±SPAN`. Times are UTC. With no argument, shows the window.",
     forms: Forms::Line,
-    params: &[Param {
-        name: "window",
-        help: "last SPAN | FROM .. TO | around TIME ±SPAN",
-        kind: Kind::Text,
-        required: false,
-        rest: true,
-    }],
+    params: &[Param::new("window", Kind::Text, "last SPAN | FROM .. TO | around TIME ±SPAN").rest()],
     options: &[],
     body: None,
     returns: "the window, as text",
     examples: &[
-        Example {
-            code: "%time last 24h",
-            about: "the last day, up to now",
-            expect: None,
-        },
-        Example {
-            code: "%time 2019-02-10 .. 2019-02-12T06:00",
-            about: "a fixed window",
-            expect: Some("2019-02-10T00:00:00Z .. 2019-02-12T06:00:00Z (2.2 days)"),
-        },
-        Example {
-            code: "%time around 2019-02-10T06:00 ±2h",
-            about: "two hours either side of an alert",
-            expect: Some("2019-02-10T04:00:00Z .. 2019-02-10T08:00:00Z (4.0 hours)"),
-        },
+        Example::new("%time last 24h", "the last day, up to now"),
+        Example::new("%time 2019-02-10 .. 2019-02-12T06:00", "a fixed window")
+            .expect("2019-02-10T00:00:00Z .. 2019-02-12T06:00:00Z (2.2 days)"),
+        Example::new("%time around 2019-02-10T06:00 ±2h", "two hours either side of an alert")
+            .expect("2019-02-10T04:00:00Z .. 2019-02-10T08:00:00Z (4.0 hours)"),
     ],
 };
 
@@ -57,7 +41,7 @@ impl Magic for Time {
                 Some(w) => w.to_string(),
                 None => "no window set: queries use their own defaults (set one with  %time last 24h)".to_string(),
             };
-            return Ok(Outcome::new(Value::Result(MimeBundle::text(shown))));
+            return Ok(Outcome::new(Value::Result(Figure::text(shown))));
         };
         let window = TimeWindow::parse_now(&text.text).map_err(|e| {
             Diagnostic::new("bad-time-window", e).at(text.span.clone()).hint(
@@ -66,6 +50,6 @@ impl Magic for Time {
         })?;
         let shown = window.to_string();
         *ctx.window = Some(window);
-        Ok(Outcome::new(Value::Result(MimeBundle::text(shown))))
+        Ok(Outcome::new(Value::Result(Figure::text(shown))))
     }
 }

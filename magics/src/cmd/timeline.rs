@@ -3,13 +3,12 @@
 
 use huntbook::Frame;
 use huntbook::frame::{text_values, time_values};
-use huntbook::render::chart::{self, Chart, Kind as ChartKind, Lane, Marker};
-use huntbook::render::escape_html;
-use huntbook::timeseries::when;
-use polars::prelude::*;
+use huntbook::render::chart::{self, Chart, Kind as ChartKind, Marker};
+use huntbook::render::lanes::{Source, lanes};
 
-use crate::bundle::MimeBundle;
-use crate::diag::{Diagnostic, column_hint};
+use crate::columns::{TIME_OPTION, named_column, named_columns, numeric_column, time_column};
+use crate::diag::Diagnostic;
+use crate::figure::Figure;
 use crate::parse::{Args, Spanned};
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
@@ -27,129 +26,105 @@ static SIGNATURE: Signature = Signature {
 --ref adds a labelled reference line, --alerts the times of an alert frame. Lanes with more than 5,000 events are drawn \
 as density, and the chart says so. The output is plain SVG: it reads the same in JupyterLab, VS Code, GitHub and nbviewer.",
     forms: Forms::Line,
-    params: &[Param {
-        name: "frames",
-        help: "FRAME or FRAME,FRAME,… to draw",
-        kind: Kind::Text,
-        required: true,
-        rest: false,
-    }],
+    params: &[Param::new("frames", Kind::Text, "FRAME or FRAME,FRAME,… to draw").required()],
     options: &[
         TIME_OPTION,
-        Opt {
-            long: "group-by",
-            short: Some('g'),
-            value: Some(("COLUMN", Kind::Text)),
-            help: "one lane per value of this column",
-            default: None,
-        },
-        Opt {
-            long: "value",
-            short: Some('v'),
-            value: Some(("COLUMN", Kind::Text)),
-            help: "plot this numeric column instead of event marks",
-            default: None,
-        },
-        Opt {
-            long: "kind",
-            short: Some('k'),
-            value: Some(("KIND", Kind::Choice(&["line", "bar", "point"]))),
-            help: "how --value is drawn",
-            default: Some("line"),
-        },
-        Opt {
-            long: "ref",
-            short: Some('r'),
-            value: Some(("TIME[=LABEL]", Kind::Text)),
-            help: "a reference line at TIME (2019-02-10 06:00, -3h …), labelled",
-            default: None,
-        },
-        Opt {
-            long: "alerts",
-            short: Some('a'),
-            value: Some(("FRAME", Kind::Frame)),
-            help: "mark the times of the alerts in this frame",
-            default: None,
-        },
-        Opt {
-            long: "columns",
-            short: Some('c'),
-            value: Some(("COL,…", Kind::Text)),
-            help: "columns shown when hovering a mark",
-            default: None,
-        },
-        Opt {
-            long: "title",
-            short: Some('t'),
-            value: Some(("TEXT", Kind::Text)),
-            help: "the chart title",
-            default: None,
-        },
+        Opt::value("group-by", "COLUMN", Kind::Text, "one lane per value of this column").short('g'),
+        Opt::value(
+            "value",
+            "COLUMN",
+            Kind::Text,
+            "plot this numeric column instead of event marks",
+        )
+        .short('v'),
+        Opt::value(
+            "kind",
+            "KIND",
+            Kind::Choice(&["line", "bar", "point"]),
+            "how --value is drawn",
+        )
+        .short('k')
+        .default("line"),
+        Opt::value(
+            "ref",
+            "TIME[=LABEL]",
+            Kind::Text,
+            "a reference line at TIME (2019-02-10 06:00, -3h …), labelled",
+        )
+        .short('r'),
+        Opt::value(
+            "alerts",
+            "FRAME",
+            Kind::Frame,
+            "mark the times of the alerts in this frame",
+        )
+        .short('a'),
+        Opt::value("columns", "COL, …", Kind::Text, "columns shown when hovering a mark").short('c'),
+        Opt::value("title", "TEXT", Kind::Text, "the chart title").short('t'),
     ],
     body: None,
     returns: "a chart",
     examples: &[
-        Example {
-            code: "%timeline logons --group-by LogonType",
-            about: "logons, one lane per logon type",
-            expect: None,
-        },
-        Example {
-            code: "%timeline flows --value TotalBytesSent --kind bar",
-            about: "bytes sent over time",
-            expect: None,
-        },
-        Example {
-            code: "%timeline procs,logons --alerts alerts --ref '2019-02-10 06:00=first beacon'",
-            about: "two frames in their own lanes, with alerts and a reference line",
-            expect: None,
-        },
+        Example::new(
+            "%timeline logons --group-by LogonType",
+            "logons, one lane per logon type",
+        ),
+        Example::new(
+            "%timeline flows --value TotalBytesSent --kind bar",
+            "bytes sent over time",
+        ),
+        Example::new(
+            "%timeline procs,logons --alerts alerts --ref '2019-02-10 06:00=first beacon'",
+            "two frames in their own lanes, with alerts and a reference line",
+        ),
     ],
 };
 
-/// `--time COLUMN`, shared by the magics that put rows on a time axis.
-pub const TIME_OPTION: Opt = Opt {
-    long: "time",
-    short: None,
-    value: Some(("COLUMN", Kind::Text)),
-    help: "the time column (default TimeGenerated, else the first time column)",
-    default: None,
-};
+/// The call, read once from its arguments.
+struct Plan<'a> {
+    frames: &'a Spanned,
+    time: Option<&'a Spanned>,
+    group_by: Option<&'a Spanned>,
+    value: Option<(&'a Spanned, ChartKind)>,
+    reference: Option<&'a Spanned>,
+    alerts: Option<&'a Spanned>,
+    columns: Option<&'a Spanned>,
+    title: Option<&'a Spanned>,
+}
 
-/// The time column to use: named, or TimeGenerated, or the first datetime column.
-pub fn time_column(frame: &Frame, named: Option<&Spanned>) -> Result<String, Diagnostic> {
-    if let Some(n) = named {
-        return named_column(frame, n);
-    }
-    let names = frame.column_names();
-    if names.iter().any(|c| c == "TimeGenerated") {
-        return Ok("TimeGenerated".into());
-    }
-    frame
-        .data
-        .columns()
-        .iter()
-        .find(|c| matches!(c.dtype(), DataType::Datetime(..) | DataType::Date))
-        .map(|c| c.name().to_string())
-        .ok_or_else(|| {
-            Diagnostic::new("no-time", "the frame has no time column")
-                .hint(format!("name one with --time (columns: {})", names.join(", ")))
+impl<'a> Plan<'a> {
+    fn from_args(args: &'a Args) -> Result<Self, Diagnostic> {
+        let kind = match args.choice(&SIGNATURE, "kind") {
+            Some("bar") => ChartKind::Bar,
+            Some("point") => ChartKind::Point,
+            _ => ChartKind::Line,
+        };
+        Ok(Plan {
+            frames: args.required("frames")?,
+            time: args.option("time"),
+            group_by: args.option("group-by"),
+            value: args.option("value").map(|v| (v, kind)),
+            reference: args.option("ref"),
+            alerts: args.option("alerts"),
+            columns: args.option("columns"),
+            title: args.option("title"),
         })
-}
-
-/// A column as text in one chunk, for reading single values.
-fn text_chunked(df: &DataFrame, name: &str) -> Result<StringChunked, Diagnostic> {
-    text_values(df, name).map_err(|e| Diagnostic::engine(e, None))
-}
-
-/// The column `spec` names, or an error with the likely one.
-fn named_column(frame: &Frame, spec: &Spanned) -> Result<String, Diagnostic> {
-    let names = frame.column_names();
-    if names.iter().any(|c| c == &spec.text) {
-        return Ok(spec.text.clone());
     }
-    let d = Diagnostic::new("no-column", format!("no column {:?} in the frame", spec.text)).at(spec.span.clone());
-    Err(column_hint(d, &spec.text, &names, ""))
+
+    /// The chart's title: `--title`, else what is drawn.
+    fn title(&self, frames: &[(String, &Frame)]) -> String {
+        if let Some(t) = self.title {
+            return t.text.clone();
+        }
+        let mut t = frames.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ");
+        if let Some((v, _)) = self.value {
+            t = format!("{} of {t}", v.text);
+        }
+        if let Some(g) = self.group_by {
+            t.push_str(&format!(" by {}", g.text));
+        }
+        t
+    }
 }
 
 impl Magic for Timeline {
@@ -158,7 +133,8 @@ impl Magic for Timeline {
     }
 
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
-        let spec = args.param("frames").expect("required by the signature");
+        let plan = Plan::from_args(args)?;
+        let spec = plan.frames;
         let mut frames = Vec::new();
         for name in spec.text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             let arg = Spanned {
@@ -167,74 +143,14 @@ impl Magic for Timeline {
             };
             frames.push((name.to_string(), ctx.session.frame(&arg)?));
         }
-        let kind = args
-            .option("value")
-            .map(|_| match args.option("kind").map(|k| k.text.as_str()) {
-                Some("bar") => ChartKind::Bar,
-                Some("point") => ChartKind::Point,
-                _ => ChartKind::Line,
-            });
-        let mut warnings = Vec::new();
-        // Each lane with the (frame, row) of every mark; per frame, its tooltip columns.
-        let mut lanes: Vec<(Lane, Vec<(usize, usize)>)> = Vec::new();
-        let mut tip_sources: Vec<Vec<(String, StringChunked)>> = Vec::new();
-        for (name, frame) in &frames {
-            let time = time_column(frame, args.option("time"))?;
-            let df = &frame.data;
-            let times = time_values(df, &time).map_err(|e| Diagnostic::engine(e, None))?;
-            let groups = match args.option("group-by") {
-                Some(g) => {
-                    named_column(frame, g)?;
-                    Some(text_chunked(df, &g.text)?)
-                }
-                None => None,
-            };
-            let values: Option<Vec<Option<f64>>> = match args.option("value") {
-                Some(v) => {
-                    named_column(frame, v)?;
-                    let col = df.column(&v.text).expect("checked");
-                    if !col.dtype().is_primitive_numeric() {
-                        return Err(Diagnostic::new(
-                            "bad-value",
-                            format!(
-                                "column {:?} holds {} values; --value needs numbers",
-                                v.text,
-                                col.dtype()
-                            ),
-                        )
-                        .at(v.span.clone()));
-                    }
-                    let f = col
-                        .cast(&DataType::Float64)
-                        .map_err(|e| Diagnostic::engine(e.into(), None))?;
-                    Some(
-                        f.f64()
-                            .map_err(|e| Diagnostic::engine(e.into(), None))?
-                            .iter()
-                            .collect(),
-                    )
-                }
-                None => None,
-            };
-            let tip_columns: Vec<String> = match args.option("columns") {
-                Some(c) => {
-                    let list: Vec<String> = c
-                        .text
-                        .split(',')
-                        .map(|s| s.trim().to_string())
-                        .filter(|s| !s.is_empty())
-                        .collect();
-                    for col in &list {
-                        named_column(
-                            frame,
-                            &Spanned {
-                                text: col.clone(),
-                                span: c.span.clone(),
-                            },
-                        )?;
-                    }
-                    list
-                }
+        // Every column named is checked on every frame before anything is drawn.
+        let mut checked = Vec::new();
+        for (_, frame) in &frames {
+            let time = time_column(frame, plan.time)?;
+            let group = plan.group_by.map(|g| named_column(frame, g)).transpose()?;
+            let value = plan.value.map(|(v, _)| numeric_column(frame, v)).transpose()?;
+            let tips = match plan.columns {
+                Some(c) => named_columns(frame, c)?,
                 None => frame
                     .column_names()
                     .into_iter()
@@ -242,113 +158,27 @@ impl Magic for Timeline {
                     .take(5)
                     .collect(),
             };
-            let frame_index = tip_sources.len();
-            tip_sources.push(
-                tip_columns
-                    .iter()
-                    .map(|c| Ok((c.clone(), text_chunked(df, c)?)))
-                    .collect::<Result<_, Diagnostic>>()?,
-            );
-            // Lanes in order of first appearance, found by label; each lane's rows kept
-            // so tooltips are built only for lanes drawn mark by mark.
-            let mut by_group: Vec<(Lane, Vec<(usize, usize)>)> = Vec::new();
-            let mut lane_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-            let mut skipped = 0usize;
-            for i in 0..df.height() {
-                let Some(t) = times[i] else {
-                    skipped += 1;
-                    continue;
-                };
-                let value = match &values {
-                    Some(v) => match v[i] {
-                        Some(x) => Some(x),
-                        None => {
-                            skipped += 1;
-                            continue;
-                        }
-                    },
-                    None => None,
-                };
-                let label = match &groups {
-                    Some(g) => g.get(i).unwrap_or("(none)"),
-                    None => name.as_str(),
-                };
-                let at = match lane_of.get(label) {
-                    Some(&at) => at,
-                    None => {
-                        lane_of.insert(label.to_string(), by_group.len());
-                        by_group.push((
-                            Lane {
-                                label: label.to_string(),
-                                ..Default::default()
-                            },
-                            Vec::new(),
-                        ));
-                        by_group.len() - 1
-                    }
-                };
-                let (lane, rows) = &mut by_group[at];
-                lane.times.push(t);
-                if let Some(v) = value {
-                    lane.values.push(v);
-                }
-                rows.push((frame_index, i));
-            }
-            if skipped > 0 {
-                warnings.push(format!(
-                    "{name}: {skipped} rows without a readable time or value were left out"
-                ));
-            }
-            lanes.extend(by_group);
+            checked.push((time, group, value, tips));
         }
-        if lanes.len() > MAX_LANES {
-            lanes.sort_by_key(|(l, _)| std::cmp::Reverse(l.times.len()));
-            let rest = lanes.split_off(MAX_LANES - 1);
-            let mut other = Lane {
-                label: format!("(other {} groups)", rest.len()),
-                ..Default::default()
-            };
-            let mut other_rows = Vec::new();
-            for (l, rows) in &rest {
-                other.times.extend(&l.times);
-                other.values.extend(&l.values);
-                other_rows.extend(rows);
-            }
-            warnings.push(format!(
-                "{} groups: the {} largest have lanes, the other {} share the last one",
-                MAX_LANES - 1 + rest.len(),
-                MAX_LANES - 1,
-                rest.len()
-            ));
-            lanes.push((other, other_rows));
-        }
-        // Tooltips only for lanes drawn mark by mark (a density strip has none per event).
-        let labelled = frames.len() > 1 || args.option("group-by").is_some();
-        let lanes: Vec<Lane> = lanes
-            .into_iter()
-            .map(|(mut lane, rows)| {
-                if rows.len() <= chart::POINT_BUDGET {
-                    for (k, &(f, i)) in rows.iter().enumerate() {
-                        let mut tip = format!("{} UTC", when(lane.times[k]));
-                        if labelled {
-                            tip.push_str(&format!(" · {}", lane.label));
-                        }
-                        if let Some(v) = lane.values.get(k) {
-                            tip.push_str(&format!(" · {v}"));
-                        }
-                        for (c, vals) in &tip_sources[f] {
-                            tip.push_str(&format!("\n{c}: {}", vals.get(i).unwrap_or("")));
-                        }
-                        lane.tips.push(tip);
-                    }
-                }
-                lane
+        let sources: Vec<Source> = frames
+            .iter()
+            .zip(&checked)
+            .map(|((name, frame), (time, group, value, tips))| Source {
+                name,
+                data: &frame.data,
+                time,
+                group: group.as_deref(),
+                value: value.as_deref(),
+                tips,
             })
             .collect();
+        let built = lanes(&sources, MAX_LANES).map_err(|e| Diagnostic::engine(e, Some(spec.span.clone())))?;
+        let mut warnings = built.warnings;
+        let lanes = built.value;
         let mut markers = Vec::new();
-        if let Some(r) = args.option("ref") {
+        if let Some(r) = plan.reference {
             let (time, label) = r.text.split_once('=').unwrap_or((&r.text, ""));
-            let t = huntbook::query::time::parse_time(time, chrono::Utc::now())
+            let t = huntbook::time::parse_time(time, chrono::Utc::now())
                 .map_err(|e| Diagnostic::new("bad-value", e).at(r.span.clone()))?;
             markers.push(Marker {
                 time: t.timestamp_micros(),
@@ -360,7 +190,7 @@ impl Magic for Timeline {
                 colour: "#333333",
             });
         }
-        if let Some(a) = args.option("alerts") {
+        if let Some(a) = plan.alerts {
             let alerts = ctx.session.frame(a)?;
             let time = ["TimeGenerated", "StartTime", "StartTimeUtc", "TimeCreated"]
                 .iter()
@@ -371,7 +201,10 @@ impl Magic for Timeline {
                 .iter()
                 .find(|c| alerts.column_names().iter().any(|n| n == *c));
             let times = time_values(&alerts.data, &time).map_err(|e| Diagnostic::engine(e, None))?;
-            let labels = label_col.map(|c| text_chunked(&alerts.data, c)).transpose()?;
+            let labels = label_col
+                .map(|c| text_values(&alerts.data, c))
+                .transpose()
+                .map_err(|e| Diagnostic::engine(e, Some(a.span.clone())))?;
             for (i, t) in times.into_iter().enumerate() {
                 if let Some(t) = t {
                     markers.push(Marker {
@@ -382,32 +215,20 @@ impl Magic for Timeline {
                 }
             }
         }
-        let title = args.option("title").map_or_else(
-            || {
-                let mut t = frames.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ");
-                if let Some(v) = args.option("value") {
-                    t = format!("{} of {t}", v.text);
-                }
-                if let Some(g) = args.option("group-by") {
-                    t.push_str(&format!(" by {}", g.text));
-                }
-                t
-            },
-            |t| t.text.clone(),
-        );
+        let title = plan.title(&frames);
         let events: usize = lanes.iter().map(|l| l.times.len()).sum();
         let chart_def = Chart {
             title,
             lanes,
-            kind,
-            value_label: args.option("value").map_or_else(String::new, |v| v.text.clone()),
+            kind: plan.value.map(|(_, kind)| kind),
+            value_label: plan.value.map_or_else(String::new, |(v, _)| v.text.clone()),
             markers,
             highlights: Vec::new(),
         };
         let (svg, notes) = chart::render(&chart_def);
         warnings.extend(notes);
-        let plain = format!(
-            "timeline: {} points in {} lanes{}\n{}",
+        let heading = format!(
+            "timeline: {} points in {} lanes{}",
             events,
             chart_def.lanes.len(),
             if chart_def.markers.is_empty() {
@@ -415,20 +236,8 @@ impl Magic for Timeline {
             } else {
                 format!(", {} markers", chart_def.markers.len())
             },
-            warnings.iter().map(|w| format!("note: {w}\n")).collect::<String>()
         );
-        let mut html = String::from("<div class=\"hb-timeline\">");
-        html.push_str(&svg);
-        for w in &warnings {
-            html.push_str(&format!(
-                "<div style=\"color:#a15c00;font-size:12px\">note: {}</div>",
-                escape_html(w)
-            ));
-        }
-        html.push_str("</div>");
-        let bundle = MimeBundle::text(plain)
-            .with("image/svg+xml", svg)
-            .with("text/html", html);
-        Ok(Outcome::new(Value::Result(bundle)))
+        let figure = Figure::default().image(svg).heading(heading);
+        Ok(Outcome::warned(Value::Result(figure), warnings))
     }
 }

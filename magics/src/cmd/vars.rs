@@ -1,10 +1,10 @@
 //! `%vars`: the frames of the session.
 
+use crate::display::table;
+use crate::figure::Figure;
 use huntbook::Frame;
-use huntbook::render::{TableOptions, render_table};
 use polars::prelude::*;
 
-use crate::bundle::MimeBundle;
 use crate::diag::Diagnostic;
 use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
@@ -22,11 +22,7 @@ _ is the last frame result.",
     options: &[],
     body: None,
     returns: "a table display",
-    examples: &[Example {
-        code: "%vars",
-        about: "what is loaded so far",
-        expect: None,
-    }],
+    examples: &[Example::new("%vars", "what is loaded so far")],
 };
 
 impl Magic for Vars {
@@ -36,7 +32,7 @@ impl Magic for Vars {
 
     fn run(&self, _args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
         if ctx.session.is_empty() {
-            return Ok(Outcome::new(Value::Result(MimeBundle::text(
+            return Ok(Outcome::new(Value::Result(Figure::text(
                 "no frames yet: load one with  name = %load PATH",
             ))));
         }
@@ -69,16 +65,6 @@ impl Magic for Vars {
         ])
         .map_err(|e| Diagnostic::engine(e.into(), None))?;
         let frame = Frame::new(df, "session");
-        let table = render_table(
-            &frame,
-            &TableOptions {
-                max_rows: usize::MAX,
-                name: Some("frames".into()),
-                ..TableOptions::default()
-            },
-        );
-        Ok(Outcome::new(Value::Result(
-            MimeBundle::text(table.text).with("text/html", table.html),
-        )))
+        Ok(Outcome::new(Value::Result(table(&frame, Some("frames"), usize::MAX))))
     }
 }

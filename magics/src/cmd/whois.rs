@@ -8,13 +8,13 @@ use huntbook::ti::{self, Query, Row, Status};
 use polars::prelude::*;
 use serde_json::Value as Json;
 
-use crate::bundle::MimeBundle;
 use crate::diag::Diagnostic;
-use crate::display::{DEFAULT_ROWS, frame_bundle};
+use crate::display::{DEFAULT_ROWS, table};
 use crate::enrich::run_lookup;
-use crate::parse::{Args, is_column_not_ip};
+use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
+use crate::target::{Accepts, Target, resolve};
 
 pub struct Whois;
 
@@ -28,33 +28,16 @@ origin-AS when it gives one (ARIN does), else the configured MaxMind ASN databas
 are cached like threat intel (ti.providers.rdap in huntbook.yaml sets url, rate and ttl); addresses that are not \
 global are listed, not sent.",
     forms: Forms::Line,
-    params: &[Param {
-        name: "ip",
-        help: "an IP address, or FRAME.COLUMN",
-        kind: Kind::ValueOrColumn,
-        required: true,
-        rest: false,
-    }],
-    options: &[Opt {
-        long: "refresh",
-        short: None,
-        value: None,
-        help: "ask the registries again instead of using cached answers",
-        default: None,
-    }],
+    params: &[Param::new("ip", Kind::ValueOrColumn, "an IP address, or FRAME.COLUMN").required()],
+    options: &[Opt::flag(
+        "refresh",
+        "ask the registries again instead of using cached answers",
+    )],
     body: None,
     returns: "a frame",
     examples: &[
-        Example {
-            code: "%whois 89.35.39.84",
-            about: "one address",
-            expect: None,
-        },
-        Example {
-            code: "owners = %whois flows.RemoteIP",
-            about: "every distinct address of a column",
-            expect: None,
-        },
+        Example::new("%whois 89.35.39.84", "one address"),
+        Example::new("owners = %whois flows.RemoteIP", "every distinct address of a column"),
     ],
 };
 
@@ -83,12 +66,11 @@ impl Magic for Whois {
     }
 
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
-        let arg = args.param("ip").expect("required by the signature");
+        let arg = args.required("ip")?;
         let text = arg.text.trim();
-        let column = is_column_not_ip(text);
-        let values: Vec<String> = if column {
-            let (frame, column) = ctx.session.column(arg)?;
-            let values = huntbook::frame::text_values(&frame.data, &column)
+        let target = resolve(args, "ip", ctx.session, Accepts::ONE_COLUMN)?;
+        let values: Vec<String> = if let Some((frame, column)) = target.as_ref().and_then(Target::column) {
+            let values = huntbook::frame::text_values(&frame.data, column)
                 .map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;
             let mut seen = HashSet::new();
             values
@@ -162,8 +144,8 @@ impl Magic for Whois {
         });
         let df = whois_frame(&rows, geo.as_ref()).map_err(|e| Diagnostic::engine(e.into(), None))?;
         let frame = Frame::new(df, format!("%whois {text}"));
-        let bundle: MimeBundle = frame_bundle(&frame, None, DEFAULT_ROWS, &warnings);
-        Ok(Outcome::new(Value::Shown(frame, bundle)))
+        let figure = table(&frame, None, DEFAULT_ROWS);
+        Ok(Outcome::warned(Value::Shown(frame, figure), warnings))
     }
 }
 

@@ -1,9 +1,7 @@
 //! `%timeline`, `%anomalies` and `%ptree` outputs: right content on the shared samples,
 //! well-formed SVG, and data values that cannot inject markup.
 
-mod common;
-
-use common::{PROCS, data, fails, loaded, ok};
+use crate::common::{PROCS, data, fails, loaded, ok};
 use huntbook_magics::{CellOutcome, Interpreter};
 
 /// Parses `xml` completely; panics with the position of the first error.

@@ -1,11 +1,9 @@
 //! %ti, %geoip and %domain through the interpreter: configuration from a huntbook.yaml,
 //! providers replayed on a loopback server, MaxMind's test databases.
 
-mod common;
-
 use std::path::Path;
 
-use common::{data, fails, ok, run};
+use crate::common::{data, fails, ok, run};
 use huntbook::ti::replay::ReplayServer;
 use huntbook_magics::io::Event;
 use huntbook_magics::{CellOutcome, Interpreter, RecordingIo};

@@ -7,13 +7,11 @@ use huntbook_magics::{
     Args, Context, Diagnostic, Interpreter, IsComplete, Magic, Outcome, RecordingIo, Registry, Stream, Value,
 };
 
-mod common;
-
-use common::{PROCS, data, fails, loaded, run};
+use crate::common::{PROCS, data, fails, loaded, run};
 
 /// Runs `code` and expects it to succeed; returns the result's text/plain.
 fn ok(interp: &mut Interpreter, code: &str) -> String {
-    common::ok(interp, code)
+    crate::common::ok(interp, code)
         .result
         .map(|r| r.plain().to_string())
         .unwrap_or_default()
@@ -549,4 +547,79 @@ fn time_window_is_set_shown_and_bad_input_keeps_the_old_one() {
         "2019-02-10T00:00:00Z .. 2019-02-12T06:00:00Z (2.2 days)"
     );
     assert!(ok(&mut interp, "%time last 24h").ends_with("(24.0 hours)"));
+}
+
+/// `name.Column` is a column when `name` is a frame, an error with a did-you-mean when it
+/// reads as a column reference and `name` is not a frame, and text when it reads as a
+/// value (a domain, an address) or is quoted.
+#[test]
+fn one_resolver_decides_text_or_column_for_every_magic() {
+    let mut interp = loaded(&[PROCS]);
+    for code in [
+        "%ioc prcs.CommandLine",
+        "%b64 prcs.CommandLine",
+        "%domain prcs.CommandLine",
+        "%iptype prcs.CommandLine",
+        "%whois prcs.CommandLine",
+        "%geoip prcs.CommandLine",
+        "%ti prcs.CommandLine",
+    ] {
+        let e = fails(&mut interp, code, "no-such-frame");
+        assert!(e.contains("did you mean procs?"), "{code}: {e}");
+        assert!(e.contains("quote it: 'prcs.CommandLine'"), "{code}: {e}");
+    }
+    // A misspelt column of a frame that exists names the likely one.
+    let e = fails(&mut interp, "%ioc procs.CommandLin", "no-such-column");
+    assert!(e.contains("did you mean procs.CommandLine?"), "{e}");
+    // Values with a dot stay values.
+    assert!(ok(&mut interp, "%domain evil.com").contains("evil.com"));
+    assert!(ok(&mut interp, "%domain EVIL.CO.UK").contains("evil.co.uk"));
+    assert_eq!(ok(&mut interp, "%iptype 10.1.2.3"), "Private");
+    // Quoted, a column reference is text.
+    let text = ok(&mut interp, "%ioc 'nosuch.Column'");
+    assert!(text.starts_with("0 rows"), "{text}");
+    // Several columns and whole frames where the magic takes them.
+    ok(&mut interp, "iocs = %ioc procs.CommandLine,NewProcessName");
+    ok(&mut interp, "all = %ioc procs");
+    assert!(height(&interp, "all") >= height(&interp, "iocs"));
+}
+
+/// The parser fills in declared defaults, so no magic restates them; each default must
+/// itself be a valid value of its option.
+#[test]
+fn declared_defaults_are_applied_and_valid() {
+    use huntbook_magics::parse::{Statement, split_cell};
+    let parse = |sig: &Signature, code: &str| {
+        let Statement::Magic(call) = split_cell(code).unwrap().remove(0) else {
+            panic!("{code} is not a magic")
+        };
+        Args::parse(sig, &call).unwrap_or_else(|e| panic!("{code}: {}", e.message))
+    };
+    let interp = Interpreter::default();
+    let mut checked = 0;
+    for sig in interp.registry().signatures() {
+        let required: String = sig.params.iter().filter(|p| p.required).map(|_| " x").collect();
+        for opt in sig.options {
+            let Some(default) = opt.default else { continue };
+            // Given explicitly, the default is a valid value of its kind…
+            let args = parse(sig, &format!("%{}{required} --{} {default}", sig.name, opt.long));
+            assert!(args.given(opt.long));
+            // …and left out, the parser supplies it.
+            let args = parse(sig, &format!("%{}{required}", sig.name));
+            assert_eq!(
+                args.option(opt.long).map(|v| v.text.as_str()),
+                Some(default),
+                "%{} --{}",
+                sig.name,
+                opt.long
+            );
+            assert!(!args.given(opt.long));
+            checked += 1;
+        }
+    }
+    assert!(checked >= 9, "{checked} defaults checked");
+    // %show's --rows default (20) cuts a long frame.
+    let mut interp = loaded(&[PROCS]);
+    let text = ok(&mut interp, "%show procs");
+    assert!(text.contains("showing 20 of"), "{text}");
 }

@@ -1,9 +1,7 @@
 //! `%ptree` through the interpreter: trees of real 4688 events and the selections. (Data
 //! values that try to inject markup: tests/charts.rs.)
 
-mod common;
-
-use common::{PROCS, fails, loaded, ok};
+use crate::common::{PROCS, fails, loaded, ok};
 
 fn html(outcome: &huntbook_magics::CellOutcome) -> String {
     outcome.result.as_ref().unwrap().data["text/html"]

@@ -4,9 +4,7 @@
 use huntbook_magics::Interpreter;
 use polars::prelude::*;
 
-mod common;
-
-use common::{data, fails, ok, run};
+use crate::common::{data, fails, ok, run};
 
 fn frame<'a>(interp: &'a Interpreter, name: &str) -> &'a DataFrame {
     &interp

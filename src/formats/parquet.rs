@@ -1,0 +1,36 @@
+//! Parquet files, read whole or scanned.
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::{Format, Input};
+use crate::error::Result;
+use crate::frame::Warned;
+
+pub const PARQUET: Format = Format {
+    name: "parquet",
+    title: "Parquet",
+    aliases: &["pq"],
+    extensions: &["parquet", "pq"],
+    sniff: None,
+    read,
+    scan: Some(scan),
+    table: None,
+    in_archives: true,
+};
+
+fn read(input: &Input) -> Result<Warned<DataFrame>> {
+    let bad = input.polars(PARQUET.title);
+    let df = match input {
+        Input::File(path) => ParquetReader::new(Input::open(path)?).finish().map_err(bad)?,
+        Input::Bytes { bytes, .. } => ParquetReader::new(std::io::Cursor::new(bytes.clone()))
+            .finish()
+            .map_err(bad)?,
+    };
+    Ok(Warned::clean(df))
+}
+
+fn scan(path: &Path) -> Option<PolarsResult<LazyFrame>> {
+    Some(PlRefPath::try_from_path(path).and_then(|p| LazyFrame::scan_parquet(p, ScanArgsParquet::default())))
+}

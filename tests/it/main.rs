@@ -1,0 +1,19 @@
+//! The engine's integration tests, in one binary so the suite links polars once: each
+//! module tests one part of the engine on the shared data.
+
+mod helpers;
+
+mod archives;
+mod auditd;
+mod b64;
+mod b64_props;
+mod engine;
+mod evtx;
+mod geo;
+mod ioc_corpus;
+mod ioc_props;
+mod ptree;
+mod query;
+mod source;
+mod ti;
+mod timeseries;
