@@ -39,6 +39,16 @@ impl Figure {
         }
     }
 
+    /// Text shown as it is, in a monospace block in HTML too (a query, a listing).
+    pub fn preformatted(text: impl Into<String>) -> Self {
+        let text = text.into();
+        Figure {
+            html: Some(format!("<pre>{}</pre>", escape_html(&text))),
+            text,
+            ..Figure::default()
+        }
+    }
+
     /// A rich body and its text twin. `html` must come from a renderer that escapes data.
     pub fn rich(html: impl Into<String>, text: impl Into<String>) -> Self {
         Figure {

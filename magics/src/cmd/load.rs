@@ -36,12 +36,12 @@ files, records or lines that cannot be read are skipped and counted in a warning
     returns: "a frame",
     examples: &[
         Example::new(
-            "procs = %load ../shared/data/msticpy/process/process_tree.csv",
-            "load a CSV export of process events into the frame procs",
+            "procs = %load ../shared/data/msticpy/process/win4688_processes_on_host.csv",
+            "load a CSV export of 4688 process events into the frame procs",
         ),
         Example::new(
-            "logs = %load ../shared/data/loghub --format csv",
-            "load every file of a folder as CSV",
+            "logs = %load ../shared/data/loghub/Linux/Linux_2k.log --format syslog",
+            "read a file as syslog, whatever its name says",
         ),
     ],
 };

@@ -94,8 +94,8 @@ processes (by proc_key, path index or PID); --summary counts them.",
     examples: &[
         Example::new("%ptree procs", "the process trees of procs"),
         Example::new(
-            "%ptree procs --descendants-of 0x1234 --color-by SubjectUserName",
-            "what process 0x1234 started, coloured by user",
+            "%ptree procs --descendants-of 0x1684 --color-by SubjectUserName",
+            "what process 0x1684 started, coloured by user",
         ),
         Example::new("%ptree procs --summary", "how many processes, roots and levels"),
     ],

@@ -347,7 +347,7 @@ fn printed(args: &Args, ctx: &Context, query: &str, window: Option<&str>) -> Out
         text.push_str(&format!("\n-- window: {w}"));
     }
     text.push_str(&format!("\n{query}"));
-    Outcome::new(Value::Result(Figure::text(text)))
+    Outcome::new(Value::Result(Figure::preformatted(text)))
 }
 
 /// The source a query runs on (`--source`, else the current one), opened if need be; an

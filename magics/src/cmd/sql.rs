@@ -20,7 +20,7 @@ Use it to filter, join and group frames without writing code. The result is a fr
     body: Some("a SQL statement over the session's frames"),
     returns: "a frame",
     examples: &[Example::new(
-        "%%sql\nSELECT Account, COUNT(*) AS Logons FROM logons GROUP BY Account ORDER BY Logons DESC",
+        "%%sql\nSELECT TargetUserName, COUNT(*) AS Logons FROM logons GROUP BY TargetUserName ORDER BY Logons DESC",
         "count logons per account in the frame logons",
     )],
 };

@@ -427,3 +427,71 @@ fn whois_says_when_the_asn_database_cannot_be_opened() {
         "{shown}"
     );
 }
+
+/// Every example of every magic runs, in a session holding the frames the examples name
+/// (from the shared data) and with the providers replayed on loopback. Only the examples
+/// that stand for the analyst's own things — a folder of their evidence, a key typed at
+/// a prompt — may fail, and only with the error that says so.
+#[test]
+fn every_example_runs() {
+    let srv = replay();
+    let dir = tempfile::tempdir().unwrap();
+    let url = srv.url();
+    let yaml = format!(
+        "ti:\n  cache:\n    path: {cache}\n  providers:\n    virustotal: {{key: {KEY}, url: {url}/vt, rate: 1000/sec}}\n    \
+         xforce: {{key: 'id:secret-password', url: {url}/xforce}}\n    urlhaus: {{url: {url}/urlhaus}}\n    \
+         otx: {{key: otx-key-for-the-test, url: {url}/otx}}\n    greynoise: {{key: gn-key, url: {url}/greynoise}}\n    \
+         abuseipdb: {{key: abuse-key, url: {url}/abuseipdb}}\n    rdap: {{url: {url}/rdap}}\n\
+         geoip:\n  city: {city}\n  asn: {asn}\n",
+        cache = dir.path().join("cache").display(),
+        city = data("geoip/test-data/GeoLite2-City-Test.mmdb"),
+        asn = data("geoip/test-data/GeoLite2-ASN-Test.mmdb"),
+    );
+    let mut interp = with_config(dir.path(), &yaml);
+    // The frames the examples name, from the shared data.
+    for (name, path) in [
+        ("procs", "msticpy/process/win4688_processes_on_host.csv"),
+        ("logons", "msticpy/logons/localdata_host_logons.csv"),
+        ("traffic", "msticpy/timeseries/time_series.csv"),
+        ("alerts", "msticpy/alerts/sentinel_alertlist.csv"),
+        ("flows", "msticpy/network/localdata_az_net_comms.csv"),
+    ] {
+        ok(&mut interp, &format!("{name} = %load {}", data(path)));
+    }
+    // Flows as the examples mean them: a remote address and a byte count per flow.
+    ok(
+        &mut interp,
+        "flows = %%sql\nSELECT TimeGenerated, AllExtIPs AS RemoteIP, CAST(TotalAllowedFlows AS DOUBLE) AS TotalBytesSent FROM flows",
+    );
+    let shared = data("");
+    let may_fail: &[(&str, &str)] = &[
+        ("%connect evidence --kind local --path ./case-1234", "source-error"),
+        ("%secret virustotal", "no-prompt"),
+    ];
+    let sigs: Vec<_> = interp.registry().signatures().collect();
+    let mut ran = 0;
+    for sig in sigs {
+        for example in sig.examples {
+            let code = example.code.replace("../shared/data/", &shared);
+            let (outcome, _) = run(&mut interp, &code);
+            match (&outcome.error, may_fail.iter().find(|(c, _)| *c == example.code)) {
+                (None, None) => {}
+                (Some(e), Some((_, ename))) => assert_eq!(e.ename, *ename, "{code}: {}", e.evalue),
+                (Some(e), None) => panic!("example of %{} failed: {code}\n{}: {}", sig.name, e.ename, e.evalue),
+                (None, Some(_)) => {}
+            }
+            if let Some(expect) = example.expect {
+                let got = outcome
+                    .result
+                    .as_ref()
+                    .map(|r| r.plain().to_string())
+                    .unwrap_or_default();
+                assert_eq!(got, expect, "example of %{}", sig.name);
+            }
+            ran += 1;
+        }
+    }
+    assert!(ran >= 50, "{ran} examples ran");
+    // Nothing left the machine: every request went to the replay server.
+    assert!(!srv.requests().is_empty());
+}
