@@ -7,10 +7,11 @@
 use std::fmt::Write;
 
 use huntbook::Frame;
-use huntbook::render::escape_html;
+use huntbook::render::grid::{Cell, Grid};
 use huntbook::render::table::thousands;
 
 use crate::bundle::MimeBundle;
+use crate::figure::Figure;
 use crate::interpreter::Interpreter;
 use crate::manual::help_bundle;
 use crate::parse::{Args, Statement, is_identifier, split_cell, tokenize};
@@ -311,30 +312,15 @@ fn path_candidates(word: &str) -> Vec<String> {
 }
 
 fn frame_info(name: &str, frame: &Frame) -> MimeBundle {
-    let mut text = format!(
-        "{name}: {} rows × {} columns from {}\n",
-        thousands(frame.height()),
-        thousands(frame.width()),
-        frame.provenance.source
-    );
-    let mut html = format!(
-        "<div><b>{}</b>: {} rows × {} columns from <code>{}</code><table>",
-        escape_html(name),
-        thousands(frame.height()),
-        thousands(frame.width()),
-        escape_html(&frame.provenance.source)
-    );
+    let mut text = String::new();
+    let mut grid = Grid::new(["column", "type"]);
     for col in frame.data.columns() {
         let _ = writeln!(text, "  {:<28} {}", col.name().as_str(), col.dtype());
-        let _ = write!(
-            html,
-            "<tr><td>{}</td><td>{}</td></tr>",
-            escape_html(col.name()),
-            escape_html(&col.dtype().to_string())
-        );
+        grid.row([Cell::Code(col.name().to_string()), Cell::Text(col.dtype().to_string())]);
     }
-    html.push_str("</table></div>");
-    MimeBundle::text(text.trim_end()).with("text/html", html)
+    Figure::rich(grid.html(), text.trim_end())
+        .heading(crate::display::frame_summary(name, frame))
+        .bundle()
 }
 
 fn column_info(frame: &str, col: &polars::prelude::Column) -> MimeBundle {
@@ -365,8 +351,7 @@ fn column_info(frame: &str, col: &polars::prelude::Column) -> MimeBundle {
         thousands(distinct),
         examples.join(" | ")
     );
-    let html = format!("<pre>{}</pre>", escape_html(&text));
-    MimeBundle::text(text).with("text/html", html)
+    Figure::preformatted(text).bundle()
 }
 
 /// A heuristic for Rust code typed at a console: brackets that are still open mean more

@@ -68,13 +68,17 @@ enum Source<'a> {
     Text(&'a str, &'static str),
 }
 
-impl Magic for Ioc {
-    fn signature(&self) -> &'static Signature {
-        &SIGNATURE
-    }
+/// The call, read once from its arguments.
+struct Plan<'a> {
+    extractor: Extractor,
+    defanged: bool,
+    source: Source<'a>,
+    /// Where the source was named, for errors about it.
+    at: Option<std::ops::Range<usize>>,
+}
 
-    fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
-        let extractor = build_extractor(args)?;
+impl<'a> Plan<'a> {
+    fn from_args(args: &'a Args, session: &'a Session) -> Result<Self, Diagnostic> {
         if args.flag("defang") && args.flag("refang") {
             return Err(
                 Diagnostic::new("conflicting-options", "--defang and --refang ask for opposite forms")
@@ -82,18 +86,31 @@ impl Magic for Ioc {
                     .hint("give one of them; observables are refanged by default"),
             );
         }
-        let defanged = args.flag("defang");
-        let source = resolve_source(args, ctx.session)?;
-        let (df, origin) = match source {
+        Ok(Plan {
+            extractor: build_extractor(args)?,
+            defanged: args.flag("defang"),
+            source: resolve_source(args, session)?,
+            at: args.param("source").map(|p| p.span.clone()),
+        })
+    }
+}
+
+impl Magic for Ioc {
+    fn signature(&self) -> &'static Signature {
+        &SIGNATURE
+    }
+
+    fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
+        let plan = Plan::from_args(args, ctx.session)?;
+        let (df, origin) = match plan.source {
             Source::Columns(frame, columns) => {
-                let df = extract_frame(&frame.data, &columns, &extractor, defanged)
-                    .map_err(|e| Diagnostic::engine(e, args.param("source").map(|p| p.span.clone())))?;
+                let df = extract_frame(&frame.data, &columns, &plan.extractor, plan.defanged)
+                    .map_err(|e| Diagnostic::engine(e, plan.at.clone()))?;
                 (df, format!("%ioc over {}", columns.join(", ")))
             }
             Source::Text(text, origin) => {
-                let origin = origin.to_string();
-                let df = extract_text(text, &extractor, defanged).map_err(|e| Diagnostic::engine(e, None))?;
-                (df, origin)
+                let df = extract_text(text, &plan.extractor, plan.defanged).map_err(|e| Diagnostic::engine(e, None))?;
+                (df, origin.to_string())
             }
         };
         Ok(Outcome::new(Value::Frame(Frame::new(df, origin))))

@@ -5,6 +5,7 @@ mod common;
 
 mod charts;
 mod enrich;
+mod extract;
 mod magics;
 mod ptree;
 mod query;
