@@ -10,17 +10,9 @@ use crate::error::{Error, Result};
 use crate::frame::Warned;
 use crate::load::stack;
 
-pub const ARCHIVE: Format = Format {
-    name: "archive",
-    title: "archive",
-    aliases: &["zip", "tar"],
-    extensions: &["zip", "tar", "tgz", "tar.gz"],
-    sniff: None,
-    read,
-    scan: None,
-    table: None,
-    in_archives: false,
-};
+pub const ARCHIVE: Format = Format::new("archive", "archive", &["zip", "tar", "tgz", "tar.gz"], read)
+    .aliases(&["zip", "tar"])
+    .not_in_archives();
 
 fn read(input: &Input) -> Result<Warned<DataFrame>> {
     match input {

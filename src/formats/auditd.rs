@@ -23,17 +23,11 @@ use super::lines::parse_lines;
 use crate::error::Result;
 use crate::frame::Warned;
 
-pub const AUDITD: Format = Format {
-    name: "auditd",
-    title: "auditd",
-    aliases: &[],
-    extensions: &["log"],
-    sniff: Some(looks_like_auditd),
-    read: |input| read_auditd_text(&input.text()?, &input.name()),
-    scan: None,
-    table: Some("AuditdEvents"),
-    in_archives: true,
-};
+pub const AUDITD: Format = Format::new("auditd", "auditd", &["log"], |input| {
+    read_auditd_text(&input.text()?, &input.name())
+})
+.sniff(looks_like_auditd)
+.table("AuditdEvents");
 
 /// One parsed record line.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,17 +9,9 @@ use super::{Format, Input};
 use crate::error::Result;
 use crate::frame::Warned;
 
-pub const CSV: Format = Format {
-    name: "csv",
-    title: "CSV",
-    aliases: &["tsv"],
-    extensions: &["csv", "tsv"],
-    sniff: None,
-    read,
-    scan: Some(scan),
-    table: None,
-    in_archives: true,
-};
+pub const CSV: Format = Format::new("csv", "CSV", &["csv", "tsv"], read)
+    .aliases(&["tsv"])
+    .scan(scan);
 
 fn read(input: &Input) -> Result<Warned<DataFrame>> {
     let tsv = input.has_extension("tsv");

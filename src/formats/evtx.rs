@@ -18,17 +18,7 @@ use super::{Format, Input};
 use crate::error::{Error, Result};
 use crate::frame::Warned;
 
-pub const EVTX: Format = Format {
-    name: "evtx",
-    title: "EVTX",
-    aliases: &[],
-    extensions: &["evtx"],
-    sniff: None,
-    read,
-    scan: None,
-    table: Some("WindowsEvent"),
-    in_archives: true,
-};
+pub const EVTX: Format = Format::new("evtx", "EVTX", &["evtx"], read).table("WindowsEvent");
 
 fn read(input: &Input) -> Result<Warned<DataFrame>> {
     match input {

@@ -8,29 +8,11 @@ use super::{Format, Input};
 use crate::error::Result;
 use crate::frame::Warned;
 
-pub const JSON: Format = Format {
-    name: "json",
-    title: "JSON",
-    aliases: &[],
-    extensions: &["json"],
-    sniff: None,
-    read: read_document,
-    scan: Some(scan_document),
-    table: None,
-    in_archives: true,
-};
+pub const JSON: Format = Format::new("json", "JSON", &["json"], read_document).scan(scan_document);
 
-pub const NDJSON: Format = Format {
-    name: "ndjson",
-    title: "NDJSON",
-    aliases: &["jsonl"],
-    extensions: &["ndjson", "jsonl"],
-    sniff: None,
-    read: read_lines,
-    scan: Some(scan_lines),
-    table: None,
-    in_archives: true,
-};
+pub const NDJSON: Format = Format::new("ndjson", "NDJSON", &["ndjson", "jsonl"], read_lines)
+    .aliases(&["jsonl"])
+    .scan(scan_lines);
 
 fn read_document(input: &Input) -> Result<Warned<DataFrame>> {
     let bad = input.polars(JSON.title);

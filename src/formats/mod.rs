@@ -119,6 +119,64 @@ pub struct Format {
     pub in_archives: bool,
 }
 
+impl Format {
+    /// A format read whole, named by `extensions`; the builders below add what it has
+    /// beyond that.
+    pub const fn new(
+        name: &'static str,
+        title: &'static str,
+        extensions: &'static [&'static str],
+        read: fn(&Input) -> Result<Warned<DataFrame>>,
+    ) -> Format {
+        Format {
+            name,
+            title,
+            aliases: &[],
+            extensions,
+            sniff: None,
+            read,
+            scan: None,
+            table: None,
+            in_archives: true,
+        }
+    }
+
+    pub const fn aliases(self, aliases: &'static [&'static str]) -> Format {
+        Format { aliases, ..self }
+    }
+
+    /// Recognised by content among the formats sharing its extension (`.log`).
+    pub const fn sniff(self, sniff: fn(&str) -> bool) -> Format {
+        Format {
+            sniff: Some(sniff),
+            ..self
+        }
+    }
+
+    pub const fn scan(self, scan: Scan) -> Format {
+        Format {
+            scan: Some(scan),
+            ..self
+        }
+    }
+
+    /// Sources also file its rows under `table`.
+    pub const fn table(self, table: &'static str) -> Format {
+        Format {
+            table: Some(table),
+            ..self
+        }
+    }
+
+    /// Not read inside archives.
+    pub const fn not_in_archives(self) -> Format {
+        Format {
+            in_archives: false,
+            ..self
+        }
+    }
+}
+
 impl PartialEq for Format {
     fn eq(&self, other: &Self) -> bool {
         self.name == other.name

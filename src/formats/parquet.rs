@@ -8,17 +8,9 @@ use super::{Format, Input};
 use crate::error::Result;
 use crate::frame::Warned;
 
-pub const PARQUET: Format = Format {
-    name: "parquet",
-    title: "Parquet",
-    aliases: &["pq"],
-    extensions: &["parquet", "pq"],
-    sniff: None,
-    read,
-    scan: Some(scan),
-    table: None,
-    in_archives: true,
-};
+pub const PARQUET: Format = Format::new("parquet", "Parquet", &["parquet", "pq"], read)
+    .aliases(&["pq"])
+    .scan(scan);
 
 fn read(input: &Input) -> Result<Warned<DataFrame>> {
     let bad = input.polars(PARQUET.title);

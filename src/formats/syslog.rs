@@ -22,18 +22,12 @@ use super::{Format, Input};
 use crate::error::Result;
 use crate::frame::Warned;
 
-pub const SYSLOG: Format = Format {
-    name: "syslog",
-    title: "syslog",
-    aliases: &[],
-    extensions: &["log"],
-    // A Zeek log's header is not syslog, whatever its first lines look like.
-    sniff: Some(|head| looks_like_syslog(head) && !super::zeek::looks_like_zeek(head)),
-    read: |input: &Input| read_syslog_text(&input.text()?, &input.name(), Utc::now()),
-    scan: None,
-    table: Some("Syslog"),
-    in_archives: true,
-};
+// A Zeek log's header is not syslog, whatever its first lines look like.
+pub const SYSLOG: Format = Format::new("syslog", "syslog", &["log"], |input: &Input| {
+    read_syslog_text(&input.text()?, &input.name(), Utc::now())
+})
+.sniff(|head| looks_like_syslog(head) && !super::zeek::looks_like_zeek(head))
+.table("Syslog");
 
 const FACILITIES: [&str; 24] = [
     "kern",

@@ -13,17 +13,10 @@ use super::Format;
 use crate::error::{Error, Result};
 use crate::frame::Warned;
 
-pub const ZEEK: Format = Format {
-    name: "zeek",
-    title: "Zeek",
-    aliases: &[],
-    extensions: &["log"],
-    sniff: Some(looks_like_zeek),
-    read: |input| read_zeek_text(&input.text()?, &input.name()),
-    scan: None,
-    table: None,
-    in_archives: true,
-};
+pub const ZEEK: Format = Format::new("zeek", "Zeek", &["log"], |input| {
+    read_zeek_text(&input.text()?, &input.name())
+})
+.sniff(looks_like_zeek);
 
 /// Whether text starts with a Zeek TSV header.
 pub fn looks_like_zeek(text: &str) -> bool {

@@ -17,6 +17,23 @@ pub fn run(interp: &mut Interpreter, code: &str) -> (CellOutcome, RecordingIo) {
     (outcome, io)
 }
 
+/// Runs `code` and expects it to succeed; returns the result's text/plain.
+pub fn ok_text(interp: &mut Interpreter, code: &str) -> String {
+    ok(interp, code)
+        .result
+        .map(|r| r.plain().to_string())
+        .unwrap_or_default()
+}
+
+/// The height of frame `name`, which must exist.
+pub fn height(interp: &Interpreter, name: &str) -> usize {
+    interp
+        .session()
+        .get(name)
+        .unwrap_or_else(|| panic!("no frame {name}"))
+        .height()
+}
+
 /// Runs `code` and expects it to succeed.
 pub fn ok(interp: &mut Interpreter, code: &str) -> CellOutcome {
     let (outcome, _) = run(interp, code);

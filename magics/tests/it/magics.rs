@@ -7,23 +7,7 @@ use huntbook_magics::{
     Args, Context, Diagnostic, Interpreter, IsComplete, Magic, Outcome, RecordingIo, Registry, Stream, Value,
 };
 
-use crate::common::{PROCS, data, fails, loaded, run};
-
-/// Runs `code` and expects it to succeed; returns the result's text/plain.
-fn ok(interp: &mut Interpreter, code: &str) -> String {
-    crate::common::ok(interp, code)
-        .result
-        .map(|r| r.plain().to_string())
-        .unwrap_or_default()
-}
-
-fn height(interp: &Interpreter, name: &str) -> usize {
-    interp
-        .session()
-        .get(name)
-        .unwrap_or_else(|| panic!("no frame {name}"))
-        .height()
-}
+use crate::common::{PROCS, data, fails, height, loaded, ok_text, run};
 
 #[test]
 fn examples_with_expected_output_give_it() {
@@ -33,7 +17,7 @@ fn examples_with_expected_output_give_it() {
     for sig in sigs {
         for example in sig.examples {
             if let Some(expect) = example.expect {
-                assert_eq!(ok(&mut interp, example.code), expect, "example of %{}", sig.name);
+                assert_eq!(ok_text(&mut interp, example.code), expect, "example of %{}", sig.name);
                 checked += 1;
             }
         }
@@ -69,7 +53,7 @@ fn load_csv_and_parquet_from_the_shared_data() {
     assert!(matches!(&io.events[0], Event::Stream(Stream::Stdout, s) if s.starts_with("logons: 25 rows × 20 columns")));
     // `_` follows the last frame result.
     assert_eq!(height(&interp, "_"), 25);
-    ok(
+    ok_text(
         &mut interp,
         &format!("procs = %load {}", data("msticpy/process/win4688_proc_test.parquet")),
     );
@@ -126,15 +110,15 @@ fn load_errors_name_the_file() {
 #[test]
 fn sql_joins_frames_and_reports_bad_statements() {
     let mut interp = Interpreter::default();
-    ok(
+    ok_text(
         &mut interp,
         &format!("logons = %load {}", data("msticpy/logons/localdata_host_logons.csv")),
     );
-    ok(
+    ok_text(
         &mut interp,
         &format!("failed = %load {}", data("msticpy/logons/localdata_failed_logons.csv")),
     );
-    let text = ok(
+    let text = ok_text(
         &mut interp,
         "top = %%sql\nSELECT TargetUserName, COUNT(*) AS n FROM logons GROUP BY TargetUserName ORDER BY n DESC, TargetUserName",
     );
@@ -147,7 +131,7 @@ fn sql_joins_frames_and_reports_bad_statements() {
     );
     assert_eq!(top.data.column("n").unwrap().get(0).unwrap().extract::<i64>(), Some(16));
     // Every frame is a table; joins work across them.
-    ok(
+    ok_text(
         &mut interp,
         "%%sql\nSELECT l.Computer FROM logons l JOIN failed f ON l.Computer = f.Computer",
     );
@@ -162,16 +146,16 @@ fn sql_joins_frames_and_reports_bad_statements() {
 #[test]
 fn iptype_on_literals_and_columns() {
     let mut interp = Interpreter::default();
-    assert_eq!(ok(&mut interp, "%iptype 8.8.8.8"), "Public");
-    assert_eq!(ok(&mut interp, "%iptype 192.168.0.4"), "Private");
-    assert_eq!(ok(&mut interp, "%iptype 224.0.0.1"), "Multicast");
+    assert_eq!(ok_text(&mut interp, "%iptype 8.8.8.8"), "Public");
+    assert_eq!(ok_text(&mut interp, "%iptype 192.168.0.4"), "Private");
+    assert_eq!(ok_text(&mut interp, "%iptype 224.0.0.1"), "Multicast");
     let text = fails(&mut interp, "%iptype 300.1.1.1", "invalid-ip");
     assert!(text.contains("300.1.1.1"));
-    ok(
+    ok_text(
         &mut interp,
         &format!("flows = %load {}", data("msticpy/network/az_net_flows.csv")),
     );
-    ok(&mut interp, "typed = %iptype flows.VMIPAddress");
+    ok_text(&mut interp, "typed = %iptype flows.VMIPAddress");
     let typed = interp.session().get("typed").unwrap();
     assert_eq!(typed.height(), 460);
     let classes = typed.data.column("IpType").unwrap().str().unwrap().clone();
@@ -200,8 +184,8 @@ fn frames_display_as_escaped_tables_with_visible_limits() {
     assert!(html.contains("showing 20 of 30 rows"));
     assert!(result.plain().contains("showing 20 of 30 rows"));
     assert!(result.data.contains_key("application/vnd.dataresource+json"));
-    ok(&mut interp, &format!("evil = %load {}", file.display()));
-    let shown = ok(&mut interp, "%show evil --rows 30");
+    ok_text(&mut interp, &format!("evil = %load {}", file.display()));
+    let shown = ok_text(&mut interp, "%show evil --rows 30");
     assert!(!shown.contains("showing"));
     fails(&mut interp, "%show evil --rows many", "bad-value");
     fails(&mut interp, "%show nosuch", "no-such-frame");
@@ -248,14 +232,14 @@ impl Magic for Boom {
 #[test]
 fn a_panicking_magic_is_an_error_and_the_session_survives() {
     let mut interp = Interpreter::new(Registry::standard().with(Box::new(Boom)));
-    ok(
+    ok_text(
         &mut interp,
         &format!("logons = %load {}", data("msticpy/logons/localdata_host_logons.csv")),
     );
     let text = fails(&mut interp, "%boom", "internal-error");
     assert!(text.contains("index out of bounds in a magic"), "{text}");
     assert_eq!(height(&interp, "logons"), 25);
-    assert_eq!(ok(&mut interp, "%iptype 8.8.8.8"), "Public");
+    assert_eq!(ok_text(&mut interp, "%iptype 8.8.8.8"), "Public");
 }
 
 #[test]
@@ -299,14 +283,14 @@ fn help_pager_and_lsmagic_come_from_the_signatures() {
     for sig in interp.registry().signatures() {
         assert!(overview.plain().contains(sig.name));
     }
-    let text = ok(&mut interp, "%lsmagic");
+    let text = ok_text(&mut interp, "%lsmagic");
     assert!(text.contains("%%sql") && text.contains("%iptype"));
 }
 
 #[test]
 fn completion_knows_magics_options_frames_and_columns() {
     let mut interp = Interpreter::default();
-    ok(
+    ok_text(
         &mut interp,
         &format!("logons = %load {}", data("msticpy/logons/localdata_host_logons.csv")),
     );
@@ -325,7 +309,7 @@ fn completion_knows_magics_options_frames_and_columns() {
 #[test]
 fn inspection_explains_magics_frames_and_columns() {
     let mut interp = Interpreter::default();
-    ok(
+    ok_text(
         &mut interp,
         &format!("logons = %load {}", data("msticpy/logons/localdata_host_logons.csv")),
     );
@@ -382,31 +366,31 @@ fn secrets_are_asked_for_and_never_shown() {
     assert!(outcome.error.is_none());
     assert_eq!(interp.secrets().get("virustotal").unwrap().expose(), "s3cr3t-api-key");
     assert!(!format!("{:?}", io.events).contains("s3cr3t"));
-    let listed = ok(&mut interp, "%secret");
+    let listed = ok_text(&mut interp, "%secret");
     assert!(listed.contains("virustotal") && !listed.contains("s3cr3t"));
     // Without a front end that can prompt, the error says what to do instead.
     let text = fails(&mut interp, "%secret otx", "no-prompt");
     assert!(text.contains("environment variable"), "{text}");
-    ok(&mut interp, "%secret virustotal --forget");
+    ok_text(&mut interp, "%secret virustotal --forget");
     assert!(interp.secrets().get("virustotal").is_none());
 }
 
 #[test]
 fn time_window_is_set_shown_and_bad_input_keeps_the_old_one() {
     let mut interp = Interpreter::default();
-    assert!(ok(&mut interp, "%time").contains("no window set"));
+    assert!(ok_text(&mut interp, "%time").contains("no window set"));
     assert_eq!(
-        ok(&mut interp, "%time 2019-02-10 .. 2019-02-12T06:00"),
+        ok_text(&mut interp, "%time 2019-02-10 .. 2019-02-12T06:00"),
         "2019-02-10T00:00:00Z .. 2019-02-12T06:00:00Z (2.2 days)"
     );
     let (outcome, _) = run(&mut interp, "%time 2019-02-12 .. yesterday-ish");
     let e = outcome.error.expect("a bad window is an error");
     assert!(e.evalue.contains("yesterday-ish"), "{}", e.evalue);
     assert_eq!(
-        ok(&mut interp, "%time"),
+        ok_text(&mut interp, "%time"),
         "2019-02-10T00:00:00Z .. 2019-02-12T06:00:00Z (2.2 days)"
     );
-    assert!(ok(&mut interp, "%time last 24h").ends_with("(24.0 hours)"));
+    assert!(ok_text(&mut interp, "%time last 24h").ends_with("(24.0 hours)"));
 }
 
 /// The parser fills in declared defaults, so no magic restates them; each default must
@@ -445,6 +429,6 @@ fn declared_defaults_are_applied_and_valid() {
     assert!(checked >= 9, "{checked} defaults checked");
     // %show's --rows default (20) cuts a long frame.
     let mut interp = loaded(&[PROCS]);
-    let text = ok(&mut interp, "%show procs");
+    let text = ok_text(&mut interp, "%show procs");
     assert!(text.contains("showing 20 of"), "{text}");
 }
