@@ -228,7 +228,7 @@ fn otrf_linux_logs_load_by_content_and_bad_lines_are_counted() {
     )
     .unwrap();
     let df = out.value.data;
-    assert!(df.height() > 0);
+    assert!(df.height() > 0, "{:?} > {:?}", df.height(), 0);
     let cmd = df.column("cmdline").unwrap().str().unwrap().clone();
     assert!(cmd.iter().flatten().any(|c| c.contains("arp")), "{df}");
 

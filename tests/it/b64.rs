@@ -98,7 +98,11 @@ fn powershell_encoded_command_is_utf16_without_asking() {
     assert_eq!(out.fragments.len(), 1);
     assert_eq!(out.fragments[0].encoding, "utf-16");
     assert_eq!(out.fragments[0].decoded, script);
-    assert!(out.full.contains("DownloadString('http://evil.example.com/a.ps1')"));
+    assert!(
+        out.full.contains("DownloadString('http://evil.example.com/a.ps1')"),
+        "{:?}",
+        out.full
+    );
 }
 
 #[test]
@@ -129,7 +133,7 @@ fn nesting_deeper_than_the_limit_is_reported() {
         out.warnings
     );
     let full = decode(&text, false, Limits::default());
-    assert!(full.full.contains("the end of the chain"));
+    assert!(full.full.contains("the end of the chain"), "{:?}", full.full);
 }
 
 #[test]

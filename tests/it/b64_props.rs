@@ -39,7 +39,7 @@ proptest! {
         let out = decode(&input, false, limits);
         let produced: usize = out.fragments.iter().map(|f| f.decoded.len()).sum();
         // Binary shows as three characters a byte; the budget counts bytes.
-        prop_assert!(produced <= 3 * limits.max_total_bytes + 3 * limits.max_depth * 64);
+        prop_assert!(produced <= 3 * limits.max_total_bytes + 3 * limits.max_depth * 64, "{:?} <= {:?}", produced, 3 * limits.max_total_bytes + 3 * limits.max_depth * 64);
     }
 
     #[test]

@@ -39,7 +39,7 @@ fn every_sample_matches_the_expected_summary() {
     let expected: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(evtx_dir().join("EXPECTED_SUMMARY.json")).unwrap()).unwrap();
     let files = expected["files"].as_object().unwrap();
-    assert!(files.len() >= 20);
+    assert!(files.len() >= 20, "{:?} >= {:?}", files.len(), 20);
     for (name, want) in files {
         let out = read_evtx(&evtx_dir().join(name), 1).unwrap_or_else(|e| panic!("{name}: {e}"));
         let df = out.value;

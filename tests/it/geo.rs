@@ -147,7 +147,8 @@ fn broken_databases_are_errors_not_crashes() {
         city: Some(geoip("test-data/nope.mmdb")),
         ..GeoPaths::default()
     });
-    assert!(missing.unwrap_err().to_string().contains("nope.mmdb"));
+    let message = missing.unwrap_err().to_string();
+    assert!(message.contains("nope.mmdb"), "{message}");
 }
 
 #[test]

@@ -123,7 +123,7 @@ fn ndjson_tables_are_scanned_with_text_times_made_utc() {
         "SELECT COUNT(*) FROM cmd_mshta_vbscript_execute_psh_2020_10_2202580804 \
          WHERE TimeGenerated BETWEEN '2020-10-22 02:57:00' AND '2020-10-22 02:58:00'",
     );
-    assert!(n > 0);
+    assert!(n > 0, "{:?} > {:?}", n, 0);
 }
 
 #[test]
@@ -135,7 +135,7 @@ fn csv_with_naive_times_is_read_as_utc() {
     );
     let all = count(&s, "SELECT COUNT(*) FROM localdata_host_logons");
     assert_eq!(n, all);
-    assert!(all > 0);
+    assert!(all > 0, "{:?} > {:?}", all, 0);
 }
 
 #[test]
@@ -183,7 +183,12 @@ fn configured_tables_are_globs() {
     );
     let s = opened.value;
     assert_eq!(s.table("SecurityAlert").unwrap().kind, TableKind::Configured);
-    assert!(count(&s, "SELECT COUNT(*) FROM SecurityAlert") > 0);
+    assert!(
+        count(&s, "SELECT COUNT(*) FROM SecurityAlert") > 0,
+        "{:?} > {:?}",
+        count(&s, "SELECT COUNT(*) FROM SecurityAlert"),
+        0
+    );
     // A table of several scanned files counts (polars plans COUNT(*) over a union of scans
     // with a 128-bit sum this build lacks; the source falls back to stacking in memory).
     let mut config = LocalConfig {

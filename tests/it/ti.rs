@@ -126,11 +126,20 @@ fn virustotal_ip_domain_url_and_file() {
     assert_eq!(details["as_owner"], "Cloudflare, Inc.");
     assert_eq!(details["country"], "AU");
     assert_eq!(ip.reference, "https://www.virustotal.com/gui/ip-address/1.1.1.1");
-    assert!(ip.raw.contains("\"network\": \"1.1.1.0/24\"") || ip.raw.contains("\"network\":\"1.1.1.0/24\""));
+    assert!(
+        ip.raw.contains("\"network\": \"1.1.1.0/24\"") || ip.raw.contains("\"network\":\"1.1.1.0/24\""),
+        "{:?}",
+        ip.raw
+    );
 
     assert_eq!(dns.status, Status::Ok);
     let d: serde_json::Value = serde_json::from_str(&dns.details).unwrap();
-    assert!(d["resolutions"].as_u64().unwrap() > 0);
+    assert!(
+        d["resolutions"].as_u64().unwrap() > 0,
+        "{:?} > {:?}",
+        d["resolutions"].as_u64().unwrap(),
+        0
+    );
 
     assert_eq!(url.status, Status::Ok);
     // 40 engines call the file malicious.
@@ -200,7 +209,7 @@ fn xforce_ip_url_and_malware_with_basic_auth() {
     };
     // Score 3.9 is below X-Force's medium band.
     assert_eq!(ip.severity, Severity::Information);
-    assert!(ip.details.contains("\"score\":3.9"));
+    assert!(ip.details.contains("\"score\":3.9"), "{:?}", ip.details);
     assert_eq!(ip.reference, "https://exchange.xforce.ibmcloud.com/ip/1.2.3.4");
     assert_eq!(dom.status, Status::Ok);
     assert_eq!((md5.status, md5.severity), (Status::Ok, Severity::High));
@@ -229,9 +238,9 @@ fn greynoise_quick_and_context_error() {
         (quick.status, quick.found, quick.severity),
         (Status::NotFound, false, Severity::Information)
     );
-    assert!(quick.details.contains("\"code\":\"0x05\""));
+    assert!(quick.details.contains("\"code\":\"0x05\""), "{:?}", quick.details);
     assert_eq!(full.status, Status::NotFound);
-    assert!(full.details.contains("commonly spoofed ip"));
+    assert!(full.details.contains("commonly spoofed ip"), "{:?}", full.details);
     assert_eq!(srv.requests()[0].headers.get("key").map(String::as_str), Some(KEY));
 }
 
@@ -361,7 +370,7 @@ fn a_refused_key_fails_every_lookup_but_is_sent_once() {
     // The service echoed the key: it is scrubbed from what is shown.
     for r in &report.rows {
         assert!(!r.details.contains(KEY), "{}", r.details);
-        assert!(r.details.contains("****"));
+        assert!(r.details.contains("****"), "{:?}", r.details);
     }
 }
 
@@ -424,9 +433,9 @@ fn malformed_answers_and_dead_servers_are_rows_too() {
         panic!()
     };
     assert_eq!(html.status, Status::Malformed);
-    assert!(html.details.contains("not JSON"));
+    assert!(html.details.contains("not JSON"), "{:?}", html.details);
     assert_eq!(empty.status, Status::Malformed);
-    assert!(empty.details.contains("data.attributes"));
+    assert!(empty.details.contains("data.attributes"), "{:?}", empty.details);
     assert_eq!((down.status, down.http_status), (Status::Failed, Some(500)));
 
     // Nothing listens on this port: the connection is refused at once, retried, reported.
@@ -556,8 +565,8 @@ fn an_interrupt_stops_the_run() {
         started.elapsed() < Duration::from_secs(5),
         "an interrupt must not wait for 20 s of rate limit"
     );
-    assert!(report.interrupted > 0);
-    assert!(report.rows.len() < 20);
+    assert!(report.interrupted > 0, "{:?} > {:?}", report.interrupted, 0);
+    assert!(report.rows.len() < 20, "{:?} < {:?}", report.rows.len(), 20);
 }
 
 #[test]
@@ -570,8 +579,8 @@ fn the_browser_escapes_provider_text() {
     );
     let html = huntbook::ti::render::html(&report.rows);
     assert!(!html.contains("<script>alert"), "{html}");
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-    assert!(!html.contains("href=\"javascript"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{:?}", html);
+    assert!(!html.contains("href=\"javascript"), "{:?}", html);
     assert!(html.contains("<details class=\"hb-ioc\" open>"), "high severity opens");
     let summary = huntbook::ti::render::summary(&report.rows);
     assert!(summary.starts_with("1 observable (1 high)"), "{summary}");
@@ -646,7 +655,12 @@ fn every_provider_reports_refusal_absence_throttling_and_malformed_answers() {
     per_provider(&absent, Status::NotFound);
     let started = std::time::Instant::now();
     let (throttled, requests) = scenario(429, Some("{\"data\": <truncated"));
-    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?} >= {:?}",
+        started.elapsed(),
+        Duration::from_secs(1)
+    );
     per_provider(&throttled, Status::Malformed);
     // Each lookup was sent twice: throttled, then answered (the bulk Tor list once each).
     let sent_per_path = requests.iter().fold(std::collections::HashMap::new(), |mut m, r| {

@@ -55,7 +55,7 @@ fn anomalies_flag_msticpys_hours_and_the_dips() {
     }
     ok(&mut interp, "p = %anomalies traffic --value TotalBytesSent --periods");
     let periods = interp.session().get("p").unwrap();
-    assert!(periods.height() >= 3);
+    assert!(periods.height() >= 3, "{:?} >= {:?}", periods.height(), 3);
     let err = fails(&mut interp, "%anomalies traffic", "missing-argument");
     assert!(err.contains("TotalBytesSent"), "lists the numeric columns: {err}");
     let err = fails(
@@ -81,7 +81,7 @@ fn timeline_lanes_markers_and_values() {
     well_formed(svg);
     well_formed(mime(&outcome, "text/html"));
     assert_eq!(svg.matches("<circle").count(), 363, "one mark per event");
-    assert!(svg.contains("first look"));
+    assert!(svg.contains("first look"), "{:?}", svg);
     assert!(
         svg.contains("NewProcessName: C:\\"),
         "tooltips carry the chosen columns"

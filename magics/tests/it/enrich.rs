@@ -84,7 +84,7 @@ fn ti_enriches_an_ioc_frame_and_the_second_run_sends_nothing() {
     );
     // The browser is shown under the assignment's summary line.
     let html = displayed(&io, "text/html").expect("the results browser");
-    assert!(html.contains("class=\"hb-ti\""));
+    assert!(html.contains("class=\"hb-ti\""), "{:?}", html);
     // The missing OTX key is said, not hidden.
     assert!(html.contains("HUNTBOOK_TEST_UNSET_OTX_KEY, which is not set"), "{html}");
     let first = srv.requests().len();
@@ -122,7 +122,7 @@ fn ti_enriches_an_ioc_frame_and_the_second_run_sends_nothing() {
     }
     // --refresh asks again.
     ok(&mut interp, "%ti iocs --providers urlhaus --refresh");
-    assert!(srv.requests().len() > first);
+    assert!(srv.requests().len() > first, "{:?} > {:?}", srv.requests().len(), first);
 }
 
 #[test]
@@ -147,7 +147,7 @@ fn ti_needs_providers_and_names_unknown_ones() {
     ] {
         assert!(text.contains(p), "{text}");
     }
-    assert!(text.contains("4/min"));
+    assert!(text.contains("4/min"), "{:?}", text);
 }
 
 #[test]
@@ -198,9 +198,9 @@ fn geoip_locates_a_column_labels_private_addresses_and_maps() {
     assert!(shown.contains("2 rows without coordinates"), "{shown}");
 
     let one = ok(&mut interp, "%geoip 81.2.69.142").result.unwrap();
-    assert!(one.plain().contains("London"));
+    assert!(one.plain().contains("London"), "{:?}", one.plain());
     let e = fails(&mut interp, "%geoip 999.1.1.1", "invalid-ip");
-    assert!(e.contains("999.1.1.1"));
+    assert!(e.contains("999.1.1.1"), "{:?}", e);
 }
 
 #[test]

@@ -60,7 +60,7 @@ fn ioc_over_frame_columns_keeps_row_and_column() {
         iocs.column_names(),
         ["IoCType", "Observable", "SourceIndex", "SourceColumn", "Input"]
     );
-    assert!(iocs.height() > 0);
+    assert!(iocs.height() > 0, "{:?} > {:?}", iocs.height(), 0);
     let columns: std::collections::BTreeSet<_> = iocs
         .data
         .column("SourceColumn")
@@ -177,5 +177,10 @@ fn one_resolver_decides_text_or_column_for_every_magic() {
     // Several columns and whole frames where the magic takes them.
     ok_text(&mut interp, "iocs = %ioc procs.CommandLine,NewProcessName");
     ok_text(&mut interp, "all = %ioc procs");
-    assert!(height(&interp, "all") >= height(&interp, "iocs"));
+    assert!(
+        height(&interp, "all") >= height(&interp, "iocs"),
+        "{:?} >= {:?}",
+        height(&interp, "all"),
+        height(&interp, "iocs")
+    );
 }

@@ -22,7 +22,7 @@ fn examples_with_expected_output_give_it() {
             }
         }
     }
-    assert!(checked >= 3);
+    assert!(checked >= 3, "{:?} >= {:?}", checked, 3);
 }
 
 #[test]
@@ -87,14 +87,18 @@ fn load_a_glob_stacks_files_with_different_columns() {
     assert_eq!(updates.len(), 3);
     assert!(updates[2].starts_with("loaded 3 files"), "{updates:?}");
     let frame = interp.session().get("all").unwrap();
-    assert!(frame.column_names().contains(&"SourceFile".to_string()));
+    assert!(
+        frame.column_names().contains(&"SourceFile".to_string()),
+        "{:?}",
+        frame.column_names()
+    );
 }
 
 #[test]
 fn load_errors_name_the_file() {
     let mut interp = Interpreter::default();
     let text = fails(&mut interp, "%load /no/such/file.csv", "no-such-file");
-    assert!(text.contains("/no/such/file.csv"));
+    assert!(text.contains("/no/such/file.csv"), "{:?}", text);
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("corrupt.parquet");
     std::fs::write(&bad, b"PAR1 this is not really parquet").unwrap();
@@ -150,7 +154,7 @@ fn iptype_on_literals_and_columns() {
     assert_eq!(ok_text(&mut interp, "%iptype 192.168.0.4"), "Private");
     assert_eq!(ok_text(&mut interp, "%iptype 224.0.0.1"), "Multicast");
     let text = fails(&mut interp, "%iptype 300.1.1.1", "invalid-ip");
-    assert!(text.contains("300.1.1.1"));
+    assert!(text.contains("300.1.1.1"), "{:?}", text);
     ok_text(
         &mut interp,
         &format!("flows = %load {}", data("msticpy/network/az_net_flows.csv")),
@@ -160,7 +164,7 @@ fn iptype_on_literals_and_columns() {
     assert_eq!(typed.height(), 460);
     let classes = typed.data.column("IpType").unwrap().str().unwrap().clone();
     let private = classes.iter().filter(|c| *c == Some("Private")).count();
-    assert!(private > 0);
+    assert!(private > 0, "{:?} > {:?}", private, 0);
     let text = fails(&mut interp, "%iptype flows.VMIPAdress", "no-such-column");
     assert!(text.contains("did you mean flows.VMIPAddress"), "{text}");
     fails(&mut interp, "%iptype nosuch.Column", "no-such-frame");
@@ -180,13 +184,13 @@ fn frames_display_as_escaped_tables_with_visible_limits() {
     let result = outcome.result.expect("an unnamed frame is the cell's result");
     let html = result.data["text/html"].as_str().unwrap();
     assert!(!html.contains("<img"), "data reached the markup unescaped");
-    assert!(html.contains("&lt;img src=x onerror=alert(0)&gt;"));
-    assert!(html.contains("showing 20 of 30 rows"));
-    assert!(result.plain().contains("showing 20 of 30 rows"));
+    assert!(html.contains("&lt;img src=x onerror=alert(0)&gt;"), "{:?}", html);
+    assert!(html.contains("showing 20 of 30 rows"), "{:?}", html);
+    assert!(result.plain().contains("showing 20 of 30 rows"), "{:?}", result.plain());
     assert!(result.data.contains_key("application/vnd.dataresource+json"));
     ok_text(&mut interp, &format!("evil = %load {}", file.display()));
     let shown = ok_text(&mut interp, "%show evil --rows 30");
-    assert!(!shown.contains("showing"));
+    assert!(!shown.contains("showing"), "{:?}", shown);
     fails(&mut interp, "%show evil --rows many", "bad-value");
     fails(&mut interp, "%show nosuch", "no-such-frame");
 }
@@ -281,10 +285,10 @@ fn help_pager_and_lsmagic_come_from_the_signatures() {
         panic!("%help displays")
     };
     for sig in interp.registry().signatures() {
-        assert!(overview.plain().contains(sig.name));
+        assert!(overview.plain().contains(sig.name), "{:?}", overview.plain());
     }
     let text = ok_text(&mut interp, "%lsmagic");
-    assert!(text.contains("%%sql") && text.contains("%iptype"));
+    assert!(text.contains("%%sql") && text.contains("%iptype"), "{:?}", text);
 }
 
 #[test]
@@ -367,7 +371,11 @@ fn secrets_are_asked_for_and_never_shown() {
     assert_eq!(interp.secrets().get("virustotal").unwrap().expose(), "s3cr3t-api-key");
     assert!(!format!("{:?}", io.events).contains("s3cr3t"));
     let listed = ok_text(&mut interp, "%secret");
-    assert!(listed.contains("virustotal") && !listed.contains("s3cr3t"));
+    assert!(
+        listed.contains("virustotal") && !listed.contains("s3cr3t"),
+        "{:?}",
+        listed
+    );
     // Without a front end that can prompt, the error says what to do instead.
     let text = fails(&mut interp, "%secret otx", "no-prompt");
     assert!(text.contains("environment variable"), "{text}");

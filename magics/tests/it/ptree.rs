@@ -23,7 +23,7 @@ fn draws_the_trees_and_keeps_the_frame() {
     );
     let page = html(&outcome);
     // Folding needs no script: native <details>, balanced.
-    assert!(!page.contains("<script"));
+    assert!(!page.contains("<script"), "{:?}", page);
     assert_eq!(page.matches("<details").count(), page.matches("</details>").count());
     assert!(page.matches("<details").count() >= 84, "every branch folds");
     assert!(
@@ -31,7 +31,7 @@ fn draws_the_trees_and_keeps_the_frame() {
         "an aligned table too"
     );
     let svg = bundle.data["image/svg+xml"].as_str().unwrap();
-    assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+    assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"), "{:?}", svg);
     let tree = interp.session().get("_").unwrap();
     assert_eq!(tree.height(), 369);
     for column in [

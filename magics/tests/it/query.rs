@@ -32,7 +32,11 @@ fn library_queries_run_on_the_sample_source_and_say_where_from() {
     let p = &i.session().get("logons").unwrap().provenance;
     assert_eq!(p.source, "sample");
     assert!(p.window.as_deref().unwrap().contains("default"), "{:?}", p.window);
-    assert!(p.query.as_deref().unwrap().contains("EventID = 4624"));
+    assert!(
+        p.query.as_deref().unwrap().contains("EventID = 4624"),
+        "{:?}",
+        p.query.as_deref().unwrap()
+    );
 
     // %time narrows every query, and the result says so.
     ok(&mut i, "%time 2019-01-01 .. 2030-01-01");
@@ -64,8 +68,17 @@ fn library_queries_run_on_the_sample_source_and_say_where_from() {
     );
     let meta = &bundle.metadata["huntbook"];
     assert_eq!(meta["source"], "sample");
-    assert!(meta["window"].as_str().unwrap().starts_with("2019-01-01"));
-    assert!(meta["rows"].as_u64().unwrap() >= 1);
+    assert!(
+        meta["window"].as_str().unwrap().starts_with("2019-01-01"),
+        "{:?}",
+        meta["window"].as_str().unwrap()
+    );
+    assert!(
+        meta["rows"].as_u64().unwrap() >= 1,
+        "{:?} >= {:?}",
+        meta["rows"].as_u64().unwrap(),
+        1
+    );
 }
 
 #[test]
@@ -104,13 +117,25 @@ fn list_describe_and_print() {
         .iter()
         .map(|s| s.unwrap().to_string())
         .collect();
-    assert!(names.contains(&"WindowsSecurity.list_host_logons".to_string()));
-    assert!(names.contains(&"LinuxSyslog.list_logon_failures".to_string()));
+    assert!(
+        names.contains(&"WindowsSecurity.list_host_logons".to_string()),
+        "{:?}",
+        names
+    );
+    assert!(
+        names.contains(&"LinuxSyslog.list_logon_failures".to_string()),
+        "{:?}",
+        names
+    );
     assert!(!names.iter().any(|n| n.contains("flows")));
     let text = ok(&mut i, "%query describe WindowsSecurity.list_host_logons")
         .result
         .unwrap();
-    assert!(text.plain().contains("host_name (str) = ''") && text.plain().contains("[aliases: host]"));
+    assert!(
+        text.plain().contains("host_name (str) = ''") && text.plain().contains("[aliases: host]"),
+        "{:?}",
+        text.plain()
+    );
     // --print renders with the window and does not run.
     ok(&mut i, "%time around 2019-02-10T06:00 ±2h");
     let printed = ok(
@@ -154,12 +179,12 @@ fn raw_queries_use_the_window_and_other_sources() {
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
     assert!(io.stdout().contains("connected otrf"), "{}", io.stdout());
     let tables = frame(&i, "t");
-    assert!(tables.height() >= 20);
+    assert!(tables.height() >= 20, "{:?} >= {:?}", tables.height(), 20);
     ok(
         &mut i,
         "e = %%query\nSELECT EventID, COUNT(*) AS n FROM empire_launcher_vbs_2020_09_04160940 GROUP BY EventID",
     );
-    assert!(frame(&i, "e").height() > 3);
+    assert!(frame(&i, "e").height() > 3, "{:?} > {:?}", frame(&i, "e").height(), 3);
     assert_eq!(i.session().get("e").unwrap().provenance.source, "otrf");
     // --source reaches another for one query without changing the current one.
     ok(&mut i, "s = %%query --source sample\nSELECT COUNT(*) AS n FROM conn");
