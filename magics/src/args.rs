@@ -232,9 +232,12 @@ impl Args {
         (self.options.contains_key(long) && !self.defaulted.contains(&long)) || self.flags.contains_key(long)
     }
 
-    /// A number option ([`Kind::Seconds`]), already checked while parsing.
-    pub fn number(&self, long: &str) -> Option<f64> {
-        self.options.get(long).and_then(|v| v.text.parse().ok())
+    /// A number parameter or option ([`Kind::Seconds`]), already checked while parsing.
+    pub fn number(&self, name: &str) -> Option<f64> {
+        self.params
+            .get(name)
+            .or_else(|| self.options.get(name))
+            .and_then(|v| v.text.parse().ok())
     }
 
     /// A [`Kind::Choice`] option as the signature spells it (the user's case may differ).
@@ -261,6 +264,13 @@ impl Args {
     }
 
     /// A whole-number option with a declared default: always there after parsing.
+    /// The cell form's body, which the parser requires for magics that declare one.
+    pub fn body(&self) -> Result<&Spanned, Diagnostic> {
+        self.body
+            .as_ref()
+            .ok_or_else(|| internal("the cell form needs a body, but none was parsed".into()))
+    }
+
     pub fn count(&self, long: &str) -> Result<usize, Diagnostic> {
         self.int(long)
             .and_then(|n| usize::try_from(n).ok())

@@ -101,7 +101,7 @@ impl Magic for QueryMagic {
                 let query = find(ctx, name)?;
                 Ok(Outcome::new(Value::Result(describe(&query))))
             }
-            Some(_) => run_named(args.param("query").expect("matched above"), words, args, ctx),
+            Some(_) => run_named(args.required("query")?, words, args, ctx),
         }
     }
 }

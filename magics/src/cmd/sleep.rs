@@ -28,10 +28,10 @@ impl Magic for Sleep {
     }
 
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
-        let seconds: f64 = args
-            .param("seconds")
-            .and_then(|s| s.text.parse().ok())
-            .expect("checked by Kind::Seconds");
+        let seconds = args.required("seconds")?;
+        let seconds = args
+            .number("seconds")
+            .ok_or_else(|| Diagnostic::new("bad-value", "SECONDS must be a number").at(seconds.span.clone()))?;
         let until = Instant::now() + Duration::from_secs_f64(seconds);
         while Instant::now() < until {
             ctx.check_interrupt()?;

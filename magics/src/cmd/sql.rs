@@ -31,7 +31,7 @@ impl Magic for Sql {
     }
 
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
-        let body = args.body.as_ref().expect("the parser requires a body for %%sql");
+        let body = args.body()?;
         let statement = body.text.trim().trim_end_matches(';');
         let tables = ctx.session.iter().map(|(name, frame)| (name, &frame.data));
         let df = sql::run(tables, statement).map_err(|e| {

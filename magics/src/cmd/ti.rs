@@ -9,7 +9,7 @@ use huntbook::ti::{self, Query, Row, Status, providers};
 use crate::diag::Diagnostic;
 use crate::enrich::run_lookup;
 use crate::figure::Figure;
-use crate::parse::Args;
+use crate::parse::{Args, Spanned};
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 use crate::target::{Accepts, Target, resolve};
@@ -93,6 +93,35 @@ offline → warning; MalwareBazaar known sample → high; Tor exit node → warn
     ],
 };
 
+/// The call's options, read once.
+struct Plan<'a> {
+    kind: Option<IocType>,
+    subtype: Option<(String, &'a Spanned)>,
+    /// `--providers`, lower-cased, and where it was written.
+    providers: Option<(Vec<String>, &'a Spanned)>,
+    refresh: bool,
+}
+
+impl<'a> Plan<'a> {
+    fn from_args(args: &'a Args) -> Self {
+        Plan {
+            // The choice was checked against TYPES, every one of them an IocType name.
+            kind: args.choice(&SIGNATURE, "type").and_then(IocType::from_name),
+            subtype: args.option("subtype").map(|s| (s.text.trim().to_ascii_lowercase(), s)),
+            providers: args.option("providers").map(|p| {
+                let names = p
+                    .text
+                    .split(',')
+                    .map(|n| n.trim().to_ascii_lowercase())
+                    .filter(|n| !n.is_empty())
+                    .collect();
+                (names, p)
+            }),
+            refresh: args.flag("refresh"),
+        }
+    }
+}
+
 impl Magic for Ti {
     fn signature(&self) -> &'static Signature {
         &SIGNATURE
@@ -102,23 +131,16 @@ impl Magic for Ti {
         if args.flag("list") {
             return Ok(Outcome::new(Value::Result(list(ctx))));
         }
+        let plan = Plan::from_args(args);
         let (observables, origin) = observables(args, ctx)?;
-        let kind = args
-            .option("type")
-            .map(|t| IocType::from_name(&t.text).expect("checked by the choice"));
-        let subtype = args.option("subtype").map(|s| s.text.trim().to_ascii_lowercase());
-        let names: Option<Vec<String>> = args.option("providers").map(|p| {
-            p.text
-                .split(',')
-                .map(|n| n.trim().to_ascii_lowercase())
-                .filter(|n| !n.is_empty())
-                .collect()
-        });
+        let kind = plan.kind;
+        let subtype = plan.subtype.as_ref().map(|(s, _)| s.clone());
+        let names: Option<Vec<String>> = plan.providers.as_ref().map(|(n, _)| n.clone());
         let settings = ctx.sources.config().ti.clone();
         let (configured, mut warnings) = settings.configure(names.as_deref(), ctx.secrets).map_err(|e| {
             let d = Diagnostic::new("no-provider", e);
-            let d = match args.option("providers") {
-                Some(p) => d.at(p.span.clone()),
+            let d = match &plan.providers {
+                Some((_, p)) => d.at(p.span.clone()),
                 None => d.at(args.call_span.clone()),
             };
             d.hint(
@@ -135,7 +157,7 @@ impl Magic for Ti {
                 "bad-value",
                 format!("no chosen provider has the lookup {s:?}"),
             )
-            .at(args.option("subtype").expect("present").span.clone())
+            .at(plan.subtype.as_ref().map_or(args.call_span.clone(), |(_, at)| at.span.clone()))
             .hint("subtypes: virustotal passivedns; otx passivedns, geo; xforce malware, whois, passivedns; greynoise quick, full"));
         }
 
@@ -190,7 +212,7 @@ impl Magic for Ti {
             &settings,
             &queries,
             &configured,
-            args.flag("refresh"),
+            plan.refresh,
         )?;
         warnings.extend(report.warnings);
         let mut rows = report.rows;
