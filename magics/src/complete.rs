@@ -10,11 +10,12 @@ use huntbook::Frame;
 use huntbook::render::grid::{Cell, Grid};
 use huntbook::render::table::thousands;
 
+use crate::args::Args;
 use crate::bundle::MimeBundle;
 use crate::figure::Figure;
 use crate::interpreter::Interpreter;
 use crate::manual::help_bundle;
-use crate::parse::{Args, Statement, is_identifier, split_cell, tokenize};
+use crate::parse::{Statement, is_identifier, split_cell, tokenize};
 use crate::signature::{Forms, Kind, Signature};
 
 #[derive(Debug, Clone, PartialEq)]

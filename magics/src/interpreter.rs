@@ -7,12 +7,13 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use crate::args::Args;
 use crate::bundle::MimeBundle;
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::display::{DEFAULT_ROWS, frame_summary, table};
 use crate::io::{Io, Stream};
 use crate::manual::help_bundle;
-use crate::parse::{Args, MagicCall, Statement, split_cell};
+use crate::parse::{MagicCall, Statement, split_cell};
 use crate::registry::{Context, Outcome, Registry, Value};
 use crate::secrets::Secrets;
 use crate::session::{LAST, Session};

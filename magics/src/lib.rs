@@ -26,11 +26,11 @@ pub mod signature;
 pub mod sources;
 pub mod target;
 
+pub use args::Args;
 pub use bundle::MimeBundle;
 pub use complete::{Completion, IsComplete};
 pub use diag::Diagnostic;
 pub use interpreter::{CellError, CellOutcome, Interpreter};
 pub use io::{Io, PromptError, RecordingIo, Stream};
-pub use parse::Args;
 pub use registry::{Context, Magic, Outcome, Registry, Value};
 pub use signature::Signature;

@@ -3,12 +3,11 @@
 //! Phase one ([`split_cell`]) cuts the cell into statements — `name = %magic args`,
 //! `%%magic args` with its body, or code that is not a magic — keeping the byte position
 //! of everything so diagnostics can point into the cell; [`tokenize`] splits a statement's
-//! arguments into words. Phase two ([`Args::parse`], in [`crate::args`]) checks the words
+//! arguments into words. Phase two ([`crate::args::Args::parse`]) checks the words
 //! of one statement against the magic's signature: known options, values of the right
 //! kind, required arguments present, defaults filled in. A magic's `run` only ever sees
-//! the validated [`Args`].
+//! the validated [`crate::args::Args`].
 
-pub use crate::args::Args;
 use crate::diag::{Diagnostic, Span};
 
 /// A piece of the cell with its position.

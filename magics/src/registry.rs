@@ -6,11 +6,11 @@
 
 use huntbook::Frame;
 
+use crate::args::Args;
 use crate::bundle::MimeBundle;
 use crate::diag::Diagnostic;
 use crate::figure::Figure;
 use crate::io::Io;
-use crate::parse::Args;
 use crate::secrets::Secrets;
 use crate::session::Session;
 use crate::signature::Signature;

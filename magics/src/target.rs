@@ -13,8 +13,9 @@
 
 use huntbook::Frame;
 
+use crate::args::Args;
 use crate::diag::{Diagnostic, column_hint};
-use crate::parse::{Args, Spanned, is_identifier};
+use crate::parse::{Spanned, is_identifier};
 use crate::session::Session;
 
 /// What an argument stands for.

@@ -7,10 +7,11 @@ use huntbook::render::{ABOVE, BELOW};
 use huntbook::time::{Precision, utc};
 use huntbook::timeseries::{Anomalies, Stl, detect, series};
 
+use crate::args::Args;
 use crate::columns::{TIME_OPTION, time_column};
 use crate::diag::Diagnostic;
 use crate::figure::Figure;
-use crate::parse::{Args, Spanned};
+use crate::parse::Spanned;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 

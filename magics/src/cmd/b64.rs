@@ -3,8 +3,8 @@
 use huntbook::Frame;
 use huntbook::b64::{Limits, decode_frame, decode_text};
 
+use crate::args::Args;
 use crate::diag::Diagnostic;
-use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 use crate::target::{Accepts, resolve};

@@ -1,7 +1,7 @@
 //! `%clear [--wait]`: clear the cell's output.
 
+use crate::args::Args;
 use crate::diag::Diagnostic;
-use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Opt, Signature};
 

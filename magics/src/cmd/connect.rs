@@ -4,9 +4,9 @@
 use huntbook::Frame;
 use polars::prelude::*;
 
+use crate::args::Args;
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::io::Stream;
-use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 use crate::sources::{SAMPLE, SourceSpec};

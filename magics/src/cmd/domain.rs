@@ -3,8 +3,8 @@
 use huntbook::Frame;
 use huntbook::domain::{frame, parts};
 
+use crate::args::Args;
 use crate::diag::Diagnostic;
-use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Param, Signature};
 use crate::target::{Accepts, Target, resolve};

@@ -1,8 +1,8 @@
 //! `%echo [--stderr] TEXT`: print text.
 
+use crate::args::Args;
 use crate::diag::Diagnostic;
 use crate::io::Stream;
-use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 

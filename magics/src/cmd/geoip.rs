@@ -3,9 +3,9 @@
 use huntbook::Frame;
 use huntbook::geo::{ATTRIBUTION, GeoDb, GeoPaths};
 
+use crate::args::Args;
 use crate::diag::Diagnostic;
 use crate::display::{DEFAULT_ROWS, table};
-use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 use crate::target::{Accepts, Target, resolve};

@@ -1,8 +1,8 @@
 //! `%help [MAGIC]`: the help pages of [`crate::manual`].
 
+use crate::args::Args;
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::manual;
-use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Param, Signature};
 

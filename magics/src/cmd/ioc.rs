@@ -3,8 +3,9 @@
 use huntbook::Frame;
 use huntbook::ioc::{CustomType, Extractor, IocType, extract_frame, extract_text};
 
+use crate::args::Args;
 use crate::diag::{Diagnostic, did_you_mean};
-use crate::parse::{Args, Spanned};
+use crate::parse::Spanned;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::session::Session;
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};

@@ -3,9 +3,9 @@
 use huntbook::Frame;
 use huntbook::ip::{classify_column, classify_str};
 
+use crate::args::Args;
 use crate::diag::Diagnostic;
 use crate::figure::Figure;
-use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Param, Signature};
 use crate::target::{Accepts, resolve};

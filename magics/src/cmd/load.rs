@@ -5,9 +5,9 @@ use std::time::Instant;
 use huntbook::formats::{self, FileFormat};
 use huntbook::load::load_with_progress;
 
+use crate::args::Args;
 use crate::diag::Diagnostic;
 use crate::io::Progress;
-use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 

@@ -1,8 +1,8 @@
 //! `%lsmagic`: the names of all magics, line and cell.
 
+use crate::args::Args;
 use crate::diag::Diagnostic;
 use crate::figure::Figure;
-use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Signature};
 

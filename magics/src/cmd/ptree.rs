@@ -4,9 +4,10 @@
 use huntbook::Frame;
 use huntbook::ptree::{Schema, Tree, render_html, render_svg, render_text};
 
+use crate::args::Args;
 use crate::diag::{Diagnostic, column_hint};
 use crate::figure::Figure;
-use crate::parse::{Args, Spanned};
+use crate::parse::Spanned;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 

@@ -10,9 +10,10 @@ use huntbook::source::TIME_COLUMN;
 use huntbook::time::{TimeWindow, parse_time};
 use polars::prelude::*;
 
+use crate::args::Args;
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::figure::Figure;
-use crate::parse::{Args, Spanned};
+use crate::parse::Spanned;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 use huntbook::render::grid::{Cell, Grid};

@@ -1,9 +1,9 @@
 //! `%secret [NAME] [--forget]`: ask for a credential at a hidden prompt.
 
+use crate::args::Args;
 use crate::diag::Diagnostic;
 use crate::figure::Figure;
 use crate::io::PromptError;
-use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::secrets::Secret;
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};

@@ -1,8 +1,8 @@
 //! `%show FRAME [--rows N]`: a frame with an explicit row limit.
 
+use crate::args::Args;
 use crate::diag::Diagnostic;
 use crate::display::table;
-use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 

@@ -2,8 +2,8 @@
 
 use huntbook::sql;
 
+use crate::args::Args;
 use crate::diag::Diagnostic;
-use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Signature};
 

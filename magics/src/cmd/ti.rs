@@ -6,10 +6,11 @@ use huntbook::Frame;
 use huntbook::ioc::IocType;
 use huntbook::ti::{self, Query, Row, Status, providers};
 
+use crate::args::Args;
 use crate::diag::Diagnostic;
 use crate::enrich::run_lookup;
 use crate::figure::Figure;
-use crate::parse::{Args, Spanned};
+use crate::parse::Spanned;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 use crate::target::{Accepts, Target, resolve};

@@ -2,9 +2,9 @@
 
 use huntbook::time::TimeWindow;
 
+use crate::args::Args;
 use crate::diag::Diagnostic;
 use crate::figure::Figure;
-use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Param, Signature};
 

@@ -6,10 +6,11 @@ use huntbook::frame::{text_values, time_values};
 use huntbook::render::chart::{self, Chart, Kind as ChartKind, Marker};
 use huntbook::render::lanes::{Source, lanes};
 
+use crate::args::Args;
 use crate::columns::{TIME_OPTION, named_column, named_columns, numeric_column, time_column};
 use crate::diag::Diagnostic;
 use crate::figure::Figure;
-use crate::parse::{Args, Spanned};
+use crate::parse::Spanned;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 

@@ -5,8 +5,8 @@ use crate::figure::Figure;
 use huntbook::Frame;
 use polars::prelude::*;
 
+use crate::args::Args;
 use crate::diag::Diagnostic;
-use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Signature};
 

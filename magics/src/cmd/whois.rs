@@ -8,10 +8,10 @@ use huntbook::ti::{self, Query, Row, Status};
 use polars::prelude::*;
 use serde_json::Value as Json;
 
+use crate::args::Args;
 use crate::diag::Diagnostic;
 use crate::display::{DEFAULT_ROWS, table};
 use crate::enrich::run_lookup;
-use crate::parse::Args;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 use crate::target::{Accepts, Target, resolve};
