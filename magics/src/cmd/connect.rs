@@ -7,6 +7,7 @@ use polars::prelude::*;
 use crate::args::Args;
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::io::Stream;
+use crate::parse::Spanned;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 use crate::sources::{SAMPLE, SourceSpec};
@@ -47,21 +48,30 @@ data. Connecting shows the source's tables. With no name, lists the sources.",
     ],
 };
 
-impl Magic for Connect {
-    fn signature(&self) -> &'static Signature {
-        &SIGNATURE
-    }
+/// What the call asks for.
+enum Plan<'a> {
+    /// `%connect`: list the sources.
+    List,
+    /// `%connect NAME [--kind K --path FOLDER]`: a source by name, configured here when
+    /// a path is given.
+    Source {
+        name: &'a Spanned,
+        given: Option<(String, &'a Spanned)>,
+    },
+}
 
-    fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
+impl<'a> Plan<'a> {
+    fn from_args(args: &'a Args) -> Result<Self, Diagnostic> {
+        let path = args.option("path");
         let Some(name) = args.param("name") else {
-            if let Some(path) = args.option("path") {
-                return Err(
+            return match path {
+                Some(path) => Err(
                     Diagnostic::new("missing-argument", "a source connected with --path needs a name")
                         .at(path.span.clone())
                         .hint(format!("e.g.  %connect evidence --path {}", path.text)),
-                );
-            }
-            return list(ctx);
+                ),
+                None => Ok(Plan::List),
+            };
         };
         if !huntbook::source::table_name(&name.text).eq(&name.text) {
             return Err(Diagnostic::new(
@@ -70,9 +80,27 @@ impl Magic for Connect {
             )
             .at(name.span.clone()));
         }
-        let spec = match args.option("path") {
-            Some(path) => SourceSpec {
-                kind: args.required("kind")?.text.to_ascii_lowercase(),
+        let kind = args.choice(&SIGNATURE, "kind").unwrap_or(KINDS[0]);
+        Ok(Plan::Source {
+            name,
+            given: path.map(|p| (kind.to_string(), p)),
+        })
+    }
+}
+
+impl Magic for Connect {
+    fn signature(&self) -> &'static Signature {
+        &SIGNATURE
+    }
+
+    fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
+        let (name, given) = match Plan::from_args(args)? {
+            Plan::List => return list(ctx),
+            Plan::Source { name, given } => (name, given),
+        };
+        let spec = match &given {
+            Some((kind, path)) => SourceSpec {
+                kind: kind.clone(),
                 local: huntbook::source::LocalConfig {
                     path: path.text.clone().into(),
                     tables: Default::default(),
@@ -110,7 +138,7 @@ impl Magic for Connect {
                 }
             },
         };
-        let span = args.option("path").map_or(name.span.clone(), |p| p.span.clone());
+        let span = given.as_ref().map_or(name.span.clone(), |(_, p)| p.span.clone());
         let warnings = ctx
             .sources
             .open(&name.text, &spec)

@@ -71,14 +71,32 @@ source and window produced it; columns empty in every returned row of a library 
     ],
 };
 
-impl Magic for QueryMagic {
-    fn signature(&self) -> &'static Signature {
-        &SIGNATURE
-    }
+/// What the call asks for.
+enum Action<'a> {
+    /// `%query [list] [WORDS]`: the library, filtered.
+    List(&'a [Spanned]),
+    /// `%query describe NAME`.
+    Describe(&'a Spanned),
+    /// `%query NAME name=value …`.
+    Named(&'a Spanned, &'a [Spanned]),
+    /// `%%query` and its statement.
+    Raw(&'a Spanned),
+}
 
-    fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
-        if let Some(body) = &args.body {
-            if let Some(q) = args.param("query") {
+/// The call, read once from its arguments.
+struct Plan<'a> {
+    action: Action<'a>,
+    /// Where it runs: `--source`, else the current source.
+    source: Option<&'a Spanned>,
+    /// Only show what would run.
+    print: bool,
+}
+
+impl<'a> Plan<'a> {
+    fn from_args(args: &'a Args) -> Result<Self, Diagnostic> {
+        let words = args.words();
+        let action = match (&args.body, args.param("query")) {
+            (Some(_), Some(q)) => {
                 return Err(Diagnostic::new(
                     "unexpected-argument",
                     "%%query runs the statement below it; it takes no query name",
@@ -86,23 +104,44 @@ impl Magic for QueryMagic {
                 .at(q.span.clone())
                 .hint("run a library query on one line:  %query NAME name=value"));
             }
-            return raw(body, args, ctx);
-        }
-        let words = args.words();
-        match args.param("query").map(|q| q.text.as_str()) {
-            None | Some("list") => list(words, ctx),
-            Some("describe") => {
-                let Some(name) = words.first() else {
+            (Some(body), None) => Action::Raw(body),
+            (None, None) => Action::List(words),
+            (None, Some(q)) if q.text == "list" => Action::List(words),
+            (None, Some(q)) if q.text == "describe" => match words.first() {
+                Some(name) => Action::Describe(name),
+                None => {
                     return Err(
                         Diagnostic::new("missing-argument", "%query describe needs a query name")
                             .at(args.call_span.clone())
                             .hint("%query list shows the names"),
                     );
-                };
+                }
+            },
+            (None, Some(q)) => Action::Named(q, words),
+        };
+        Ok(Plan {
+            action,
+            source: args.option("source"),
+            print: args.flag("print"),
+        })
+    }
+}
+
+impl Magic for QueryMagic {
+    fn signature(&self) -> &'static Signature {
+        &SIGNATURE
+    }
+
+    fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
+        let plan = Plan::from_args(args)?;
+        match plan.action {
+            Action::List(words) => list(words, ctx),
+            Action::Describe(name) => {
                 let query = find(ctx, name)?;
                 Ok(Outcome::new(Value::Result(describe(&query))))
             }
-            Some(_) => run_named(args.required("query")?, words, args, ctx),
+            Action::Named(name, words) => run_named(name, words, &plan, ctx),
+            Action::Raw(body) => raw(body, &plan, ctx),
         }
     }
 }
@@ -231,7 +270,7 @@ fn describe(q: &Query) -> Figure {
     Figure::rich(html, text).heading(q.key.clone())
 }
 
-fn run_named(name: &Spanned, words: &[Spanned], args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
+fn run_named(name: &Spanned, words: &[Spanned], plan: &Plan, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
     let query = find(ctx, name)?;
     let mut given: BTreeMap<String, String> = BTreeMap::new();
     let mut spans: BTreeMap<String, std::ops::Range<usize>> = BTreeMap::new();
@@ -283,10 +322,10 @@ fn run_named(name: &Spanned, words: &[Spanned], args: &Args, ctx: &mut Context) 
         d.hint(format!("%query describe {} shows its parameters", query.key))
     })?;
     let window = window_text(&query, &given, now, from_window);
-    if args.flag("print") {
-        return Ok(printed(args, ctx, &rendered, window.as_deref()));
+    if plan.print {
+        return Ok(printed(plan, ctx, &rendered, window.as_deref()));
     }
-    let (source, mut warnings) = source_for(args, ctx, &name.span)?;
+    let (source, mut warnings) = source_for(plan, ctx, &name.span)?;
     let result = source.query(&rendered).map_err(|e| {
         let d = Diagnostic::engine(e, Some(name.span.clone()));
         if query.params.contains_key("table") {
@@ -337,9 +376,9 @@ fn window_text(
 
 /// `--print`: the query with the source (`--source`, or the current one) and window it
 /// would run with.
-fn printed(args: &Args, ctx: &Context, query: &str, window: Option<&str>) -> Outcome {
-    let source = args
-        .option("source")
+fn printed(plan: &Plan, ctx: &Context, query: &str, window: Option<&str>) -> Outcome {
+    let source = plan
+        .source
         .map(|s| s.text.as_str())
         .or(ctx.sources.current())
         .unwrap_or("sample (nothing connected)");
@@ -354,11 +393,11 @@ fn printed(args: &Args, ctx: &Context, query: &str, window: Option<&str>) -> Out
 /// The source a query runs on (`--source`, else the current one), opened if need be; an
 /// unknown one is an error at `--source`, or at `fallback` when none was given.
 fn source_for<'a>(
-    args: &Args,
+    plan: &Plan,
     ctx: &'a mut Context,
     fallback: &std::ops::Range<usize>,
 ) -> Result<(&'a huntbook::source::LocalSource, Vec<String>), Diagnostic> {
-    let source_arg = args.option("source");
+    let source_arg = plan.source;
     ctx.sources
         .resolve(source_arg.map(|s| s.text.as_str()))
         .map_err(|e| Diagnostic::new("no-such-source", e).at(source_arg.map_or(fallback.clone(), |s| s.span.clone())))
@@ -378,7 +417,7 @@ fn tidy(df: DataFrame) -> DataFrame {
     df.select(order).expect("the frame's own columns")
 }
 
-fn raw(body: &Spanned, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
+fn raw(body: &Spanned, plan: &Plan, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
     let mut statement = body.text.trim().trim_end_matches(';').to_string();
     let mut window = None;
     if statement.contains("{start}") || statement.contains("{end}") {
@@ -395,10 +434,10 @@ fn raw(body: &Spanned, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagno
             .replace("{end}", &sql_time(w.end));
         window = Some(w.to_string());
     }
-    if args.flag("print") {
-        return Ok(printed(args, ctx, &statement, window.as_deref()));
+    if plan.print {
+        return Ok(printed(plan, ctx, &statement, window.as_deref()));
     }
-    let (source, mut warnings) = source_for(args, ctx, &body.span)?;
+    let (source, mut warnings) = source_for(plan, ctx, &body.span)?;
     let result = source
         .query(&statement)
         .map_err(|e| Diagnostic::engine(e, Some(body.span.clone())).hint("%connect NAME lists a source's tables"))?;
