@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use super::Tree;
 use crate::render::escape::escape_html;
+use crate::render::grid::{Cell, Grid};
 use crate::render::table::thousands;
 use crate::time::Precision;
 
@@ -215,26 +216,24 @@ fn process_html(tree: &Tree, k: usize, colour: Option<&str>) -> String {
 /// scan and to copy.
 fn table_html(out: &mut String, tree: &Tree, drawn: &[usize]) {
     let base = drawn.iter().map(|&k| tree.procs[k].depth).min().unwrap_or(0);
-    let _ = write!(
-        out,
-        "<details style=\"margin-top:6px\"><summary>table of the {} processes drawn</summary><table style=\"border-collapse:collapse\"><thead><tr><th style=\"text-align:left\">process</th><th>PID</th><th>user</th><th>time (UTC)</th><th style=\"text-align:left\">command line</th></tr></thead><tbody>",
-        thousands(drawn.len())
-    );
+    let mut grid = Grid::new(["process", "PID", "user", "time (UTC)", "command line"]);
     for &k in drawn {
         let p = &tree.procs[k];
-        let indent = (p.depth - base) as usize * 12;
-        let _ = write!(
-            out,
-            "<tr><td style=\"padding-left:{indent}px;white-space:nowrap\">{}{}</td><td>{}</td><td>{}</td><td style=\"white-space:nowrap\">{}</td><td><code style=\"white-space:pre-wrap;word-break:break-all\">{}</code></td></tr>",
-            if p.inferred() { "? " } else { "" },
-            escape_html(p.short_name()),
-            escape_html(&p.pid),
-            escape_html(tree.user(k).unwrap_or("")),
-            escape_html(&when(p.time)),
-            escape_html(tree.cmd_line(k).unwrap_or(""))
-        );
+        let name = format!("{}{}", if p.inferred() { "? " } else { "" }, p.short_name());
+        grid.row([
+            Cell::Indented(name, (p.depth - base) as usize),
+            Cell::from(p.pid.to_string()),
+            Cell::from(tree.user(k).unwrap_or("")),
+            Cell::from(when(p.time)),
+            Cell::Code(tree.cmd_line(k).unwrap_or("").to_string()),
+        ]);
     }
-    out.push_str("</tbody></table></details>");
+    let _ = write!(
+        out,
+        "<details style=\"margin-top:6px\"><summary>table of the {} processes drawn</summary>{}</details>",
+        thousands(drawn.len()),
+        grid.html()
+    );
 }
 
 fn is_ancestor(tree: &Tree, a: usize, k: usize) -> bool {

@@ -16,24 +16,53 @@ pub enum Cell {
     Code(String),
     /// A link: the text and where it goes.
     Link(String, String),
+    /// Text indented by `level` steps (a tree's depth), kept on one line.
+    Indented(String, usize),
+    /// Text with a class the display's style colours (a severity).
+    Tagged(String, &'static str),
 }
 
 impl Cell {
     fn text(&self) -> &str {
         match self {
-            Cell::Text(t) | Cell::Code(t) | Cell::Link(t, _) => t,
+            Cell::Text(t) | Cell::Code(t) | Cell::Link(t, _) | Cell::Indented(t, _) | Cell::Tagged(t, _) => t,
+        }
+    }
+
+    /// The cell's `<td>`, content escaped.
+    fn td(&self) -> String {
+        const TD: &str = "text-align:left;vertical-align:top";
+        match self {
+            Cell::Indented(t, level) => format!(
+                "<td style=\"{TD};padding-left:{}px;white-space:nowrap\">{}</td>",
+                level * 12,
+                escape_html(t)
+            ),
+            Cell::Tagged(t, class) => format!("<td class=\"{class}\" style=\"{TD}\">{}</td>", escape_html(t)),
+            other => format!("<td style=\"{TD}\">{}</td>", other.html()),
+        }
+    }
+
+    /// The cell in the text form (an indented cell is indented two spaces a step).
+    fn plain(&self) -> String {
+        match self {
+            Cell::Indented(t, level) => format!("{}{t}", "  ".repeat(*level)),
+            other => other.text().to_string(),
         }
     }
 
     fn html(&self) -> String {
         match self {
-            Cell::Text(t) => escape_html(t),
-            Cell::Code(t) => format!("<code>{}</code>", escape_html(t)),
+            Cell::Text(t) | Cell::Indented(t, _) | Cell::Tagged(t, _) => escape_html(t),
+            Cell::Code(t) => format!(
+                "<code style=\"white-space:pre-wrap;word-break:break-all\">{}</code>",
+                escape_html(t)
+            ),
             // Only web addresses become links: a `javascript:` or `data:` address from
             // data would run or load something when clicked.
             Cell::Link(t, href) if !is_web(href) => escape_html(t),
             Cell::Link(t, href) => format!(
-                "<a href=\"{}\" target=\"_blank\" rel=\"noopener\">{}</a>",
+                "<a href=\"{}\" target=\"_blank\" rel=\"noopener noreferrer\">{}</a>",
                 escape_html(href),
                 escape_html(t)
             ),
@@ -97,11 +126,7 @@ impl Grid {
         for row in &self.rows {
             out.push_str("<tr>");
             for cell in row {
-                let _ = write!(
-                    out,
-                    "<td style=\"text-align:left;vertical-align:top\">{}</td>",
-                    cell.html()
-                );
+                out.push_str(&cell.td());
             }
             out.push_str("</tr>");
         }
@@ -114,7 +139,7 @@ impl Grid {
         let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
         for row in &self.rows {
             for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.text().chars().count());
+                *w = (*w).max(cell.plain().chars().count());
             }
         }
         let mut out = String::new();
@@ -133,7 +158,8 @@ impl Grid {
         };
         line(&mut out, &mut self.headers.iter().map(String::as_str));
         for row in &self.rows {
-            line(&mut out, &mut row.iter().map(Cell::text));
+            let cells: Vec<String> = row.iter().map(Cell::plain).collect();
+            line(&mut out, &mut cells.iter().map(String::as_str));
         }
         out
     }
@@ -149,7 +175,7 @@ mod tests {
         g.row([Cell::Code("<b>".into()), Cell::from("a & b")]);
         g.row([Cell::Link("x\"y".into(), "https://e.example/?a=1&b=\"2\"".into())]);
         let html = g.html();
-        assert!(html.contains("<code>&lt;b&gt;</code>"), "{html}");
+        assert!(html.contains(">&lt;b&gt;</code>"), "{html}");
         assert!(html.contains("a &amp; b"), "{html}");
         assert!(
             html.contains("href=\"https://e.example/?a=1&amp;b=&quot;2&quot;\""),
@@ -160,5 +186,18 @@ mod tests {
         let mut g = Grid::new(["link"]);
         g.row([Cell::Link("click".into(), " JavaScript:alert(1)".into())]);
         assert!(!g.html().contains("href"), "{}", g.html());
+        let mut g = Grid::new(["process", "severity"]);
+        g.row([
+            Cell::Indented("child<".into(), 2),
+            Cell::Tagged("high".into(), "s-high"),
+        ]);
+        g.row([Cell::Indented("root".into(), 0), Cell::from("")]);
+        let html = g.html();
+        assert!(
+            html.contains("padding-left:24px;white-space:nowrap\">child&lt;</td>"),
+            "{html}"
+        );
+        assert!(html.contains("class=\"s-high\""), "{html}");
+        assert_eq!(g.text(), "process     severity\n    child<  high\nroot\n");
     }
 }

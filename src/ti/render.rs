@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::{Row, Severity, Status};
 use crate::render::escape_html as esc;
+use crate::render::grid::{Cell, Grid};
 
 /// The most of a raw answer shown inline; the rest is in the `RawResult` column.
 pub const RAW_SHOWN: usize = 20_000;
@@ -79,15 +80,39 @@ fn verdict_word(r: &Row) -> String {
     }
 }
 
-fn safe_link(url: &str) -> String {
-    if url.starts_with("https://") || url.starts_with("http://") {
+/// The style class of a severity (the browser's style colours it).
+fn severity_class(severity: Severity) -> &'static str {
+    match severity {
+        Severity::High => "s-high",
+        Severity::Warning => "s-warning",
+        Severity::Information => "s-information",
+        Severity::Unknown => "s-unknown",
+    }
+}
+
+/// A provider's raw answer, folded, pretty-printed and cut at [`RAW_SHOWN`] characters.
+fn raw_answer(out: &mut String, r: &Row) {
+    let text = pretty(&r.raw);
+    let mut end = text.len().min(RAW_SHOWN);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = if end < text.len() {
         format!(
-            "<a href=\"{0}\" target=\"_blank\" rel=\"noopener noreferrer\">{0}</a>",
-            esc(url)
+            "\n… shown {end} of {} characters; the whole answer is in the RawResult column",
+            text.len()
         )
     } else {
-        esc(url)
-    }
+        String::new()
+    };
+    let _ = write!(
+        out,
+        "<details><summary>raw answer from {} ({} bytes)</summary><pre>{}{}</pre></details>",
+        esc(&r.provider),
+        r.raw.len(),
+        esc(&text[..end]),
+        esc(&cut)
+    );
 }
 
 fn pretty(raw: &str) -> String {
@@ -158,47 +183,30 @@ pub fn html(rows: &[Row]) -> String {
                 if r.cached { " (cached)" } else { "" }
             );
         }
-        out.push_str("</summary><table><tr><th>Provider</th><th>Status</th><th>Severity</th><th>Details</th><th>Reference</th></tr>");
+        out.push_str("</summary>");
+        let mut grid = Grid::new(["Provider", "Status", "Severity", "Details", "Reference"]);
         for r in &rs {
-            let _ = write!(
-                out,
-                "<tr><td>{}{}</td><td>{}{}</td><td class=\"s-{}\">{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&r.provider),
-                r.subtype
-                    .as_deref()
-                    .map(|s| format!(" ({})", esc(s)))
-                    .unwrap_or_default(),
-                esc(r.status.as_str()),
-                r.http_status.map(|h| format!(" (HTTP {h})")).unwrap_or_default(),
-                r.severity,
-                r.severity,
-                esc(&details_text(&r.details)),
-                safe_link(&r.reference),
-            );
-            if !r.raw.is_empty() {
-                let text = pretty(&r.raw);
-                let mut end = text.len().min(RAW_SHOWN);
-                while !text.is_char_boundary(end) {
-                    end -= 1;
-                }
-                let cut = if end < text.len() {
-                    format!(
-                        "\n… shown {end} of {} characters; the whole answer is in the RawResult column",
-                        text.len()
-                    )
-                } else {
-                    String::new()
-                };
-                let _ = write!(
-                    out,
-                    "<tr><td></td><td colspan=\"4\"><details><summary>raw answer ({} bytes)</summary><pre>{}{}</pre></details></td></tr>",
-                    r.raw.len(),
-                    esc(&text[..end]),
-                    esc(&cut)
-                );
-            }
+            grid.row([
+                Cell::Text(format!(
+                    "{}{}",
+                    r.provider,
+                    r.subtype.as_deref().map(|s| format!(" ({s})")).unwrap_or_default()
+                )),
+                Cell::Text(format!(
+                    "{}{}",
+                    r.status.as_str(),
+                    r.http_status.map(|h| format!(" (HTTP {h})")).unwrap_or_default()
+                )),
+                Cell::Tagged(r.severity.to_string(), severity_class(r.severity)),
+                Cell::Text(details_text(&r.details)),
+                Cell::Link(r.reference.clone(), r.reference.clone()),
+            ]);
         }
-        out.push_str("</table></details>");
+        out.push_str(&grid.html());
+        for r in rs.iter().filter(|r| !r.raw.is_empty()) {
+            raw_answer(&mut out, r);
+        }
+        out.push_str("</details>");
     }
     out.push_str("</div>");
     out
