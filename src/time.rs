@@ -28,8 +28,13 @@ impl Precision {
 /// A time in µs since the epoch, written in UTC (without the zone: displays say "UTC"
 /// once). A value outside chrono's range is written as the number it is.
 pub fn utc(micros: i64, precision: Precision) -> String {
-    DateTime::<Utc>::from_timestamp_micros(micros)
-        .map_or_else(|| micros.to_string(), |t| t.format(precision.format()).to_string())
+    utc_as(micros, precision.format())
+}
+
+/// [`utc`] with a strftime `format` of the caller's (a chart axis labels ticks with as
+/// little as the span needs: `%H:%M`, `%m-%d`, `%Y`).
+pub fn utc_as(micros: i64, format: &str) -> String {
+    DateTime::<Utc>::from_timestamp_micros(micros).map_or_else(|| micros.to_string(), |t| t.format(format).to_string())
 }
 
 /// A time from text, relative ones against `now`.

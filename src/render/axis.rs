@@ -82,10 +82,8 @@ pub(super) fn ticks(start: i64, end: i64) -> (Vec<i64>, &'static str) {
 
 pub(super) const SECONDS: &str = crate::time::Precision::Seconds.format();
 
-/// A time (µs since the epoch) written in UTC with an axis label's `format`.
-pub(super) fn utc(t: i64, format: &str) -> String {
-    DateTime::<Utc>::from_timestamp_micros(t).map_or_else(String::new, |d| d.format(format).to_string())
-}
+// Tick labels are written by the one time formatter, with the format the span needs.
+pub(super) use crate::time::utc_as as utc;
 
 pub(super) fn nice_number(v: f64) -> String {
     let v = if v.abs() < 1e-9 { 0.0 } else { v };
