@@ -68,8 +68,34 @@ impl Executor {
                 },
             };
             self.shared.status(&request, "busy");
-            self.handle(&request, &requests);
+            self.answer(&request, &requests);
             self.shared.status(&request, "idle");
+        }
+    }
+
+    /// Handles one request under `catch_unwind`: a panic anywhere in a handler (not only
+    /// in a magic, which the interpreter already isolates) becomes an error reply, and the
+    /// shell thread, with the session and its frames, lives on.
+    fn answer(&mut self, request: &Message, requests: &Receiver<Message>) {
+        let handled = catch_unwind(AssertUnwindSafe(|| self.handle(request, requests)));
+        if let Err(payload) = handled {
+            let what = panic_text(payload.as_ref());
+            // The panic's text can quote the request (a cell's code): it goes to the client
+            // that sent it, never to the log.
+            log::error(&format!(
+                "{} {} failed unexpectedly",
+                request.msg_type(),
+                request.msg_id()
+            ));
+            if let Some(base) = request.msg_type().strip_suffix("_request") {
+                self.reply(
+                    request,
+                    &format!("{base}_reply"),
+                    json!({"status": "error", "ename": "internal-error",
+                           "evalue": format!("Huntbook failed unexpectedly while answering {}: {what}", request.msg_type()),
+                           "traceback": ["internal error: this is a bug in Huntbook; the session and its frames are intact"]}),
+                );
+            }
         }
     }
 
@@ -257,9 +283,20 @@ impl Executor {
         };
         for (name, expression) in expressions {
             let mut io = RecordingIo::default();
-            let outcome = self
-                .interpreter
-                .execute(expression.as_str().unwrap_or_default(), &mut io);
+            let code = expression.as_str().unwrap_or_default();
+            let interpreter = &mut self.interpreter;
+            let outcome =
+                catch_unwind(AssertUnwindSafe(|| interpreter.execute(code, &mut io))).unwrap_or_else(|p| CellOutcome {
+                    error: Some(CellError {
+                        ename: "internal-error".into(),
+                        evalue: format!(
+                            "Huntbook failed unexpectedly on this expression: {}",
+                            panic_text(p.as_ref())
+                        ),
+                        traceback: Vec::new(),
+                    }),
+                    ..CellOutcome::default()
+                });
             let value = match outcome.error {
                 Some(e) => json!({"status": "error", "ename": e.ename, "evalue": e.evalue, "traceback": e.traceback}),
                 None => {
@@ -382,6 +419,15 @@ impl Io for KernelIo<'_> {
     }
 }
 
+/// What a panic said, for the error reply and the log.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown cause".into())
+}
+
 fn str_field<'a>(content: &'a Value, key: &str) -> &'a str {
     content.get(key).and_then(Value::as_str).unwrap_or_default()
 }
@@ -402,7 +448,70 @@ fn byte_offset(code: &str, code_points: u64) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::byte_offset;
+    use super::*;
+    use huntbook_magics::signature::Signature;
+    use huntbook_magics::{Args, Context, Diagnostic, Magic, Outcome, Registry};
+
+    /// A magic whose declaration panics: completion, which reads every signature, then
+    /// panics inside the shell's handler rather than inside a magic's run.
+    struct Broken;
+
+    impl Magic for Broken {
+        fn signature(&self) -> &'static Signature {
+            panic!("a broken signature")
+        }
+        fn run(&self, _: &Args, _: &mut Context) -> Result<Outcome, Diagnostic> {
+            unreachable!()
+        }
+    }
+
+    fn request(msg_type: &str, content: Value) -> Message {
+        Message {
+            identities: Vec::new(),
+            header: json!({"msg_id": "m1", "msg_type": msg_type}),
+            parent_header: json!({}),
+            metadata: json!({}),
+            content,
+            buffers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_panicking_handler_answers_with_an_error_and_the_thread_lives() {
+        let (iopub, _iopub_rx) = tokio::sync::mpsc::unbounded_channel();
+        let shared = Shared {
+            session: crate::wire::Session::new(),
+            signer: crate::wire::Signer::new("key"),
+            iopub,
+            interrupt: Default::default(),
+        };
+        let (shell_out, mut replies) = tokio::sync::mpsc::unbounded_channel();
+        let (stdin_out, _stdin_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (_input_tx, input_rx) = std::sync::mpsc::channel();
+        let mut executor = Executor::new(shared, shell_out, stdin_out, input_rx);
+        executor.history = History::open(None);
+        executor.interpreter = Interpreter::new(Registry::standard().with(Box::new(Broken)));
+        let (_tx, requests) = std::sync::mpsc::channel();
+        executor.answer(
+            &request("complete_request", json!({"code": "%", "cursor_pos": 1})),
+            &requests,
+        );
+        let reply = replies.try_recv().expect("a reply");
+        assert_eq!(reply.msg_type(), "complete_reply");
+        assert_eq!(reply.content["status"], "error", "{}", reply.content);
+        assert_eq!(reply.content["ename"], "internal-error");
+        assert!(
+            reply.content["evalue"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("a broken signature"),
+            "{}",
+            reply.content
+        );
+        // The same executor answers the next request.
+        executor.answer(&request("kernel_info_request", json!({})), &requests);
+        assert_eq!(replies.try_recv().expect("a reply").msg_type(), "kernel_info_reply");
+    }
 
     #[test]
     fn cursor_positions_count_code_points() {

@@ -15,6 +15,10 @@ fn write(level: &str, text: &str) {
     eprintln!("[huntbook {level} {now}] {text}");
 }
 
+pub fn error(text: &str) {
+    write("error", text);
+}
+
 pub fn warn(text: &str) {
     write("warn", text);
 }

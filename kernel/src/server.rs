@@ -69,10 +69,22 @@ pub async fn serve(info: ConnectionInfo) -> Result<(), String> {
     }));
 
     let executor = Executor::new(shared.clone(), shell_out_tx, stdin_out_tx, replies_rx);
-    std::thread::Builder::new()
+    let shell = std::thread::Builder::new()
         .name("huntbook-shell".into())
         .spawn(move || executor.run(requests_rx))
         .map_err(|e| format!("cannot start the shell thread: {e}"))?;
+    // A kernel whose shell thread is gone would answer heartbeats and nothing else; it
+    // exits instead, so the front end sees it die and offers a restart.
+    std::thread::Builder::new()
+        .name("huntbook-shell-watch".into())
+        .spawn(move || {
+            let how = if shell.join().is_ok() { "stopped" } else { "died" };
+            log::error(&format!(
+                "the shell thread {how}; the kernel exits so that it can be restarted"
+            ));
+            std::process::exit(1);
+        })
+        .map_err(|e| format!("cannot start the shell watcher: {e}"))?;
 
     log::info(&format!("kernel {} listening on {}", session.id, info.ip));
     serve_control(control, shared).await;

@@ -183,7 +183,10 @@ impl Interpreter {
     pub fn inspect(&self, code: &str, cursor: usize) -> Option<MimeBundle> {
         let cursor = floor_char_boundary(code, cursor);
         let is_word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '%');
-        let start = code[..cursor].rfind(|c: char| !is_word(c)).map_or(0, |i| i + 1);
+        // The delimiter may be any character, a multi-byte one included (NBSP, em dash).
+        let start = code[..cursor]
+            .rfind(|c: char| !is_word(c))
+            .map_or(0, |i| i + code[i..].chars().next().map_or(1, char::len_utf8));
         let end = code[cursor..]
             .find(|c: char| !is_word(c))
             .map_or(code.len(), |i| cursor + i);

@@ -155,6 +155,26 @@ def test_execution_count_and_silent_execution(kernel):
     assert after["execution_count"] == first["execution_count"] + 1
 
 
+def test_inspect_and_complete_take_multibyte_delimiters(kernel):
+    """inspect_request on '%show\u00a0x' used to panic the shell thread while the heartbeat
+    stayed up: every position of cells with multi-byte characters gets a reply, and the
+    kernel then still runs cells."""
+    km, kc = kernel
+    for code in ("%show\u00a0x", "%load\u2014--format\u00a0c", "%ioc x.\U0001F600Col"):
+        for cursor in range(len(code) + 1):
+            for send, reply_type in ((kc.inspect, "inspect_reply"), (kc.complete, "complete_reply")):
+                msg_id = send(code, cursor)
+                while True:
+                    reply = kc.get_shell_msg(timeout=TIMEOUT)
+                    if reply["parent_header"].get("msg_id") == msg_id:
+                        break
+                assert reply["header"]["msg_type"] == reply_type
+                assert reply["content"]["status"] == "ok", reply["content"]
+    content, outputs = run(kc, "%iptype 10.0.0.1")
+    assert content["status"] == "ok"
+    assert any(m["msg_type"] == "execute_result" for m in outputs)
+
+
 def test_shell_and_control_answer_alike(kernel):
     """kernel_info and unknown requests get the same answer on either channel."""
     km, kc = kernel

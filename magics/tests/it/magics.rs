@@ -440,3 +440,36 @@ fn declared_defaults_are_applied_and_valid() {
     let text = ok_text(&mut interp, "%show procs");
     assert!(text.contains("showing 20 of"), "{text}");
 }
+
+/// Completion, inspection and is_complete never panic, whatever characters surround the
+/// cursor: multi-byte delimiters (NBSP, em dash, an emoji, a combining mark) at every
+/// cursor position of cells that name magics, frames and columns.
+#[test]
+fn completion_and_inspection_take_any_character_at_any_cursor() {
+    let mut interp = loaded(&[PROCS]);
+    ok_text(&mut interp, "x = %ioc procs.CommandLine");
+    let cells = [
+        "%show\u{a0}x",
+        "%show\u{2014}procs",
+        "%ioc procs.\u{1F600}CommandLine",
+        "y = %load\u{a0}--format\u{a0}c",
+        "%%sql\nSELECT * FROM procs\u{a0}WHERE\u{2014}x",
+        "\u{a0}%ti\u{a0}procs.CommandLine --providers \u{e9}\u{301}",
+        "%ptree procs --color-by Sub\u{a0}",
+        "\u{1F600}",
+        "%",
+        "%%",
+    ];
+    for cell in cells {
+        for cursor in 0..=cell.len() {
+            let _ = interp.complete(cell, cursor);
+            let _ = interp.inspect(cell, cursor);
+        }
+        let _ = interp.is_complete(cell);
+    }
+    // And the answers are still right where they should be.
+    let found = interp
+        .inspect("%show\u{a0}procs", "%show\u{a0}procs".len())
+        .expect("procs is a frame");
+    assert!(found.plain().starts_with("procs: "), "{}", found.plain());
+}
