@@ -76,6 +76,18 @@ impl OneOrMany {
     }
 }
 
+/// The configuration file: the one named (`HUNTBOOK_CONFIG`), else `huntbook.yaml` in the
+/// working folder, else in the user's configuration folder.
+fn config_file(start: &Path, named: Option<PathBuf>, user: Option<&Path>) -> Option<PathBuf> {
+    named.or_else(|| {
+        [Some(start), user]
+            .into_iter()
+            .flatten()
+            .map(|d| d.join("huntbook.yaml"))
+            .find(|p| p.is_file())
+    })
+}
+
 /// serde's "unknown field `source`, expected one of `sources`, …" with the likely key
 /// named: a misspelt key must not pass unnoticed, nor leave the reader to compare lists.
 fn with_suggestion(message: &str) -> String {
@@ -115,13 +127,21 @@ pub struct Config {
 }
 
 impl Config {
-    /// Finds and reads `huntbook.yaml` from `start` upwards (or `$HUNTBOOK_CONFIG`).
+    /// Reads the configuration a kernel started in `start` obeys: `$HUNTBOOK_CONFIG`, else
+    /// `huntbook.yaml` in `start` itself, else the user's (`$XDG_CONFIG_HOME/huntbook/` or
+    /// `~/.config/huntbook/`). Never a parent folder's: a file someone else left above the
+    /// notebook could send keys where it likes.
     pub fn discover(start: &Path) -> Result<Config, String> {
-        let file = match std::env::var_os("HUNTBOOK_CONFIG") {
-            Some(p) => Some(PathBuf::from(p)),
-            None => start.ancestors().map(|a| a.join("huntbook.yaml")).find(|p| p.is_file()),
-        };
-        match file {
+        let user = std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+            .map(|d| d.join("huntbook"));
+        match config_file(
+            start,
+            std::env::var_os("HUNTBOOK_CONFIG").map(PathBuf::from),
+            user.as_deref(),
+        ) {
             Some(f) => Config::read(&f),
             None => Ok(Config::default()),
         }
@@ -368,6 +388,24 @@ impl Sources {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_working_folder_the_named_file_and_the_users_are_read() {
+        let root = tempfile::tempdir().unwrap();
+        let (above, here, user) = (root.path(), root.path().join("a/b"), root.path().join("user"));
+        std::fs::create_dir_all(&here).unwrap();
+        std::fs::create_dir_all(&user).unwrap();
+        // A file two folders up is not obeyed.
+        std::fs::write(above.join("huntbook.yaml"), "sources: {}\n").unwrap();
+        assert_eq!(config_file(&here, None, Some(&user)), None);
+        // The user's is, then the working folder's wins over it, and the named one over both.
+        std::fs::write(user.join("huntbook.yaml"), "sources: {}\n").unwrap();
+        assert_eq!(config_file(&here, None, Some(&user)), Some(user.join("huntbook.yaml")));
+        std::fs::write(here.join("huntbook.yaml"), "sources: {}\n").unwrap();
+        assert_eq!(config_file(&here, None, Some(&user)), Some(here.join("huntbook.yaml")));
+        let named = root.path().join("elsewhere.yaml");
+        assert_eq!(config_file(&here, Some(named.clone()), Some(&user)), Some(named));
+    }
 
     #[test]
     fn unknown_keys_are_refused_with_the_likely_one() {

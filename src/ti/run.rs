@@ -183,6 +183,9 @@ pub fn lookup(
     for (pi, p) in providers.iter().enumerate() {
         let mut unsupported: Vec<&str> = Vec::new();
         let mut no_key = 0;
+        // A key never travels in plain HTTP, except to this machine (tests, replay).
+        let exposed = p.key.as_ref().and_then(|_| plain_http_host(&p.base));
+        let mut refused = 0;
         for (qi, q) in queries.iter().enumerate() {
             let slot = qi * providers.len() + pi;
             if !p.provider.supports(q.kind, q.subtype.as_deref()) {
@@ -202,7 +205,21 @@ pub fn lookup(
                 slots[slot] = Some(row);
                 continue;
             }
+            if let Some(host) = &exposed {
+                refused += 1;
+                let why = format!("not sent: the key would travel in plain HTTP to {host}");
+                slots[slot] = Some(Row::failure(q, p.name(), Status::Failed, why));
+                continue;
+            }
             work[pi].push((slot, q.clone()));
+        }
+        if let Some(host) = &exposed {
+            report.warnings.push(format!(
+                "{}: {refused} lookup{} not made: its URL is plain http:// to {host}, and its key must not cross the network \
+                 unencrypted — use https:// (plain http is allowed to this machine only)",
+                p.name(),
+                if refused == 1 { " was" } else { "s were" },
+            ));
         }
         if !unsupported.is_empty() {
             let mut kinds = unsupported.clone();
@@ -252,6 +269,24 @@ pub fn lookup(
     }
     report.rows = slots.into_iter().flatten().collect();
     report
+}
+
+/// The host of a plain `http://` URL that leaves this machine, or `None` for https and
+/// for loopback (127.0.0.0/8, ::1, localhost). An unreadable URL counts as leaving.
+pub fn plain_http_host(base: &str) -> Option<String> {
+    let Ok(url) = url::Url::parse(base) else {
+        return Some(base.to_string());
+    };
+    if url.scheme() != "http" {
+        return None;
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    (!loopback).then(|| url.host_str().unwrap_or(base).to_string())
 }
 
 fn send_all(

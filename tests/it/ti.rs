@@ -670,3 +670,54 @@ fn every_provider_reports_refusal_absence_throttling_and_malformed_answers() {
     assert!(sent_per_path.values().all(|&n| n == 2), "{sent_per_path:?}");
     no_key_in_urls(&requests);
 }
+
+/// A key never travels in plain HTTP off this machine: a provider whose URL is http:// to
+/// another host gets a failed row per lookup and a warning, and nothing is sent; https
+/// and loopback are allowed.
+#[test]
+fn keys_are_not_sent_in_plain_http_off_this_machine() {
+    use huntbook::ti::plain_http_host;
+    assert_eq!(
+        plain_http_host("http://203.0.113.7:8080/api"),
+        Some("203.0.113.7".into())
+    );
+    assert_eq!(
+        plain_http_host("http://intel.example.com/v3"),
+        Some("intel.example.com".into())
+    );
+    assert_eq!(plain_http_host("https://intel.example.com/v3"), None);
+    for local in [
+        "http://127.0.0.1:9/",
+        "http://127.8.9.10/",
+        "http://[::1]:9/",
+        "http://LocalHost:9/",
+    ] {
+        assert_eq!(plain_http_host(local), None, "{local}");
+    }
+    // 0.0.0.0 is not loopback, and a connection to it stays on this machine should the
+    // refusal ever regress.
+    let srv = server(Vec::new());
+    let mut vt = provider(providers::VirusTotal, &srv, Some(KEY));
+    vt.base = "http://0.0.0.0:9".into();
+    let report = run(&[q("1.1.1.1", IocType::Ipv4), q("8.8.8.8", IocType::Ipv4)], &[vt]);
+    assert_eq!(report.requests, 0);
+    assert_eq!(report.rows.len(), 2);
+    for row in &report.rows {
+        assert_eq!(row.status, Status::Failed, "{row:?}");
+        assert!(row.details.contains("plain HTTP to 0.0.0.0"), "{}", row.details);
+    }
+    assert!(
+        report.warnings.iter().any(|w| w.contains("use https://")),
+        "{:?}",
+        report.warnings
+    );
+    // Without a key, plain http is just a URL.
+    let mut tor = provider(providers::Tor, &srv, None);
+    tor.base = srv.url();
+    let report = run(&[q("1.1.1.1", IocType::Ipv4)], &[tor]);
+    assert!(
+        report.rows.iter().all(|r| !r.details.contains("plain HTTP")),
+        "{:?}",
+        report.rows
+    );
+}
