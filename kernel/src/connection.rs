@@ -35,6 +35,12 @@ impl ConnectionInfo {
                 info.transport
             ));
         }
+        if info.key.is_empty() {
+            crate::log::warn(
+                "the connection file has no key: messages are neither signed nor checked, so anyone who can reach \
+                 the ports can run cells",
+            );
+        }
         if !info.key.is_empty() && info.signature_scheme != "hmac-sha256" {
             return Err(format!(
                 "signature scheme {:?} is not supported; Huntbook signs with hmac-sha256",

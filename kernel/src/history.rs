@@ -80,6 +80,46 @@ pub fn default_file() -> Option<PathBuf> {
     Some(base.join("huntbook/history.ndjson"))
 }
 
+/// The most of a cell (or of its result) the history file keeps.
+pub const MAX_STORED: usize = 64 << 10;
+
+fn capped(text: &str) -> String {
+    if text.len() <= MAX_STORED {
+        return text.to_string();
+    }
+    let mut end = MAX_STORED;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… [{} bytes not kept in the history]", &text[..end], text.len() - end)
+}
+
+/// The history's folder, readable by its owner only (cells hold what analysts typed).
+fn private_folder(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if !dir.is_dir() {
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    }
+    let mut perms = std::fs::metadata(dir)?.permissions();
+    if perms.mode() & 0o077 != 0 {
+        perms.set_mode(perms.mode() & !0o077);
+        std::fs::set_permissions(dir, perms)?;
+    }
+    Ok(())
+}
+
+/// The history file opened to append, created 0600 and made so if it was not.
+fn private_append(file: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let f = OpenOptions::new().create(true).append(true).mode(0o600).open(file)?;
+    let mut perms = f.metadata()?.permissions();
+    if perms.mode() & 0o077 != 0 {
+        perms.set_mode(0o600);
+        f.set_permissions(perms)?;
+    }
+    Ok(f)
+}
+
 impl History {
     /// Opens the history at `file` (or keeps it in memory with `None`). Unreadable lines
     /// are skipped: history is a convenience and must never stop the kernel.
@@ -104,11 +144,18 @@ impl History {
             output,
         };
         if let Some(file) = &self.file {
+            // What is kept on disk is capped: a 50 MB pasted report stays in this session's
+            // memory, not in every later kernel's start-up read.
+            let stored = Entry {
+                input: capped(&entry.input),
+                output: entry.output.as_deref().map(capped),
+                ..entry.clone()
+            };
             let written = file
                 .parent()
-                .map_or(Ok(()), std::fs::create_dir_all)
-                .and_then(|_| OpenOptions::new().create(true).append(true).open(file))
-                .and_then(|mut f| writeln!(f, "{}", serde_json::to_string(&entry).unwrap_or_default()));
+                .map_or(Ok(()), private_folder)
+                .and_then(|_| private_append(file))
+                .and_then(|mut f| writeln!(f, "{}", serde_json::to_string(&stored).unwrap_or_default()));
             if let Err(e) = written {
                 crate::log::warn(&format!(
                     "history not saved to {}: {e}; keeping it in memory",
@@ -267,6 +314,39 @@ mod tests {
             h.record(i as u64 + 1, code, Some(format!("out{i}")));
         }
         h
+    }
+
+    #[test]
+    fn the_file_is_private_and_keeps_large_cells_capped() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("huntbook");
+        let file = folder.join("history.ndjson");
+        // A file left world-readable by an older version is made private on the next write.
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(&file, "").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let mut h = History::open(Some(file.clone()));
+        let big = "é".repeat(MAX_STORED);
+        h.record(1, &big, Some("x".into()));
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(&folder), 0o700);
+        let stored = std::fs::read_to_string(&file).unwrap();
+        assert!(stored.len() < MAX_STORED + 200, "{} bytes stored", stored.len());
+        assert!(
+            stored.contains("bytes not kept in the history"),
+            "{}",
+            &stored[stored.len() - 80..]
+        );
+        // The session itself keeps the whole cell.
+        assert_eq!(h.entries[0].input.len(), big.len());
+        // A fresh history file is created private.
+        let other = dir.path().join("new/history.ndjson");
+        History::open(Some(other.clone())).record(1, "%echo hi", None);
+        assert_eq!(mode(&other), 0o600);
+        assert_eq!(mode(other.parent().unwrap()), 0o700);
     }
 
     fn inputs(v: &[Value]) -> Vec<&str> {

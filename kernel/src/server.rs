@@ -156,6 +156,7 @@ async fn read_router<S: SocketRecv>(
     channel: &'static str,
     mut deliver: impl FnMut(Message) -> bool,
 ) {
+    let mut seen = crate::wire::SeenSignatures::default();
     loop {
         let frames = match socket.recv().await {
             Ok(m) => m.into_vec(),
@@ -165,7 +166,13 @@ async fn read_router<S: SocketRecv>(
                 continue;
             }
         };
+        let signature_of = frames.clone();
         match Message::from_frames(frames, &signer) {
+            Ok(_) if !seen.first_time(&signature_of) => {
+                log::warn(&format!(
+                    "dropped a repeated message on {channel} (its signature was seen before)"
+                ));
+            }
             Ok(message) => {
                 log::debug(&format!("{channel} <- {} {}", message.msg_type(), message.msg_id()));
                 if !deliver(message) {

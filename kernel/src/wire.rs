@@ -54,6 +54,40 @@ impl Signer {
     }
 }
 
+/// The signatures of the messages already accepted on a channel, the latest
+/// [`SeenSignatures::CAPACITY`] of them: a signed message sent again (a replay by whoever
+/// can reach the port) is dropped, as jupyter_client's session drops it.
+#[derive(Debug, Default)]
+pub struct SeenSignatures {
+    set: std::collections::HashSet<Bytes>,
+    order: std::collections::VecDeque<Bytes>,
+}
+
+impl SeenSignatures {
+    pub const CAPACITY: usize = 1 << 16;
+
+    /// Whether `frames` (a whole message) carries a signature not seen before; remembers it.
+    pub fn first_time(&mut self, frames: &[Bytes]) -> bool {
+        let Some(split) = frames.iter().position(|f| f.as_ref() == DELIMITER) else {
+            return true;
+        };
+        let Some(signature) = frames.get(split + 1) else {
+            return true;
+        };
+        if self.set.contains(signature) {
+            return false;
+        }
+        if self.order.len() == Self::CAPACITY
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.set.remove(&oldest);
+        }
+        self.set.insert(signature.clone());
+        self.order.push_back(signature.clone());
+        true
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Message {
     /// ROUTER routing frames, returned unchanged with the reply.
@@ -205,6 +239,23 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signature_is_accepted_once_and_the_memory_is_bounded() {
+        let signer = Signer::new("k");
+        let first = sample(&signer);
+        let second = sample(&signer);
+        let mut seen = SeenSignatures::default();
+        assert!(seen.first_time(&first));
+        assert!(!seen.first_time(&first), "a replay");
+        assert!(seen.first_time(&second));
+        for i in 0..SeenSignatures::CAPACITY {
+            let frames = vec![Bytes::from_static(DELIMITER), Bytes::from(format!("sig{i}"))];
+            assert!(seen.first_time(&frames));
+        }
+        assert_eq!(seen.order.len(), SeenSignatures::CAPACITY);
+        assert!(seen.first_time(&first), "forgotten after CAPACITY newer ones");
+    }
 
     fn sample(signer: &Signer) -> Vec<Bytes> {
         let session = Session::new();

@@ -60,6 +60,27 @@ def test_messages_with_a_bad_or_missing_signature_are_dropped(kernel):
     assert not any(m["msg_type"] == "stream" and "forged" in m["content"]["text"] for m in outputs)
 
 
+def test_a_replayed_signed_message_runs_once(kernel):
+    """Whoever can reach the port can capture a signed request and send it again; the
+    kernel answers the first copy only, as jupyter_client's session does."""
+    km, kc = kernel
+    info = km.get_connection_info()
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.connect(f"tcp://{info['ip']}:{info['shell_port']}")
+    msg = kc.session.msg("execute_request", {"code": "%echo replayed", "silent": False, "store_history": True,
+                                              "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+    frames = kc.session.serialize(msg)
+    sock.send_multipart(frames)
+    sock.send_multipart(frames)
+    replies = []
+    while sock.poll(2000):
+        replies.append(sock.recv_multipart())
+    sock.close(0)
+    assert len(replies) == 1, f"{len(replies)} replies to one signed message sent twice"
+    content, _ = run(kc, "%iptype 8.8.8.8")
+    assert content["status"] == "ok"
+
+
 def test_interrupt_stops_the_cell_and_keeps_the_session(kernel, shared_data):
     km, kc = kernel
     content, _ = run(kc, f"logons = %load {shared_data}/msticpy/logons/localdata_host_logons.csv")
