@@ -12,7 +12,7 @@
 //! Magics never write `<div>` or `<table>` themselves: bodies come from the engine's
 //! renderers (`huntbook::render`), small tables from [`huntbook::render::grid::Grid`].
 
-use huntbook::render::{escape_html, warning_html, warning_text};
+use huntbook::render::{escape_html, visible_text, warning_html, warning_text};
 use serde_json::Value as Json;
 
 use crate::bundle::MimeBundle;
@@ -121,7 +121,8 @@ impl Figure {
         if let Some(f) = &self.footer {
             push_line(f);
         }
-        let mut bundle = MimeBundle::text(plain.trim_end().to_string());
+        // No data's escape sequence reaches a terminal through text/plain.
+        let mut bundle = MimeBundle::text(visible_text(plain.trim_end()).into_owned());
         let body = self.svg.is_some() || self.html.is_some();
         if self.heading.is_some() || !self.warnings.is_empty() || body {
             let mut html = String::from("<div class=\"hb-figure\">");

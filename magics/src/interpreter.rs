@@ -228,7 +228,11 @@ impl Interpreter {
             if display.is_none() {
                 warn(io, &warnings);
             }
-            io.stream(Stream::Stdout, &format!("{}\n", frame_summary(&target.text, &frame)));
+            let summary = frame_summary(&target.text, &frame);
+            io.stream(
+                Stream::Stdout,
+                &format!("{}\n", huntbook::render::visible_text(&summary)),
+            );
             if let Some(figure) = display {
                 io.display(&figure.warn(warnings).bundle(), None);
             }
@@ -286,7 +290,10 @@ fn warn(io: &mut dyn Io, warnings: &[String]) {
     for warning in warnings {
         io.stream(
             Stream::Stderr,
-            &format!("{}\n", huntbook::render::warning_text(warning)),
+            &format!(
+                "{}\n",
+                huntbook::render::visible_text(&huntbook::render::warning_text(warning))
+            ),
         );
     }
 }

@@ -18,7 +18,7 @@ pub fn escape_html(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\t' | '\n' | '\r' => out.push(c),
-            c if c.is_control() => {
+            c if c.is_control() || is_bidi_control(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
@@ -27,9 +27,46 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
+/// Characters that reorder the text around them (U+202E RIGHT-TO-LEFT OVERRIDE makes
+/// `exe.txt` read `txt.exe`): shown as escapes, as an analyst must see them.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+/// Text for a terminal or a `text/plain` output: line breaks and tabs stay, every other
+/// control character (ESC, so no escape sequence — an OSC 52 clipboard write, a cursor
+/// move — reaches a terminal) and every bidirectional override is written as `\u{..}`.
+pub fn visible_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| (c.is_control() && !matches!(c, '\n' | '\t')) || is_bidi_control(c);
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if hidden(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::escape_html;
+    use super::{escape_html, visible_text};
+
+    #[test]
+    fn escape_sequences_and_bidi_overrides_are_shown_not_obeyed() {
+        let osc52 = "copy\u{1b}]52;c;SGVsbG8=\u{7}done";
+        assert_eq!(visible_text(osc52), "copy\\u{1b}]52;c;SGVsbG8=\\u{7}done");
+        assert_eq!(
+            visible_text("invoice\u{202e}fdp.exe\r\nnext\tcol"),
+            "invoice\\u{202e}fdp.exe\\u{d}\nnext\tcol"
+        );
+        assert_eq!(escape_html("invoice\u{202e}fdp.exe"), "invoice\\u{202e}fdp.exe");
+        assert!(matches!(visible_text("plain"), std::borrow::Cow::Borrowed(_)));
+    }
 
     #[test]
     fn markup_and_quotes_are_neutralised() {

@@ -23,7 +23,7 @@ pub const PALETTE: [&str; 10] = [
 pub const ABOVE: &str = "#e15759";
 pub const BELOW: &str = "#4e79a7";
 
-pub use escape::escape_html;
+pub use escape::{escape_html, visible_text};
 
 /// A warning as every display shows it: one line, marked, its text escaped. The style is
 /// inline so that it survives front ends that drop `<style>` elements.

@@ -473,3 +473,35 @@ fn completion_and_inspection_take_any_character_at_any_cursor() {
         .expect("procs is a frame");
     assert!(found.plain().starts_with("procs: "), "{}", found.plain());
 }
+
+/// Data carrying terminal escape sequences (an OSC 52 clipboard write) or a bidi override
+/// (`invoice\u{202e}fdp.exe` reads as `invoiceexe.pdf`) is shown escaped, in text and HTML,
+/// never obeyed by a terminal or a browser.
+#[test]
+fn escape_sequences_and_bidi_overrides_in_data_are_shown_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("hostile.csv");
+    std::fs::write(
+        &csv,
+        "Name,CommandLine\ninvoice\u{202e}fdp.exe,\"echo \u{1b}]52;c;SGVsbG8=\u{7}\"\n",
+    )
+    .unwrap();
+    let mut interp = Interpreter::default();
+    let (outcome, io) = run(&mut interp, &format!("x = %load {}\n%show x", csv.display()));
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let shown = outcome.result.expect("a table");
+    let plain = shown.plain();
+    let html = shown.data["text/html"].as_str().unwrap();
+    for text in [plain, html] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+        assert!(text.contains("\\u{202e}") && text.contains("\\u{1b}]52"), "{text:?}");
+    }
+    for event in &io.events {
+        if let Event::Stream(_, text) = event {
+            assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}'), "{text:?}");
+        }
+    }
+}
