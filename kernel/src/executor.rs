@@ -406,16 +406,28 @@ impl Io for KernelIo<'_> {
             json!({"prompt": prompt, "password": password}),
             true,
         );
+        let asked = request.msg_id().to_string();
         if self.stdin_out.send(request).is_err() {
             return Err(PromptError::Cancelled);
         }
         loop {
             match self.replies.recv_timeout(Duration::from_millis(50)) {
-                Ok(reply) => return Ok(str_field(&reply.content, "value").to_string()),
+                // A reply that names the request it answers must name this one: one to an
+                // older prompt is dropped. (jupyter_client's `input` names none.)
+                Ok(reply) if answers(&reply, &asked) => return Ok(str_field(&reply.content, "value").to_string()),
+                Ok(_) => log::warn("dropped an input_reply that does not answer the pending input_request"),
                 Err(RecvTimeoutError::Timeout) if !self.interrupted() => continue,
                 Err(_) => return Err(PromptError::Cancelled),
             }
         }
+    }
+}
+
+/// Whether `reply` answers the input request `asked`: it names it, or names none.
+fn answers(reply: &Message, asked: &str) -> bool {
+    match reply.parent_header.get("msg_id").and_then(Value::as_str) {
+        None | Some("") => true,
+        Some(id) => id == asked,
     }
 }
 
@@ -474,6 +486,45 @@ mod tests {
             content,
             buffers: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_prompt_takes_only_the_reply_to_it() {
+        let (iopub, _iopub_rx) = tokio::sync::mpsc::unbounded_channel();
+        let shared = Shared {
+            session: crate::wire::Session::new(),
+            signer: crate::wire::Signer::new("key"),
+            iopub,
+            interrupt: Default::default(),
+        };
+        let (stdin_out, mut asked) = tokio::sync::mpsc::unbounded_channel::<Message>();
+        let (replies_tx, replies) = std::sync::mpsc::channel();
+        let parent = request("execute_request", json!({}));
+        let client = std::thread::spawn(move || {
+            let question = loop {
+                if let Ok(m) = asked.try_recv() {
+                    break m;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            };
+            let reply = |parent_id: &str, value: &str| {
+                let mut m = request("input_reply", json!({"value": value}));
+                m.parent_header = json!({"msg_id": parent_id});
+                m
+            };
+            replies_tx.send(reply("an-older-prompt", "stale")).unwrap();
+            replies_tx.send(reply(question.msg_id(), "fresh")).unwrap();
+        });
+        let mut io = KernelIo {
+            shared: &shared,
+            parent: &parent,
+            silent: false,
+            allow_stdin: true,
+            stdin_out: &stdin_out,
+            replies: &replies,
+        };
+        assert_eq!(io.prompt("key: ", true), Ok("fresh".to_string()));
+        client.join().unwrap();
     }
 
     #[test]

@@ -256,12 +256,15 @@ def test_secret_prompts_over_stdin_with_hidden_input(kernel):
     assert request["msg_type"] == "input_request"
     assert request["parent_header"]["msg_id"] == msg_id
     assert request["content"]["password"] is True
+    # A reply naming another request does not answer the prompt; the one naming it does.
+    stale = kc.session.msg("input_reply", {"value": "stale-key"}, parent={"msg_id": "an-older-prompt"})
+    kc.stdin_channel.send(stale)
     kc.input("s3cr3t-api-key")
     reply = kc.get_shell_msg(timeout=TIMEOUT)
     assert reply["content"]["status"] == "ok"
     content, outputs = run(kc, "%secret")
     shown = [m for m in outputs if m["msg_type"] == "execute_result"][0]["content"]["data"]["text/plain"]
-    assert "virustotal" in shown and "s3cr3t" not in shown
+    assert "virustotal" in shown and "s3cr3t" not in shown and "stale" not in shown
     # Without stdin the cell fails clearly instead of hanging.
     content, outputs = run(kc, "%secret otx", allow_stdin=False)
     assert content["ename"] == "no-prompt"
