@@ -40,7 +40,8 @@ fn time_step(span_us: i64) -> (i64, &'static str) {
 /// Tick times from `start` to `end`: on round boundaries (months and years on the
 /// calendar).
 pub(super) fn ticks(start: i64, end: i64) -> (Vec<i64>, &'static str) {
-    let (step, format) = time_step(end - start);
+    let span = (i128::from(end) - i128::from(start)).min(i128::from(i64::MAX)) as i64;
+    let (step, format) = time_step(span);
     const DAY: i64 = 86_400_000_000;
     let mut out = Vec::new();
     if step >= 30 * DAY {
@@ -68,13 +69,18 @@ pub(super) fn ticks(start: i64, end: i64) -> (Vec<i64>, &'static str) {
             m += months;
         }
     } else {
-        let mut t = start.div_euclid(step) * step;
-        if t < start {
-            t += step;
+        // Checked steps: near the ends of the i64 range the next tick may not exist.
+        let mut t = start.div_euclid(step).checked_mul(step);
+        if let Some(first) = t
+            && first < start
+        {
+            t = first.checked_add(step);
         }
-        while t <= end {
-            out.push(t);
-            t += step;
+        while let Some(tick) = t
+            && tick <= end
+        {
+            out.push(tick);
+            t = tick.checked_add(step);
         }
     }
     (out, format)

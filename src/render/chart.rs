@@ -92,10 +92,12 @@ impl Geometry {
             (start, end) = (0, 1);
         }
         if start == end {
-            start -= 1_000_000;
-            end += 1_000_000;
+            start = start.saturating_sub(1_000_000);
+            end = end.saturating_add(1_000_000);
         }
-        let pad = (end - start) / 50;
+        // Times from data can lie at the ends of what an i64 of µs holds: the span and
+        // the padding are worked out wider, then clamped.
+        let pad = ((i128::from(end) - i128::from(start)) / 50) as i64;
         let value_chart = chart.kind.is_some();
         let plot_h = if value_chart {
             260.0
@@ -108,8 +110,8 @@ impl Geometry {
             0.0
         };
         Geometry {
-            start: start - pad,
-            end: end + pad,
+            start: start.saturating_sub(pad),
+            end: end.saturating_add(pad),
             pad,
             plot_w: WIDTH - LEFT - RIGHT,
             plot_h,
@@ -118,7 +120,12 @@ impl Geometry {
     }
 
     fn x(&self, t: i64) -> f64 {
-        LEFT + (t - self.start) as f64 / (self.end - self.start) as f64 * self.plot_w
+        LEFT + self.fraction(t) * self.plot_w
+    }
+
+    /// Where `t` lies between the start and the end, 0 to 1.
+    fn fraction(&self, t: i64) -> f64 {
+        (i128::from(t) - i128::from(self.start)) as f64 / (i128::from(self.end) - i128::from(self.start)) as f64
     }
 
     fn axis_y(&self) -> f64 {
@@ -172,8 +179,8 @@ fn time_axis(out: &mut String, g: &Geometry) {
     }
     let span_label = format!(
         "{} – {} UTC",
-        utc(g.start + g.pad, SECONDS),
-        utc(g.end - g.pad, SECONDS)
+        utc(g.start.saturating_add(g.pad), SECONDS),
+        utc(g.end.saturating_sub(g.pad), SECONDS)
     );
     let _ = write!(
         out,
@@ -301,7 +308,7 @@ fn value_series(out: &mut String, g: &Geometry, chart: &Chart) {
 
 /// One lane per group, a mark per event, or a density strip for a lane past the budget.
 fn event_lanes(out: &mut String, g: &Geometry, chart: &Chart, notes: &mut Vec<String>) {
-    let (start, end, plot_w) = (g.start, g.end, g.plot_w);
+    let plot_w = g.plot_w;
     let x = |t: i64| g.x(t);
     for (i, lane) in chart.lanes.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
@@ -331,7 +338,7 @@ fn event_lanes(out: &mut String, g: &Geometry, chart: &Chart, notes: &mut Vec<St
         if lane.times.len() > POINT_BUDGET {
             let mut bins = vec![0usize; BINS];
             for &t in &lane.times {
-                let b = (((t - start) as f64 / (end - start) as f64) * BINS as f64) as usize;
+                let b = (g.fraction(t) * BINS as f64) as usize;
                 bins[b.min(BINS - 1)] += 1;
             }
             let peak = *bins.iter().max().unwrap_or(&1) as f64;

@@ -149,3 +149,30 @@ fn many_groups_fold_into_one_lane_and_say_so() {
     assert!(text.contains("timeline: 363 points in 30 lanes"), "{text}");
     assert!(text.contains("the 29 largest have lanes"), "{text}");
 }
+
+/// Times at the ends of the range a datetime can hold (a crafted CSV of 69 bytes) must
+/// draw a chart, not wrap the span arithmetic into a tick loop that fills memory.
+#[test]
+fn times_at_the_ends_of_the_datetime_range_draw() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("extremes.csv");
+    std::fs::write(
+        &csv,
+        "TimeGenerated,Host\n-262000-01-01T00:00:00Z,a\n+262000-12-31T23:59:59Z,b\n",
+    )
+    .unwrap();
+    let mut interp = huntbook_magics::Interpreter::default();
+    crate::common::ok(&mut interp, &format!("x = %load {}", csv.display()));
+    let frame = interp.session().get("x").unwrap();
+    assert!(
+        frame.data.column("TimeGenerated").unwrap().dtype().is_temporal(),
+        "{:?}",
+        frame.data
+    );
+    let out = crate::common::ok(&mut interp, "%timeline x --group-by Host");
+    let svg = out.result.expect("a chart").data["image/svg+xml"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(svg.matches("<circle").count() == 2, "{svg}");
+}
