@@ -147,7 +147,7 @@ impl Cache {
     }
 
     fn write(&mut self, provider: &str) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
+        private_dir(&self.dir)?;
         let path = self.file(provider);
         if self.corrupt.remove(provider) && path.exists() {
             let mut aside = path.clone().into_os_string();
@@ -160,20 +160,57 @@ impl Cache {
             entries: self.loaded.get(provider).cloned().unwrap_or_default(),
         };
         let text = serde_json::to_string(&file).map_err(std::io::Error::other)?;
-        let tmp = self.dir.join(format!(".{provider}.json.{}", std::process::id()));
-        {
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt as _;
-                // Threat-intel answers about an investigation are for its analyst only.
-                options.mode(0o600);
-            }
-            let mut f = options.open(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
+        let (tmp, mut f) = new_private_file(&self.dir, provider)?;
+        let written = f.write_all(text.as_bytes()).and_then(|()| f.sync_all());
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
         }
         std::fs::rename(&tmp, &path)
     }
+}
+
+/// The cache folder, created readable by its owner only: threat-intel answers about an
+/// investigation are for its analyst.
+fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// A new temporary file beside the cache file, at a name nobody can guess, created only
+/// if nothing is there: a symlink planted at the name is never written through.
+fn new_private_file(dir: &std::path::Path, provider: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
+    use std::hash::{BuildHasher, Hasher};
+    let mut last = None;
+    for attempt in 0..8u32 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(attempt);
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos(),
+        );
+        let tmp = dir.join(format!(".{provider}.json.{}.{:016x}", std::process::id(), h.finish()));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            // create_new (O_CREAT|O_EXCL) fails on anything at the name, a symlink included.
+            options.mode(0o600);
+        }
+        match options.open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free temporary name")))
 }

@@ -721,3 +721,41 @@ fn keys_are_not_sent_in_plain_http_off_this_machine() {
         report.rows
     );
 }
+
+/// The cache never writes through a symlink planted where its temporary file goes, and
+/// its folder is its owner's only.
+#[test]
+fn the_cache_writes_no_file_through_a_planted_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cache_dir = dir.path().join("ti");
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "untouched").unwrap();
+    std::fs::create_dir_all(&cache_dir).unwrap();
+    // The name an older version used: predictable from the process id.
+    std::os::unix::fs::symlink(
+        &victim,
+        cache_dir.join(format!(".virustotal.json.{}", std::process::id())),
+    )
+    .unwrap();
+    let mut cache = Cache::open(&cache_dir);
+    let query = q("1.1.1.1", IocType::Ipv4);
+    cache.put(
+        "virustotal",
+        &query,
+        &Row::failure(&query, "virustotal", Status::NotFound, "not found"),
+    );
+    let warnings = cache.save();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+    assert!(cache_dir.join("virustotal.json").is_file());
+    let fresh = dir.path().join("new-cache");
+    let mut cache = Cache::open(&fresh);
+    cache.put(
+        "virustotal",
+        &query,
+        &Row::failure(&query, "virustotal", Status::NotFound, "not found"),
+    );
+    assert!(cache.save().is_empty());
+    assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o700);
+}
