@@ -370,7 +370,7 @@ fn file_stem(path: &Path) -> String {
         .unwrap_or(name)
 }
 
-/// Folders are walked this deep at most, so a link loop cannot run away.
+/// Folders are walked this deep at most (links to folders are not followed at all).
 const MAX_DEPTH: usize = 16;
 
 fn walk(
@@ -395,6 +395,14 @@ fn walk(
         let path = entry.path();
         let name = entry.file_name();
         if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        // A link to a folder is not followed: one to the folder itself (or a parent)
+        // would walk in circles, and one out of the source reads what was never
+        // connected. It is named among the skipped, so nothing goes missing unsaid.
+        let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+        if is_link && path.is_dir() {
+            warnings.push(format!("{}: a link to a folder; not followed", path.display()));
             continue;
         }
         if path.is_dir() {

@@ -287,3 +287,34 @@ fn zeek_conn_log_is_typed() {
         Some("192.168.1.41")
     );
 }
+
+/// A folder holding links to itself and to its parent is walked once: the links are not
+/// followed and are named in a warning, and the files beside them are tables.
+#[test]
+fn links_to_folders_are_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("case");
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    std::fs::write(root.join("sub/a.csv"), "TimeGenerated,x\n2024-01-01T00:00:00Z,1\n").unwrap();
+    for (name, target) in [
+        ("self", root.clone()),
+        ("up", dir.path().to_path_buf()),
+        ("loop", root.join("sub")),
+    ] {
+        std::os::unix::fs::symlink(&target, root.join("sub").join(name)).unwrap();
+        std::os::unix::fs::symlink(&target, root.join(format!("top-{name}"))).unwrap();
+    }
+    let config = LocalConfig {
+        path: root.clone(),
+        tables: Default::default(),
+    };
+    let opened = LocalSource::open("case", &config).unwrap();
+    let names: Vec<&str> = opened.value.tables().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["a"], "{names:?}");
+    let links = opened
+        .warnings
+        .iter()
+        .filter(|w| w.contains("a link to a folder; not followed"))
+        .count();
+    assert_eq!(links, 6, "{:?}", opened.warnings);
+}
