@@ -3,14 +3,16 @@
 //! answer whether it is done, refused, or worth another try ([`classify`]).
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use super::Row;
 use super::Status;
 use super::providers::{Method, Provider, Request};
-use super::run::{Event, Rate};
+use crate::error::{Error, Result as EngineResult};
 
 pub(super) struct Job {
     pub(super) name: &'static str,
@@ -35,6 +37,82 @@ pub(super) struct Failure {
     pub(super) status: Status,
     pub(super) http: Option<u16>,
     pub(super) message: String,
+}
+
+/// The host of a plain `http://` URL that leaves this machine, or `None` for https and
+/// for loopback (127.0.0.0/8, ::1, localhost). An unreadable URL counts as leaving.
+pub fn plain_http_host(base: &str) -> Option<String> {
+    let Ok(url) = url::Url::parse(base) else {
+        return Some(base.to_string());
+    };
+    if url.scheme() != "http" {
+        return None;
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    (!loopback).then(|| url.host_str().unwrap_or(base).to_string())
+}
+
+/// What the requests report back to the run, as they go.
+pub(super) enum Event {
+    Row(usize, Row),
+    Note(String),
+    Sent,
+}
+
+/// A rate limit: at most `count` requests in any `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub count: u32,
+    pub per: Duration,
+}
+
+impl Rate {
+    /// Reads `N/sec`, `N/min`, `N/hour`, `N/day`, `N/week` or `N/month` (30 days).
+    pub fn parse(text: &str) -> EngineResult<Rate> {
+        let bad = || {
+            Error::Invalid(format!(
+                "{text:?} is not a rate limit: write N/sec, N/min, N/hour, N/day, N/week or N/month, e.g. 4/min"
+            ))
+        };
+        let (n, unit) = text.trim().split_once('/').ok_or_else(bad)?;
+        let count: u32 = n.trim().parse().map_err(|_| bad())?;
+        let secs = match unit.trim() {
+            "s" | "sec" | "second" => 1,
+            "m" | "min" | "minute" => 60,
+            "h" | "hour" => 3600,
+            "d" | "day" => 86_400,
+            "w" | "week" => 7 * 86_400,
+            "month" => 30 * 86_400,
+            _ => return Err(bad()),
+        };
+        if count == 0 {
+            return Err(bad());
+        }
+        Ok(Rate {
+            count,
+            per: Duration::from_secs(secs),
+        })
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit = match self.per.as_secs() {
+            1 => "sec".to_string(),
+            60 => "min".into(),
+            3600 => "hour".into(),
+            86_400 => "day".into(),
+            604_800 => "week".into(),
+            2_592_000 => "month".into(),
+            s => format!("{s}s"),
+        };
+        write!(f, "{}/{unit}", self.count)
+    }
 }
 
 /// Answers larger than this are refused rather than read into memory.

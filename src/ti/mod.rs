@@ -29,7 +29,8 @@ use serde::{Deserialize, Serialize};
 use crate::ioc::{Extractor, IocType, refang};
 use crate::ip::{IpClass, classify};
 
-pub use run::{Configured, Hooks, Rate, Report, lookup, plain_http_host};
+pub use fetch::plain_http_host;
+pub use run::{Configured, Hooks, Rate, Report, lookup};
 
 /// How bad an answer says the observable is. Ordered from least to most severe, so the
 /// worst of a set is its maximum.

@@ -16,61 +16,11 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::cache::Cache;
-use super::fetch::{Failure, Job, fetch};
+pub use super::fetch::Rate;
+use super::fetch::{Event, Failure, Job, fetch, plain_http_host};
 use super::providers::{Auth, Provider, Verdict};
 use super::{Query, Row, Severity, Status, now_ms};
 use crate::error::{Error, Result};
-
-/// A rate limit: at most `count` requests in any `per`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rate {
-    pub count: u32,
-    pub per: Duration,
-}
-
-impl Rate {
-    /// Reads `N/sec`, `N/min`, `N/hour`, `N/day`, `N/week` or `N/month` (30 days).
-    pub fn parse(text: &str) -> Result<Rate> {
-        let bad = || {
-            Error::Invalid(format!(
-                "{text:?} is not a rate limit: write N/sec, N/min, N/hour, N/day, N/week or N/month, e.g. 4/min"
-            ))
-        };
-        let (n, unit) = text.trim().split_once('/').ok_or_else(bad)?;
-        let count: u32 = n.trim().parse().map_err(|_| bad())?;
-        let secs = match unit.trim() {
-            "s" | "sec" | "second" => 1,
-            "m" | "min" | "minute" => 60,
-            "h" | "hour" => 3600,
-            "d" | "day" => 86_400,
-            "w" | "week" => 7 * 86_400,
-            "month" => 30 * 86_400,
-            _ => return Err(bad()),
-        };
-        if count == 0 {
-            return Err(bad());
-        }
-        Ok(Rate {
-            count,
-            per: Duration::from_secs(secs),
-        })
-    }
-}
-
-impl fmt::Display for Rate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let unit = match self.per.as_secs() {
-            1 => "sec".to_string(),
-            60 => "min".into(),
-            3600 => "hour".into(),
-            86_400 => "day".into(),
-            604_800 => "week".into(),
-            2_592_000 => "month".into(),
-            s => format!("{s}s"),
-        };
-        write!(f, "{}/{unit}", self.count)
-    }
-}
 
 /// A provider as configured for a run.
 pub struct Configured {
@@ -160,12 +110,6 @@ pub struct Report {
     pub from_cache: usize,
     /// Lookups not made because the user interrupted the run.
     pub interrupted: usize,
-}
-
-pub(super) enum Event {
-    Row(usize, Row),
-    Note(String),
-    Sent,
 }
 
 /// Looks every query up in every provider that supports it.
@@ -269,24 +213,6 @@ pub fn lookup(
     }
     report.rows = slots.into_iter().flatten().collect();
     report
-}
-
-/// The host of a plain `http://` URL that leaves this machine, or `None` for https and
-/// for loopback (127.0.0.0/8, ::1, localhost). An unreadable URL counts as leaving.
-pub fn plain_http_host(base: &str) -> Option<String> {
-    let Ok(url) = url::Url::parse(base) else {
-        return Some(base.to_string());
-    };
-    if url.scheme() != "http" {
-        return None;
-    }
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    (!loopback).then(|| url.host_str().unwrap_or(base).to_string())
 }
 
 fn send_all(

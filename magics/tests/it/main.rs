@@ -6,6 +6,7 @@ mod common;
 mod charts;
 mod enrich;
 mod extract;
+mod hostile;
 mod magics;
 mod ptree;
 mod query;
