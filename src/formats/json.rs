@@ -14,7 +14,76 @@ pub const NDJSON: Format = Format::new("ndjson", "NDJSON", &["ndjson", "jsonl"],
     .aliases(&["jsonl"])
     .scan(scan_lines);
 
+/// JSON nested deeper than this is refused before polars reads it: its reader recurses,
+/// and 100,000 levels overflow the stack — an abort no `catch_unwind` survives — while a
+/// thousand levels on one line need gigabytes. Real records nest a handful of levels.
+pub const MAX_DEPTH: usize = 100;
+
+/// The byte offset where `bytes` (continuing a scan in `state`) first nests deeper than
+/// [`MAX_DEPTH`], counting `[` and `{` outside strings.
+fn too_deep(bytes: &[u8], state: &mut (usize, bool, bool), offset: usize) -> Option<usize> {
+    let (depth, in_string, escaped) = state;
+    for (i, &b) in bytes.iter().enumerate() {
+        if *in_string {
+            match (b, *escaped) {
+                (_, true) => *escaped = false,
+                (b'\\', false) => *escaped = true,
+                (b'"', false) => *in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => *in_string = true,
+            b'[' | b'{' => {
+                *depth += 1;
+                if *depth > MAX_DEPTH {
+                    return Some(offset + i);
+                }
+            }
+            b']' | b'}' => *depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Refuses input nested deeper than [`MAX_DEPTH`], reading a file in 64 KiB pieces.
+fn check_depth(input: &Input, title: &'static str) -> Result<()> {
+    use std::io::Read;
+    let mut state = (0, false, false);
+    let found = match input {
+        Input::Bytes { bytes, .. } => too_deep(bytes, &mut state, 0),
+        Input::File(path) => {
+            let mut file = Input::open(path)?;
+            let mut buffer = vec![0u8; 1 << 16];
+            let mut offset = 0;
+            loop {
+                let n = file.read(&mut buffer).map_err(|source| crate::error::Error::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                if n == 0 {
+                    break None;
+                }
+                if let Some(at) = too_deep(&buffer[..n], &mut state, offset) {
+                    break Some(at);
+                }
+                offset += n;
+            }
+        }
+    };
+    match found {
+        Some(at) => Err(input.bad(
+            title,
+            format!("nested deeper than {MAX_DEPTH} levels (at byte {at}); not read"),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn read_document(input: &Input) -> Result<Warned<DataFrame>> {
+    check_depth(input, JSON.title)?;
     let bad = input.polars(JSON.title);
     let df = match input {
         Input::File(path) => read_json(Input::open(path)?, || Input::open(path).ok()).map_err(bad)?,
@@ -27,6 +96,7 @@ fn read_document(input: &Input) -> Result<Warned<DataFrame>> {
 }
 
 fn read_lines(input: &Input) -> Result<Warned<DataFrame>> {
+    check_depth(input, NDJSON.title)?;
     let bad = input.polars(NDJSON.title);
     let df = match input {
         Input::File(path) => read_ndjson(Input::open(path)?).map_err(bad)?,
@@ -89,5 +159,26 @@ fn read_json<R: polars::io::mmap::MmapBytesReader>(
             Some(reader) => read_ndjson(reader).map_err(|_| e),
             None => Err(e),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_is_counted_outside_strings_and_across_pieces() {
+        let deep = format!("{}1{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        assert_eq!(too_deep(deep.as_bytes(), &mut (0, false, false), 0), Some(MAX_DEPTH));
+        let ok = format!("{}1{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert_eq!(too_deep(ok.as_bytes(), &mut (0, false, false), 0), None);
+        // Brackets in strings, escaped quotes included, do not count.
+        let text = format!("{{\"a\": \"{}\\\"{}\"}}", "[".repeat(500), "{".repeat(500));
+        assert_eq!(too_deep(text.as_bytes(), &mut (0, false, false), 0), None);
+        // A scan split into pieces finds the same place.
+        let mut state = (0, false, false);
+        let (a, b) = deep.as_bytes().split_at(37);
+        assert_eq!(too_deep(a, &mut state, 0), None);
+        assert_eq!(too_deep(b, &mut state, 37), Some(MAX_DEPTH));
     }
 }

@@ -170,3 +170,24 @@ fn csv_with_undoubled_quotes_is_repaired_with_a_warning() {
     let err = read_file(&ragged, None).unwrap_err().to_string();
     assert!(err.contains("ragged.csv") && err.contains("CSV"), "{err}");
 }
+
+/// JSON nested 100,000 deep overflowed the stack (an abort no catch_unwind survives), and
+/// an NDJSON line nested 1,000 deep needed gigabytes: both are refused with an error
+/// that says why, before polars reads them.
+#[test]
+fn deeply_nested_json_is_refused_not_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("deep.json");
+    std::fs::write(&doc, format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000))).unwrap();
+    let e = read_file(&doc, None).unwrap_err().to_string();
+    assert!(e.contains("nested deeper than 100 levels"), "{e}");
+    let lines = dir.path().join("deep.ndjson");
+    let line = format!("{}1{}", "{\"a\":".repeat(1_000), "}".repeat(1_000));
+    std::fs::write(&lines, format!("{{\"ok\": 1}}\n{line}\n")).unwrap();
+    let e = read_file(&lines, None).unwrap_err().to_string();
+    assert!(e.contains("nested deeper than 100 levels"), "{e}");
+    // Ordinary nesting still loads.
+    let fine = dir.path().join("fine.json");
+    std::fs::write(&fine, r#"[{"a": {"b": {"c": "[[[[{{{{"}}}]"#).unwrap();
+    assert_eq!(read_file(&fine, None).unwrap().value.height(), 1);
+}
