@@ -152,7 +152,7 @@ impl Tree {
         chain.iter().map(|i| self.index_label(*i)).collect::<Vec<_>>().join("/")
     }
 
-    fn index_label(&self, k: usize) -> String {
+    pub(super) fn index_label(&self, k: usize) -> String {
         let width = self.procs.len().to_string().len().max(5);
         format!("{k:0width$}")
     }

@@ -77,3 +77,43 @@ fn defender_public_sample_matches_the_catalog_roots_and_depth() {
         "the schema is recognised from the columns"
     );
 }
+
+/// A 20,000-deep chain of processes (each the parent of the next) builds, and its paths
+/// are msticpy's: built from the parent's path, they equal the walk to the root.
+#[test]
+fn a_deep_parent_chain_builds_with_its_paths() {
+    use polars::prelude::*;
+    let n = 20_000usize;
+    let pid: Vec<String> = (0..n).map(|i| format!("0x{:x}", i + 16)).collect();
+    let ppid: Vec<String> = (0..n).map(|i| format!("0x{:x}", i + 15)).collect();
+    let time: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                "2024-01-01 00:{:02}:{:02}.{:03}",
+                i / 60_000 % 60,
+                i / 1000 % 60,
+                i % 1000
+            )
+        })
+        .collect();
+    let df = DataFrame::new_infer_height(vec![
+        Column::new("EventID".into(), vec![4688i64; n]),
+        Column::new("Computer".into(), vec!["host"; n]),
+        Column::new("NewProcessName".into(), vec!["C:\\x.exe"; n]),
+        Column::new("ParentProcessName".into(), vec!["C:\\x.exe"; n]),
+        Column::new("NewProcessId".into(), pid),
+        Column::new("ProcessId".into(), ppid),
+        Column::new("TimeGenerated".into(), time),
+        Column::new("SubjectUserName".into(), vec!["u"; n]),
+        Column::new("CommandLine".into(), vec!["x"; n]),
+    ])
+    .unwrap();
+    let tree = Tree::build(&df, None).unwrap().value;
+    assert_eq!(tree.summary().depth as usize, n + 1, "{:?}", tree.summary());
+    let all = tree.preorder(&tree.roots);
+    let paths = tree.paths(&all);
+    for k in [0, 1, all.len() / 2, all.len() - 1] {
+        assert_eq!(paths[k], tree.path(all[k]), "process {k}");
+    }
+    assert_eq!(paths.last().unwrap().split('/').count(), n + 1);
+}
