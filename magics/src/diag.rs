@@ -49,7 +49,14 @@ impl Diagnostic {
 
     /// Renders the diagnostic against the cell it came from, as the lines of a traceback.
     pub fn render(&self, code: &str) -> Vec<String> {
-        let mut lines = vec![format!("\x1b[1;31merror[{}]\x1b[0m: {}", self.code, self.message)];
+        // Messages and hints quote data (file and column names): its control characters
+        // are shown, so that only the traceback's own colour codes reach the terminal.
+        let visible = huntbook::render::visible_text;
+        let mut lines = vec![format!(
+            "\x1b[1;31merror[{}]\x1b[0m: {}",
+            self.code,
+            visible(&self.message)
+        )];
         if let Some(span) = &self.span
             && span.start <= code.len()
         {
@@ -71,7 +78,7 @@ impl Diagnostic {
             ));
         }
         if let Some(hint) = &self.hint {
-            lines.push(format!("hint: {hint}"));
+            lines.push(format!("hint: {}", visible(hint)));
         }
         lines
     }

@@ -40,7 +40,7 @@ impl CellError {
     pub fn from_diagnostic(d: &Diagnostic, code: &str) -> Self {
         CellError {
             ename: d.code.to_string(),
-            evalue: d.message.clone(),
+            evalue: huntbook::render::visible_text(&d.message).into_owned(),
             traceback: d.render(code),
         }
     }
@@ -91,6 +91,9 @@ impl Interpreter {
     }
 
     pub fn execute(&mut self, code: &str, io: &mut dyn Io) -> CellOutcome {
+        // Everything the cell streams or displays reaches the front end with data's control
+        // characters and bidi overrides shown, not obeyed.
+        let io = &mut Visible(io);
         let mut outcome = CellOutcome::default();
         let statements = match split_cell(code) {
             Ok(s) => s,
@@ -228,11 +231,7 @@ impl Interpreter {
             if display.is_none() {
                 warn(io, &warnings);
             }
-            let summary = frame_summary(&target.text, &frame);
-            io.stream(
-                Stream::Stdout,
-                &format!("{}\n", huntbook::render::visible_text(&summary)),
-            );
+            io.stream(Stream::Stdout, &format!("{}\n", frame_summary(&target.text, &frame)));
             if let Some(figure) = display {
                 io.display(&figure.warn(warnings).bundle(), None);
             }
@@ -290,10 +289,47 @@ fn warn(io: &mut dyn Io, warnings: &[String]) {
     for warning in warnings {
         io.stream(
             Stream::Stderr,
-            &format!(
-                "{}\n",
-                huntbook::render::visible_text(&huntbook::render::warning_text(warning))
-            ),
+            &format!("{}\n", huntbook::render::warning_text(warning)),
         );
+    }
+}
+
+/// The [`Io`] a cell runs with: streams and displayed text pass through
+/// [`huntbook::render::visible_text`] (results are [`crate::figure::Figure`]s, which do the
+/// same), whatever magic or message wrote them.
+struct Visible<'a>(&'a mut dyn Io);
+
+impl Visible<'_> {
+    fn visible(bundle: &MimeBundle) -> std::borrow::Cow<'_, MimeBundle> {
+        let plain = bundle.plain();
+        match huntbook::render::visible_text(plain) {
+            std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(bundle),
+            std::borrow::Cow::Owned(shown) => {
+                let mut bundle = bundle.clone();
+                bundle.data.insert("text/plain".into(), shown.into());
+                std::borrow::Cow::Owned(bundle)
+            }
+        }
+    }
+}
+
+impl Io for Visible<'_> {
+    fn stream(&mut self, stream: Stream, text: &str) {
+        self.0.stream(stream, &huntbook::render::visible_text(text));
+    }
+    fn display(&mut self, bundle: &MimeBundle, display_id: Option<&str>) {
+        self.0.display(&Self::visible(bundle), display_id);
+    }
+    fn update_display(&mut self, bundle: &MimeBundle, display_id: &str) {
+        self.0.update_display(&Self::visible(bundle), display_id);
+    }
+    fn clear_output(&mut self, wait: bool) {
+        self.0.clear_output(wait);
+    }
+    fn interrupted(&self) -> bool {
+        self.0.interrupted()
+    }
+    fn prompt(&mut self, prompt: &str, password: bool) -> Result<String, crate::io::PromptError> {
+        self.0.prompt(prompt, password)
     }
 }

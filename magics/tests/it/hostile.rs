@@ -70,3 +70,32 @@ fn escape_sequences_and_bidi_overrides_in_data_are_shown_escaped() {
         }
     }
 }
+
+/// An error quoting data (here a file name carrying an OSC 52 sequence) shows it escaped
+/// in its message and hint: only the traceback's own colour codes stay escape sequences.
+/// (The lines quoting the cell itself show what the analyst typed, as typed.)
+#[test]
+fn errors_quoting_data_show_its_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = dir.path().join("x\u{1b}]52;c;SGVsbG8=\u{7}.unknown");
+    std::fs::write(&name, "a").unwrap();
+    let mut interp = Interpreter::default();
+    let (outcome, _) = run(&mut interp, &format!("%load '{}'", name.display()));
+    let e = outcome.error.expect("an unknown format is an error");
+    assert!(
+        !e.evalue.contains('\u{1b}') && e.evalue.contains("\\u{1b}]52"),
+        "{:?}",
+        e.evalue
+    );
+    let quoted_cell = |line: &str| {
+        line.split_once(" | ")
+            .is_some_and(|(n, _)| n.trim().parse::<usize>().is_ok())
+    };
+    for line in e.traceback.iter().filter(|l| !quoted_cell(l)) {
+        let without_colours = line.replace("\u{1b}[1;31m", "").replace("\u{1b}[0m", "");
+        assert!(
+            !without_colours.contains('\u{7}') && !without_colours.contains("\u{1b}]"),
+            "{line:?}"
+        );
+    }
+}
