@@ -214,7 +214,7 @@ impl Args {
         self.params
             .get(name)
             .or_else(|| self.options.get(name))
-            .ok_or_else(|| internal(format!("{name} is required by the signature but was not parsed")))
+            .ok_or_else(|| Diagnostic::internal(format!("{name} is required by the signature but was not parsed")))
     }
 
     /// Whether the parameter's word was quoted (then it is text, never FRAME.COLUMN).
@@ -263,24 +263,19 @@ impl Args {
         self.options.get(long).and_then(|v| v.text.parse().ok())
     }
 
-    /// A whole-number option with a declared default: always there after parsing.
     /// The cell form's body, which the parser requires for magics that declare one.
     pub fn body(&self) -> Result<&Spanned, Diagnostic> {
         self.body
             .as_ref()
-            .ok_or_else(|| internal("the cell form needs a body, but none was parsed".into()))
+            .ok_or_else(|| Diagnostic::internal("the cell form needs a body, but none was parsed"))
     }
 
+    /// A whole-number option with a declared default: always there after parsing.
     pub fn count(&self, long: &str) -> Result<usize, Diagnostic> {
         self.int(long)
             .and_then(|n| usize::try_from(n).ok())
-            .ok_or_else(|| internal(format!("--{long} has no declared default or is not a whole number")))
+            .ok_or_else(|| Diagnostic::internal(format!("--{long} has no declared default or is not a whole number")))
     }
-}
-
-/// An error that only a bug can cause (a signature and its magic disagreeing).
-fn internal(message: String) -> Diagnostic {
-    Diagnostic::new("internal-error", message).hint("this is a bug in Huntbook; the session and its frames are intact")
 }
 
 fn find_option(sig: &Signature, token: &Token) -> Result<(&'static Opt, Option<Spanned>), Diagnostic> {

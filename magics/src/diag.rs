@@ -27,6 +27,12 @@ impl Diagnostic {
         }
     }
 
+    /// An error only a bug can cause (a panic, a signature and its magic disagreeing).
+    pub fn internal(message: impl Into<String>) -> Self {
+        Diagnostic::new("internal-error", message)
+            .hint("this is a bug in Huntbook; the session and its frames are intact")
+    }
+
     pub fn at(mut self, span: Span) -> Self {
         self.span = Some(span);
         self
@@ -82,6 +88,15 @@ impl Diagnostic {
         }
         lines
     }
+}
+
+/// What a caught panic said (its `&str` or `String` payload).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown cause".into())
 }
 
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.

@@ -9,7 +9,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::args::Args;
 use crate::bundle::MimeBundle;
-use crate::diag::{Diagnostic, did_you_mean};
+use crate::diag::{Diagnostic, did_you_mean, panic_message};
 use crate::display::{DEFAULT_ROWS, frame_summary, table};
 use crate::io::{Io, Stream};
 use crate::manual::help_bundle;
@@ -185,18 +185,12 @@ impl Interpreter {
         };
         match catch_unwind(AssertUnwindSafe(|| magic.run(&args, &mut ctx))) {
             Ok(result) => result,
-            Err(payload) => {
-                let what = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown cause".into());
-                Err(
-                    Diagnostic::new("internal-error", format!("%{} failed unexpectedly: {what}", sig.name))
-                        .at(call.name.span.clone())
-                        .hint("this is a bug in Huntbook; the session and its frames are intact"),
-                )
-            }
+            Err(payload) => Err(Diagnostic::internal(format!(
+                "%{} failed unexpectedly: {}",
+                sig.name,
+                panic_message(payload.as_ref())
+            ))
+            .at(call.name.span.clone())),
         }
     }
 

@@ -24,7 +24,7 @@ pub enum Target<'a> {
     /// Literal text.
     Text(&'a str),
     /// A whole frame (where the magic takes one).
-    Frame { name: &'a str, frame: &'a Frame },
+    Frame(&'a Frame),
     /// One or more columns of one frame.
     Columns { frame: &'a Frame, columns: Vec<String> },
 }
@@ -72,8 +72,21 @@ pub fn resolve<'a>(
     resolve_word(arg, args.quoted(name), session, accepts).map(Some)
 }
 
+/// [`resolve`] for a magic that takes text or one column: the frame and the column when
+/// the argument names one, `None` for text (or no argument).
+pub fn resolve_column<'a>(
+    args: &'a Args,
+    name: &str,
+    session: &'a Session,
+) -> Result<Option<(&'a Frame, String)>, Diagnostic> {
+    Ok(match resolve(args, name, session, Accepts::ONE_COLUMN)? {
+        Some(Target::Columns { frame, mut columns }) if columns.len() == 1 => columns.pop().map(|c| (frame, c)),
+        _ => None,
+    })
+}
+
 /// [`resolve`] for one word, `quoted` if it was written in quotes.
-pub fn resolve_word<'a>(
+fn resolve_word<'a>(
     arg: &'a Spanned,
     quoted: bool,
     session: &'a Session,
@@ -86,14 +99,13 @@ pub fn resolve_word<'a>(
     if accepts.frame
         && let Some(frame) = session.get(text)
     {
-        return Ok(Target::Frame { name: text, frame });
+        return Ok(Target::Frame(frame));
     }
     let Some((frame_name, rest)) = text.split_once('.') else {
         return Ok(Target::Text(&arg.text));
     };
-    if session.get(frame_name).is_some() {
-        return columns(arg, frame_name, rest, session, accepts)
-            .map(|(frame, columns)| Target::Columns { frame, columns });
+    if let Some(frame) = session.get(frame_name) {
+        return columns(arg, frame_name, frame, rest, accepts).map(|columns| Target::Columns { frame, columns });
     }
     if reads_as_column(frame_name, rest) {
         let frame_arg = Spanned {
@@ -115,14 +127,15 @@ fn reads_as_column(name: &str, rest: &str) -> bool {
     is_identifier(name) && columns && !domain_like
 }
 
-fn columns<'a>(
+/// The columns `rest` names in `frame` (several only where the magic takes them), each
+/// checked, with the likely one named when it is not there.
+fn columns(
     arg: &Spanned,
     frame_name: &str,
+    frame: &Frame,
     rest: &str,
-    session: &'a Session,
     accepts: Accepts,
-) -> Result<(&'a Frame, Vec<String>), Diagnostic> {
-    let frame = session.get(frame_name).expect("checked by the caller");
+) -> Result<Vec<String>, Diagnostic> {
     let names = frame.column_names();
     let wanted: Vec<&str> = if accepts.columns {
         rest.split(',').collect()
@@ -143,7 +156,7 @@ fn columns<'a>(
         found.push(column.to_string());
         at += column.len() + 1;
     }
-    Ok((frame, found))
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use huntbook_magics::diag::panic_message;
 use huntbook_magics::{
     CellError, CellOutcome, Interpreter, Io, IsComplete, MimeBundle, PromptError, RecordingIo, Stream,
 };
@@ -79,7 +80,7 @@ impl Executor {
     fn answer(&mut self, request: &Message, requests: &Receiver<Message>) {
         let handled = catch_unwind(AssertUnwindSafe(|| self.handle(request, requests)));
         if let Err(payload) = handled {
-            let what = panic_text(payload.as_ref());
+            let what = panic_message(payload.as_ref());
             // The panic's text can quote the request (a cell's code): it goes to the client
             // that sent it, never to the log.
             log::error(&format!(
@@ -291,7 +292,7 @@ impl Executor {
                         ename: "internal-error".into(),
                         evalue: format!(
                             "Huntbook failed unexpectedly on this expression: {}",
-                            panic_text(p.as_ref())
+                            panic_message(p.as_ref())
                         ),
                         traceback: Vec::new(),
                     }),
@@ -429,15 +430,6 @@ fn answers(reply: &Message, asked: &str) -> bool {
         None | Some("") => true,
         Some(id) => id == asked,
     }
-}
-
-/// What a panic said, for the error reply and the log.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown cause".into())
 }
 
 fn str_field<'a>(content: &'a Value, key: &str) -> &'a str {

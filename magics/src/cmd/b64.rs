@@ -7,7 +7,7 @@ use crate::args::Args;
 use crate::diag::Diagnostic;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
-use crate::target::{Accepts, resolve};
+use crate::target::resolve_column;
 
 pub struct B64;
 
@@ -68,14 +68,13 @@ impl Magic for B64 {
                 out.warnings,
             ));
         }
-        let Some(target) = resolve(args, "source", ctx.session, Accepts::ONE_COLUMN)? else {
+        let Some(source) = args.param("source") else {
             return Err(Diagnostic::new("missing-argument", "%b64 needs FRAME.COLUMN or text")
                 .at(args.call_span.clone())
                 .hint("e.g.  %b64 procs.CommandLine  — or use %%b64 and paste text below"));
         };
-        let source = args.required("source")?;
-        let out = match target.column() {
-            Some((frame, column)) => decode_frame(&frame.data, column, utf16, limits)
+        let out = match resolve_column(args, "source", ctx.session)? {
+            Some((frame, column)) => decode_frame(&frame.data, &column, utf16, limits)
                 .map_err(|e| Diagnostic::engine(e, Some(source.span.clone())))?,
             None => decode_text(&source.text, utf16, limits),
         };

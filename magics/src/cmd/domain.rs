@@ -7,7 +7,7 @@ use crate::args::Args;
 use crate::diag::Diagnostic;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Param, Signature};
-use crate::target::{Accepts, Target, resolve};
+use crate::target::resolve_column;
 
 pub struct Domain;
 
@@ -44,9 +44,8 @@ impl Magic for Domain {
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
         let arg = args.required("name")?;
         let text = arg.text.trim();
-        let target = resolve(args, "name", ctx.session, Accepts::ONE_COLUMN)?;
-        let column = target.as_ref().and_then(Target::column);
-        let (values, origin): (Vec<String>, String) = if let Some((frame, column)) = column {
+        let column = resolve_column(args, "name", ctx.session)?;
+        let (values, origin): (Vec<String>, String) = if let Some((frame, column)) = &column {
             let values = huntbook::frame::text_values(&frame.data, column)
                 .map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;
             (

@@ -8,7 +8,7 @@ use crate::diag::Diagnostic;
 use crate::display::{DEFAULT_ROWS, table};
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
-use crate::target::{Accepts, Target, resolve};
+use crate::target::resolve_column;
 
 pub struct GeoIp;
 
@@ -56,7 +56,7 @@ impl Magic for GeoIp {
 
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
         let arg = args.required("ip")?;
-        let target = resolve(args, "ip", ctx.session, Accepts::ONE_COLUMN)?;
+        let column = resolve_column(args, "ip", ctx.session)?;
         let Some(paths) = paths(ctx) else {
             return Err(Diagnostic::new("no-database", "no MaxMind database is configured")
                 .at(args.call_span.clone())
@@ -64,7 +64,7 @@ impl Magic for GeoIp {
         };
         let db = GeoDb::open(&paths).map_err(|e| Diagnostic::engine(e, None))?;
         let text = arg.text.trim();
-        let (df, origin, warnings) = if let Some((frame, column)) = target.as_ref().and_then(Target::column) {
+        let (df, origin, warnings) = if let Some((frame, column)) = &column {
             let located = db
                 .locate_column(&frame.data, column)
                 .map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;

@@ -176,7 +176,7 @@ fn resolve_source<'a>(args: &'a Args, session: &'a Session) -> Result<Source<'a>
         );
     };
     Ok(match target {
-        Target::Frame { frame, .. } => Source::Columns(frame, huntbook::frame::text_columns(&frame.data)),
+        Target::Frame(frame) => Source::Columns(frame, huntbook::frame::text_columns(&frame.data)),
         Target::Columns { frame, columns } => Source::Columns(frame, columns),
         Target::Text(text) => Source::Text(text, "%ioc text"),
     })

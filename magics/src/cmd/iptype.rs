@@ -8,7 +8,7 @@ use crate::diag::Diagnostic;
 use crate::figure::Figure;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Param, Signature};
-use crate::target::{Accepts, resolve};
+use crate::target::resolve_column;
 
 pub struct IpType;
 
@@ -46,9 +46,7 @@ impl Magic for IpType {
 
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
         let arg = args.required("ip")?;
-        match resolve(args, "ip", ctx.session, Accepts::ONE_COLUMN)?
-            .and_then(|t| t.column().map(|(f, c)| (f, c.to_string())))
-        {
+        match resolve_column(args, "ip", ctx.session)? {
             None => {
                 let text = arg.text.as_str();
                 let class = classify_str(text).map_err(|e| {

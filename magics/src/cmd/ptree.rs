@@ -141,10 +141,7 @@ impl<'a> Plan<'a> {
         let schema = match args.choice(&SIGNATURE, "schema") {
             None | Some("auto") => None,
             Some(name) => Some(Schema::named(name).ok_or_else(|| {
-                Diagnostic::new(
-                    "internal-error",
-                    format!("the signature lists schema {name} that does not exist"),
-                )
+                Diagnostic::internal(format!("the signature lists schema {name} that does not exist"))
             })?),
         };
         let mut chosen: Vec<Selection> = SELECTORS

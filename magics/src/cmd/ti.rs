@@ -326,7 +326,7 @@ fn observables(args: &Args, ctx: &Context) -> Result<(Observables, String), Diag
         columns: false,
     };
     let target = resolve(args, "observable", ctx.session, accepts)?.unwrap_or(Target::Text(&arg.text));
-    if let Target::Frame { frame, .. } = target {
+    if let Target::Frame(frame) = target {
         let names = frame.column_names();
         if names.iter().any(|n| n == "Observable") {
             let types = type_column

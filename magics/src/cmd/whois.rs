@@ -14,7 +14,7 @@ use crate::display::{DEFAULT_ROWS, table};
 use crate::enrich::run_lookup;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
-use crate::target::{Accepts, Target, resolve};
+use crate::target::resolve_column;
 
 pub struct Whois;
 
@@ -68,9 +68,8 @@ impl Magic for Whois {
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
         let arg = args.required("ip")?;
         let text = arg.text.trim();
-        let target = resolve(args, "ip", ctx.session, Accepts::ONE_COLUMN)?;
-        let values: Vec<String> = if let Some((frame, column)) = target.as_ref().and_then(Target::column) {
-            let values = huntbook::frame::text_values(&frame.data, column)
+        let values: Vec<String> = if let Some((frame, column)) = resolve_column(args, "ip", ctx.session)? {
+            let values = huntbook::frame::text_values(&frame.data, &column)
                 .map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;
             let mut seen = HashSet::new();
             values
