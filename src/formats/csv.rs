@@ -18,9 +18,9 @@ fn read(input: &Input) -> Result<Warned<DataFrame>> {
     let first = match input {
         // Opening first gives a clean I/O error for missing or unreadable files.
         Input::File(path) => read_csv(Input::open(path)?, tsv),
-        Input::Bytes { bytes, .. } => read_csv(std::io::Cursor::new(bytes.clone()), tsv),
+        Input::Bytes { bytes, .. } => read_csv(std::io::Cursor::new(bytes.as_slice()), tsv),
     };
-    repair_or(first, tsv, &input.name(), || input.bytes().ok().map(|b| b.into_owned())).map_err(input.polars(CSV.title))
+    repair_or(first, tsv, &input.name(), || input.bytes().ok()).map_err(input.polars(CSV.title))
 }
 
 fn scan(path: &Path) -> Option<PolarsResult<LazyFrame>> {
@@ -35,7 +35,7 @@ fn scan(path: &Path) -> Option<PolarsResult<LazyFrame>> {
     }))
 }
 
-fn read_csv<R: polars::io::mmap::MmapBytesReader + 'static>(reader: R, tsv: bool) -> PolarsResult<DataFrame> {
+fn read_csv<R: polars::io::mmap::MmapBytesReader>(reader: R, tsv: bool) -> PolarsResult<DataFrame> {
     CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(10_000))
@@ -51,11 +51,11 @@ fn read_csv<R: polars::io::mmap::MmapBytesReader + 'static>(reader: R, tsv: bool
 /// quoted fields (`"-c "REDACTED"",` from hand-edited or redacted exports), which Python's
 /// csv module and spreadsheet tools accept. The repair is said in a warning; if there was
 /// nothing to repair, or the repaired text still does not read, polars' error stands.
-fn repair_or(
+fn repair_or<'b>(
     first: PolarsResult<DataFrame>,
     tsv: bool,
     name: &str,
-    bytes: impl FnOnce() -> Option<Vec<u8>>,
+    bytes: impl FnOnce() -> Option<std::borrow::Cow<'b, [u8]>>,
 ) -> PolarsResult<Warned<DataFrame>> {
     let error = match first {
         Ok(df) => return Ok(Warned::clean(df)),

@@ -23,7 +23,7 @@ pub const EVTX: Format = Format::new("evtx", "EVTX", &["evtx"], read).table("Win
 fn read(input: &Input) -> Result<Warned<DataFrame>> {
     match input {
         Input::File(path) => read_evtx(path, 0),
-        Input::Bytes { bytes, name } => read_evtx_bytes(bytes.clone(), name, 0),
+        Input::Bytes { bytes, name } => read_evtx_from(std::io::Cursor::new(bytes.as_slice()), name, 0),
     }
 }
 
@@ -55,15 +55,24 @@ pub fn read_evtx(path: &Path, threads: usize) -> Result<Warned<DataFrame>> {
     read_evtx_bytes(bytes, &path.display().to_string(), threads)
 }
 
-/// [`read_evtx`] on the bytes of a file (an archive member, say) called `name`.
+/// [`read_evtx`] on the bytes of a file called `name`.
 pub fn read_evtx_bytes(bytes: Vec<u8>, name: &str, threads: usize) -> Result<Warned<DataFrame>> {
+    read_evtx_from(std::io::Cursor::new(bytes), name, threads)
+}
+
+/// [`read_evtx`] from any seekable reader (an archive member's bytes, borrowed).
+fn read_evtx_from<T: std::io::Read + std::io::Seek>(
+    reader: T,
+    name: &str,
+    threads: usize,
+) -> Result<Warned<DataFrame>> {
     let path = Path::new(name);
     let bad = |message: String| Error::Format {
         path: path.to_path_buf(),
         format: "EVTX",
         message,
     };
-    let mut parser = EvtxParser::from_buffer(bytes)
+    let mut parser = EvtxParser::from_read_seek(reader)
         .map_err(|e| bad(e.to_string()))?
         .with_configuration(ParserSettings::new().num_threads(threads));
     let mut rows = Rows::default();

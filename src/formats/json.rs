@@ -88,7 +88,7 @@ fn read_document(input: &Input) -> Result<Warned<DataFrame>> {
     let df = match input {
         Input::File(path) => read_json(Input::open(path)?, || Input::open(path).ok()).map_err(bad)?,
         Input::Bytes { bytes, .. } => {
-            let cursor = || std::io::Cursor::new(bytes.clone());
+            let cursor = || std::io::Cursor::new(bytes.as_slice());
             read_json(cursor(), || Some(cursor())).map_err(bad)?
         }
     };
@@ -100,7 +100,7 @@ fn read_lines(input: &Input) -> Result<Warned<DataFrame>> {
     let bad = input.polars(NDJSON.title);
     let df = match input {
         Input::File(path) => read_ndjson(Input::open(path)?).map_err(bad)?,
-        Input::Bytes { bytes, .. } => read_ndjson(std::io::Cursor::new(bytes.clone())).map_err(bad)?,
+        Input::Bytes { bytes, .. } => read_ndjson(std::io::Cursor::new(bytes.as_slice())).map_err(bad)?,
     };
     Ok(Warned::clean(df))
 }

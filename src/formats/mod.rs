@@ -48,8 +48,7 @@ impl Input<'_> {
 
     /// Whether the name ends in `.ext` (any case).
     pub fn has_extension(&self, ext: &str) -> bool {
-        let name = self.name().to_ascii_lowercase();
-        name.strip_suffix(ext).is_some_and(|rest| rest.ends_with('.'))
+        ends_in(&self.name().to_ascii_lowercase(), ext)
     }
 
     /// All of the input's bytes.
@@ -245,11 +244,10 @@ pub fn by_name(name: &str) -> Option<FileFormat> {
 /// that say nothing alone; `archives` says whether archive formats count.
 fn detect(name: &str, head: impl FnOnce() -> Option<Vec<u8>>, archives: bool) -> Option<FileFormat> {
     let lower = name.to_ascii_lowercase();
-    let ends = |ext: &str| lower.strip_suffix(ext).is_some_and(|rest| rest.ends_with('.'));
     let mut head = Some(head);
     let mut text: Option<String> = None;
     for format in FORMATS.iter().filter(|f| archives || f.in_archives) {
-        if !format.extensions.iter().any(|e| ends(e)) {
+        if !format.extensions.iter().any(|e| ends_in(&lower, e)) {
             continue;
         }
         let Some(sniff) = format.sniff else { return Some(format) };
@@ -262,6 +260,11 @@ fn detect(name: &str, head: impl FnOnce() -> Option<Vec<u8>>, archives: bool) ->
         }
     }
     None
+}
+
+/// Whether a lower-case file name ends in `.ext` (`ext` may hold a dot: `tar.gz`).
+fn ends_in(lower_name: &str, ext: &str) -> bool {
+    lower_name.strip_suffix(ext).is_some_and(|rest| rest.ends_with('.'))
 }
 
 /// How much of a file sniffing looks at.

@@ -16,7 +16,7 @@ fn read(input: &Input) -> Result<Warned<DataFrame>> {
     let bad = input.polars(PARQUET.title);
     let df = match input {
         Input::File(path) => ParquetReader::new(Input::open(path)?).finish().map_err(bad)?,
-        Input::Bytes { bytes, .. } => ParquetReader::new(std::io::Cursor::new(bytes.clone()))
+        Input::Bytes { bytes, .. } => ParquetReader::new(std::io::Cursor::new(bytes.as_slice()))
             .finish()
             .map_err(bad)?,
     };
