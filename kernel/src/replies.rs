@@ -79,14 +79,17 @@ pub fn unsupported(request: &Message, channel: &str) -> Option<(String, Value)> 
     ))
 }
 
-/// Ends the kernel after a shutdown reply, giving the last messages a moment to leave the
-/// sockets.
+/// How long a channel waits after a shutdown reply, so the last messages leave the
+/// sockets before [`exit`].
+pub const LINGER: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Ends the kernel after a shutdown reply (the caller has waited [`LINGER`], on its own
+/// thread or task). With `restart` the kernel manager starts a fresh process.
 pub fn exit(restart: bool) -> ! {
     log::info(if restart {
         "restart requested: exiting"
     } else {
         "shutdown requested: exiting"
     });
-    std::thread::sleep(std::time::Duration::from_millis(100));
     std::process::exit(0);
 }

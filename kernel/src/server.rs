@@ -20,7 +20,7 @@ use crate::executor::Executor;
 use crate::log;
 use crate::replies::{self, After};
 use crate::shared::Shared;
-use crate::wire::{Message, Session, Signer};
+use crate::wire::{Message, Session, Signer, signature_frame};
 
 pub async fn serve(info: ConnectionInfo) -> Result<(), String> {
     let signer = Signer::new(&info.key);
@@ -166,9 +166,9 @@ async fn read_router<S: SocketRecv>(
                 continue;
             }
         };
-        let signature_of = frames.clone();
+        let signature = signature_frame(&frames).cloned();
         match Message::from_frames(frames, &signer) {
-            Ok(_) if !seen.first_time(&signature_of) => {
+            Ok(_) if !seen.first_time(signature.as_ref()) => {
                 log::warn(&format!(
                     "dropped a repeated message on {channel} (its signature was seen before)"
                 ));
@@ -213,8 +213,7 @@ async fn serve_control(socket: RouterSocket, shared: Shared) {
             let _ = out_tx.send(reply(&reply_type, content));
             if let After::Exit { restart } = after {
                 shared.status(&request, "idle");
-                // Let the writer task send the reply before the process ends.
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                tokio::time::sleep(replies::LINGER).await;
                 replies::exit(restart);
             }
         } else if let Some((reply_type, content)) = replies::unsupported(&request, "control") {

@@ -66,12 +66,10 @@ pub struct SeenSignatures {
 impl SeenSignatures {
     pub const CAPACITY: usize = 1 << 16;
 
-    /// Whether `frames` (a whole message) carries a signature not seen before; remembers it.
-    pub fn first_time(&mut self, frames: &[Bytes]) -> bool {
-        let Some(split) = frames.iter().position(|f| f.as_ref() == DELIMITER) else {
-            return true;
-        };
-        let Some(signature) = frames.get(split + 1) else {
+    /// Whether `signature` (of a verified message; `None` for none) was not seen before;
+    /// remembers it.
+    pub fn first_time(&mut self, signature: Option<&Bytes>) -> bool {
+        let Some(signature) = signature else {
             return true;
         };
         if self.set.contains(signature) {
@@ -86,6 +84,16 @@ impl SeenSignatures {
         self.order.push_back(signature.clone());
         true
     }
+}
+
+/// The signature frame of a whole message (the frame after the delimiter).
+pub fn signature_frame(frames: &[Bytes]) -> Option<&Bytes> {
+    frames.get(delimiter_at(frames)? + 1)
+}
+
+/// Where the `<IDS|MSG>` delimiter stands among a message's frames.
+fn delimiter_at(frames: &[Bytes]) -> Option<usize> {
+    frames.iter().position(|f| f.as_ref() == DELIMITER)
 }
 
 #[derive(Debug, Clone)]
@@ -129,10 +137,7 @@ impl Message {
 
     /// Parses and verifies a multipart message.
     pub fn from_frames(frames: Vec<Bytes>, signer: &Signer) -> Result<Message, WireError> {
-        let split = frames
-            .iter()
-            .position(|f| f.as_ref() == DELIMITER)
-            .ok_or(WireError::NoDelimiter)?;
+        let split = delimiter_at(&frames).ok_or(WireError::NoDelimiter)?;
         if frames.len() < split + 6 {
             return Err(WireError::MissingFrames);
         }
@@ -246,15 +251,16 @@ mod tests {
         let first = sample(&signer);
         let second = sample(&signer);
         let mut seen = SeenSignatures::default();
-        assert!(seen.first_time(&first));
-        assert!(!seen.first_time(&first), "a replay");
-        assert!(seen.first_time(&second));
+        let (first, second) = (signature_frame(&first), signature_frame(&second));
+        assert!(first.is_some() && first != second);
+        assert!(seen.first_time(first));
+        assert!(!seen.first_time(first), "a replay");
+        assert!(seen.first_time(second));
         for i in 0..SeenSignatures::CAPACITY {
-            let frames = vec![Bytes::from_static(DELIMITER), Bytes::from(format!("sig{i}"))];
-            assert!(seen.first_time(&frames));
+            assert!(seen.first_time(Some(&Bytes::from(format!("sig{i}")))));
         }
         assert_eq!(seen.order.len(), SeenSignatures::CAPACITY);
-        assert!(seen.first_time(&first), "forgotten after CAPACITY newer ones");
+        assert!(seen.first_time(first), "forgotten after CAPACITY newer ones");
     }
 
     fn sample(signer: &Signer) -> Vec<Bytes> {

@@ -168,6 +168,7 @@ impl Executor {
                     self.reply(request, &reply_type, reply);
                     if let After::Exit { restart } = after {
                         self.shared.status(request, "idle");
+                        std::thread::sleep(replies::LINGER);
                         replies::exit(restart);
                     }
                 } else if let Some((reply_type, reply)) = replies::unsupported(request, "shell") {
