@@ -147,9 +147,10 @@ impl History {
             // What is kept on disk is capped: a 50 MB pasted report stays in this session's
             // memory, not in every later kernel's start-up read.
             let stored = Entry {
+                session: entry.session,
+                line: entry.line,
                 input: capped(&entry.input),
                 output: entry.output.as_deref().map(capped),
-                ..entry.clone()
             };
             let written = file
                 .parent()

@@ -400,12 +400,12 @@ fn walk(
         // A link to a folder is not followed: one to the folder itself (or a parent)
         // would walk in circles, and one out of the source reads what was never
         // connected. It is named among the skipped, so nothing goes missing unsaid.
-        let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
-        if is_link && path.is_dir() {
+        let is_dir = path.is_dir();
+        if is_dir && entry.file_type().is_ok_and(|t| t.is_symlink()) {
             warnings.push(format!("{}: a link to a folder; not followed", path.display()));
             continue;
         }
-        if path.is_dir() {
+        if is_dir {
             walk(&path, files, ignored, warnings, depth + 1);
         } else {
             match of_path(&path) {

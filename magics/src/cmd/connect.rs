@@ -80,7 +80,9 @@ impl<'a> Plan<'a> {
             )
             .at(name.span.clone()));
         }
-        let kind = args.choice(&SIGNATURE, "kind").unwrap_or(KINDS[0]);
+        let kind = args
+            .choice(&SIGNATURE, "kind")
+            .ok_or_else(|| Diagnostic::internal("--kind has a declared default, but none was parsed"))?;
         Ok(Plan::Source {
             name,
             given: path.map(|p| (kind.to_string(), p)),
