@@ -154,15 +154,12 @@ fn many_groups_fold_into_one_lane_and_say_so() {
 /// draw a chart, not wrap the span arithmetic into a tick loop that fills memory.
 #[test]
 fn times_at_the_ends_of_the_datetime_range_draw() {
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("extremes.csv");
-    std::fs::write(
-        &csv,
+    let (_dir, csv) = crate::common::written(
+        "extremes.csv",
         "TimeGenerated,Host\n-262000-01-01T00:00:00Z,a\n+262000-12-31T23:59:59Z,b\n",
-    )
-    .unwrap();
+    );
     let mut interp = huntbook_magics::Interpreter::default();
-    crate::common::ok(&mut interp, &format!("x = %load {}", csv.display()));
+    crate::common::ok(&mut interp, &format!("x = %load {csv}"));
     let frame = interp.session().get("x").unwrap();
     assert!(
         frame.data.column("TimeGenerated").unwrap().dtype().is_temporal(),

@@ -17,6 +17,15 @@ pub fn run(interp: &mut Interpreter, code: &str) -> (CellOutcome, RecordingIo) {
     (outcome, io)
 }
 
+/// A file called `name` holding `contents`, in a folder that lives as long as the first
+/// value returned; the second is its path, ready for a cell.
+pub fn written(name: &str, contents: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, contents).unwrap();
+    (dir, path.display().to_string())
+}
+
 /// Runs `code` and expects it to succeed; returns the result's text/plain.
 pub fn ok_text(interp: &mut Interpreter, code: &str) -> String {
     ok(interp, code)

