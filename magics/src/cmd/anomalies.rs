@@ -128,9 +128,13 @@ impl Magic for AnomaliesMagic {
         let df = found
             .frame(&time, &value.text)
             .map_err(|e| Diagnostic::engine(e, None))?;
-        let (svg, notes) = chart::render(&chart_of(&found, &value.text, threshold));
-        warnings.extend(notes);
         let (up, down) = counts(&found);
+        let title = format!(
+            "{} — {up} above, {down} below the pattern (|z| > {threshold})",
+            value.text
+        );
+        let (svg, notes) = chart::render(&chart_of(&found, &value.text, title));
+        warnings.extend(notes);
         let summary = format!(
             "{} points, {up} above and {down} below the seasonal pattern (|score| > {threshold}; STL period {period}, seasonal {seasonal})",
             found.value.len()
@@ -160,8 +164,8 @@ fn counts(found: &Anomalies) -> (usize, usize) {
     )
 }
 
-/// The series and its baseline as two lines, the anomalies marked.
-fn chart_of(found: &Anomalies, value: &str, threshold: f64) -> Chart {
+/// The series and its baseline as two lines under `title`, the anomalies marked.
+fn chart_of(found: &Anomalies, value: &str, title: String) -> Chart {
     let highlights = (0..found.flag.len())
         .filter(|&i| found.flag[i] != 0)
         .map(|i| Highlight {
@@ -189,9 +193,8 @@ fn chart_of(found: &Anomalies, value: &str, threshold: f64) -> Chart {
             .map(|(t, v)| format!("{} UTC · {label}: {v:.0}", utc(*t, Precision::Minutes)))
             .collect(),
     };
-    let (up, down) = counts(found);
     Chart {
-        title: format!("{value} — {up} above, {down} below the pattern (|z| > {threshold})"),
+        title,
         lanes: vec![lane(value, &found.value), lane("baseline", &found.baseline)],
         kind: Some(ChartKind::Line),
         value_label: value.to_string(),
