@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
-use zeromq::{RepSocket, RouterSocket, Socket, SocketRecv, SocketSend, XPubSocket};
+use zeromq::{RepSocket, RouterSocket, Socket, SocketOptions, SocketRecv, SocketSend, XPubSocket};
 
 use crate::connection::ConnectionInfo;
 use crate::executor::Executor;
@@ -25,11 +25,23 @@ use crate::wire::{Message, Session, Signer, signature_frame};
 pub async fn serve(info: ConnectionInfo) -> Result<(), String> {
     let signer = Signer::new(&info.key);
     let session = Session::new();
-    let iopub = bind(XPubSocket::new(), &info, info.iopub_port, "iopub").await?;
-    let shell = bind(RouterSocket::new(), &info, info.shell_port, "shell").await?;
-    let control = bind(RouterSocket::new(), &info, info.control_port, "control").await?;
-    let stdin = bind(RouterSocket::new(), &info, info.stdin_port, "stdin").await?;
-    let heartbeat = bind(RepSocket::new(), &info, info.hb_port, "heartbeat").await?;
+    let max_bytes = max_message_bytes();
+    let options = || {
+        let mut options = SocketOptions::default();
+        options.max_message_size(max_bytes, MAX_MESSAGE_FRAMES);
+        options
+    };
+    let iopub = bind(XPubSocket::with_options(options()), &info, info.iopub_port, "iopub").await?;
+    let shell = bind(RouterSocket::with_options(options()), &info, info.shell_port, "shell").await?;
+    let control = bind(
+        RouterSocket::with_options(options()),
+        &info,
+        info.control_port,
+        "control",
+    )
+    .await?;
+    let stdin = bind(RouterSocket::with_options(options()), &info, info.stdin_port, "stdin").await?;
+    let heartbeat = bind(RepSocket::with_options(options()), &info, info.hb_port, "heartbeat").await?;
 
     let (iopub_tx, iopub_rx) = unbounded_channel();
     let shared = Shared {
@@ -49,28 +61,39 @@ pub async fn serve(info: ConnectionInfo) -> Result<(), String> {
     let (shell_send, shell_recv) = shell.split();
     let (shell_out_tx, shell_out_rx) = unbounded_channel();
     tokio::spawn(write_router(shell_send, shell_out_rx, signer.clone(), "shell"));
-    let (requests_tx, requests_rx) = std::sync::mpsc::channel();
-    tokio::spawn(read_router(shell_recv, signer.clone(), "shell", move |m| {
-        requests_tx.send(m).is_ok()
-    }));
+    let (requests_tx, requests_rx) = std::sync::mpsc::sync_channel(QUEUED_REQUESTS);
+    tokio::spawn(read_router(
+        shell_recv,
+        signer.clone(),
+        "shell",
+        move |m| match requests_tx.try_send(m) {
+            Ok(()) => Offer::Taken,
+            Err(std::sync::mpsc::TrySendError::Full(m)) => Offer::Full(Box::new(m)),
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => Offer::Closed,
+        },
+    ));
 
     // Stdin: input requests out, input replies back to the executor.
     let (stdin_send, stdin_recv) = stdin.split();
     let (stdin_out_tx, stdin_out_rx) = unbounded_channel();
     tokio::spawn(write_router(stdin_send, stdin_out_rx, signer.clone(), "stdin"));
-    let (replies_tx, replies_rx) = std::sync::mpsc::channel();
+    // Only one input request is ever pending, so a short queue of replies is plenty;
+    // replies past it are dropped (the executor would drop them as unasked anyway).
+    let (replies_tx, replies_rx) = std::sync::mpsc::sync_channel(QUEUED_INPUT_REPLIES);
+    let mut ignored = log::Throttle::default();
     tokio::spawn(read_router(stdin_recv, signer.clone(), "stdin", move |m| {
-        if m.msg_type() == "input_reply" {
-            let _ = replies_tx.send(m);
-        } else {
-            log::warn(&format!("ignored {} on the stdin channel", m.msg_type()));
+        if m.msg_type() != "input_reply" {
+            ignored.warn(&format!("ignored {} on the stdin channel", m.msg_type()));
+        } else if let Err(std::sync::mpsc::TrySendError::Full(_)) = replies_tx.try_send(m) {
+            ignored.warn("dropped an input_reply: too many are waiting unread");
         }
-        true
+        Offer::Taken
     }));
 
     let executor = Executor::new(shared.clone(), shell_out_tx, stdin_out_tx, replies_rx);
     let shell = std::thread::Builder::new()
         .name("huntbook-shell".into())
+        .stack_size(SHELL_STACK_BYTES)
         .spawn(move || executor.run(requests_rx))
         .map_err(|e| format!("cannot start the shell thread: {e}"))?;
     // A kernel whose shell thread is gone would answer heartbeats and nothing else; it
@@ -89,6 +112,49 @@ pub async fn serve(info: ConnectionInfo) -> Result<(), String> {
     log::info(&format!("kernel {} listening on {}", session.id, info.ip));
     serve_control(control, shared).await;
     Ok(())
+}
+
+/// Shell requests queued for the executor before the shell socket stops reading (and
+/// the senders' TCP buffers fill): enough for any real front end's burst, small enough
+/// that a flood of signed requests cannot grow the kernel without end.
+const QUEUED_REQUESTS: usize = 1024;
+const QUEUED_INPUT_REPLIES: usize = 16;
+/// The shell thread runs every magic's parsing; its stack is set rather than left to the
+/// platform's default, so the depth limits of the parsers (JSON 100, YAML and serde_json
+/// 128 levels) have room to spare. Only address space: pages are used as touched.
+const SHELL_STACK_BYTES: usize = 64 << 20;
+/// Control requests are answered as they come; the queue only absorbs bursts.
+const QUEUED_CONTROL: usize = 256;
+
+/// The largest message any socket accepts, and its most frames. A Jupyter message is
+/// a few identities, a delimiter, a signature, four JSON parts and any buffers; the size
+/// is settable with `HUNTBOOK_MAX_MESSAGE_MB` for front ends that send large buffers.
+const DEFAULT_MAX_MESSAGE_MB: usize = 256;
+const MAX_MESSAGE_FRAMES: usize = 4096;
+
+fn max_message_bytes() -> usize {
+    let megabytes = std::env::var("HUNTBOOK_MAX_MESSAGE_MB")
+        .ok()
+        .and_then(|v| match v.trim().parse::<usize>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                log::warn(&format!(
+                    "HUNTBOOK_MAX_MESSAGE_MB={v:?} is not a positive whole number; using {DEFAULT_MAX_MESSAGE_MB}"
+                ));
+                None
+            }
+        })
+        .unwrap_or(DEFAULT_MAX_MESSAGE_MB);
+    megabytes.saturating_mul(1 << 20)
+}
+
+/// What became of a message offered to the next stage.
+enum Offer {
+    Taken,
+    /// The queue is full: the reader waits and offers it again, which stops reading the
+    /// socket, so the pressure goes back to the sender.
+    Full(Box<Message>),
+    Closed,
 }
 
 async fn bind<S: Socket>(mut socket: S, info: &ConnectionInfo, port: u16, what: &str) -> Result<S, String> {
@@ -147,39 +213,50 @@ async fn serve_heartbeat(mut socket: RepSocket) {
     }
 }
 
-/// Reads a ROUTER socket, verifies and parses each message, and hands it to `deliver`
-/// until `deliver` returns false. Bad messages are logged and dropped; the socket keeps
-/// serving.
+/// Reads a ROUTER socket, verifies and parses each message, and offers it to `deliver`
+/// until the next stage is gone. Bad messages are dropped with a throttled warning; the
+/// socket keeps serving.
 async fn read_router<S: SocketRecv>(
     mut socket: S,
     signer: Signer,
     channel: &'static str,
-    mut deliver: impl FnMut(Message) -> bool,
+    mut deliver: impl FnMut(Message) -> Offer,
 ) {
     let mut seen = crate::wire::SeenSignatures::default();
+    let mut dropped = log::Throttle::default();
     loop {
         let frames = match socket.recv().await {
             Ok(m) => m.into_vec(),
             Err(e) => {
-                log::warn(&format!("{channel} receive failed: {e}"));
+                dropped.warn(&format!("{channel} receive failed: {e}"));
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
         };
         let signature = signature_frame(&frames).cloned();
-        match Message::from_frames(frames, &signer) {
+        let mut message = match Message::from_frames(frames, &signer) {
             Ok(_) if !seen.first_time(signature.as_ref()) => {
-                log::warn(&format!(
+                dropped.warn(&format!(
                     "dropped a repeated message on {channel} (its signature was seen before)"
                 ));
+                continue;
             }
-            Ok(message) => {
-                log::debug(&format!("{channel} <- {} {}", message.msg_type(), message.msg_id()));
-                if !deliver(message) {
-                    return;
+            Ok(message) => message,
+            Err(e) => {
+                dropped.warn(&format!("dropped a message on {channel}: {e}"));
+                continue;
+            }
+        };
+        log::debug(&format!("{channel} <- {} {}", message.msg_type(), message.msg_id()));
+        loop {
+            match deliver(message) {
+                Offer::Taken => break,
+                Offer::Closed => return,
+                Offer::Full(back) => {
+                    message = *back;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
                 }
             }
-            Err(e) => log::warn(&format!("dropped a message on {channel}: {e}")),
         }
     }
 }
@@ -202,10 +279,17 @@ async fn serve_control(socket: RouterSocket, shared: Shared) {
     let (send, recv) = socket.split();
     let (out_tx, out_rx) = unbounded_channel();
     tokio::spawn(write_router(send, out_rx, shared.signer.clone(), "control"));
-    let (requests_tx, mut requests_rx) = unbounded_channel();
-    tokio::spawn(read_router(recv, shared.signer.clone(), "control", move |m| {
-        requests_tx.send(m).is_ok()
-    }));
+    let (requests_tx, mut requests_rx) = tokio::sync::mpsc::channel(QUEUED_CONTROL);
+    tokio::spawn(read_router(
+        recv,
+        shared.signer.clone(),
+        "control",
+        move |m| match requests_tx.try_send(m) {
+            Ok(()) => Offer::Taken,
+            Err(tokio::sync::mpsc::error::TrySendError::Full(m)) => Offer::Full(Box::new(m)),
+            Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => Offer::Closed,
+        },
+    ));
     while let Some(request) = requests_rx.recv().await {
         shared.status(&request, "busy");
         let reply = |msg_type: &str, content: Value| shared.session.child(&request, msg_type, content, true);
