@@ -4,35 +4,58 @@
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::{Decoded, Limits, decode};
+use super::{Budget, Decoded, Limits, decode_within};
 use crate::error::Result;
 use crate::frame::{Warned, text_column};
 
-/// Decodes each value of `column`; rows without Base64 give no output rows.
+/// Decodes each value of `column`; rows without Base64 give no output rows. The rows share
+/// one output budget (`limits.max_total_bytes`).
 pub fn decode_frame(df: &DataFrame, column: &str, utf16: bool, limits: Limits) -> Result<Warned<DataFrame>> {
     let text = text_column(df, column)?;
     let values: Vec<Option<&str>> = text.iter().collect();
+    let budget = Budget::new(limits.max_total_bytes);
     let decoded: Vec<Decoded> = values
         .par_iter()
-        .map(|v| v.map(|t| decode(t, utf16, limits)).unwrap_or_default())
+        .map(|v| v.map(|t| decode_within(t, utf16, &limits, &budget)).unwrap_or_default())
         .collect();
-    Ok(to_frame(decoded.into_iter().enumerate(), column))
+    Ok(to_frame(
+        decoded.into_iter().enumerate(),
+        column,
+        limits.max_total_bytes,
+    ))
 }
 
 /// Decodes one text into the same shape of frame (SourceIndex 0).
 pub fn decode_text(text: &str, utf16: bool, limits: Limits) -> Warned<DataFrame> {
-    to_frame(std::iter::once((0, decode(text, utf16, limits))), "text")
+    let budget = Budget::new(limits.max_total_bytes);
+    let decoded = decode_within(text, utf16, &limits, &budget);
+    to_frame(std::iter::once((0, decoded)), "text", limits.max_total_bytes)
 }
 
-fn to_frame(decoded: impl Iterator<Item = (usize, Decoded)>, column: &str) -> Warned<DataFrame> {
+/// The frame, one row per fragment. Every fragment carries its row's FullDecodedString, as
+/// in msticpy, while the copies stay within `repeat_budget` bytes; past that only each
+/// row's first fragment carries it (a row of thousands of fragments would otherwise copy
+/// its whole text thousands of times), and a warning says so.
+fn to_frame(decoded: impl Iterator<Item = (usize, Decoded)>, column: &str, repeat_budget: usize) -> Warned<DataFrame> {
     let mut warnings = Vec::new();
-    let mut cols: [Vec<String>; 10] = Default::default();
+    let mut cols: [Vec<String>; 9] = Default::default();
+    let mut full: Vec<Option<String>> = Vec::new();
     let (mut depth, mut index) = (Vec::new(), Vec::new());
+    let (mut repeated, mut left_out) = (0usize, 0usize);
     for (row, d) in decoded {
         for w in d.warnings {
             warnings.push(format!("row {row}: {w}"));
         }
-        for f in d.fragments {
+        for (k, f) in d.fragments.into_iter().enumerate() {
+            if k == 0 {
+                full.push(Some(d.full.clone()));
+            } else if repeated.saturating_add(d.full.len()) <= repeat_budget {
+                repeated += d.full.len();
+                full.push(Some(d.full.clone()));
+            } else {
+                left_out += 1;
+                full.push(None);
+            }
             let values = [
                 f.reference,
                 f.original,
@@ -43,7 +66,6 @@ fn to_frame(decoded: impl Iterator<Item = (usize, Decoded)>, column: &str) -> Wa
                 f.md5,
                 f.sha1,
                 f.sha256,
-                d.full.clone(),
             ];
             for (col, value) in cols.iter_mut().zip(values) {
                 col.push(value);
@@ -62,7 +84,6 @@ fn to_frame(decoded: impl Iterator<Item = (usize, Decoded)>, column: &str) -> Wa
         "MD5",
         "SHA1",
         "SHA256",
-        "FullDecodedString",
     ];
     let mut columns: Vec<Column> = names
         .iter()
@@ -70,6 +91,13 @@ fn to_frame(decoded: impl Iterator<Item = (usize, Decoded)>, column: &str) -> Wa
         .map(|(n, v)| Column::new((*n).into(), v))
         .collect();
     columns.insert(1, Column::new("Depth".into(), depth));
+    columns.push(Column::new("FullDecodedString".into(), full));
+    if left_out > 0 {
+        warnings.push(format!(
+            "FullDecodedString is empty on {left_out} rows: it is on the first fragment of each \
+             source row, and repeated on the others only up to {repeat_budget} bytes in all"
+        ));
+    }
     columns.push(Column::new("SourceIndex".into(), index.clone()));
     columns.push(Column::new(
         "SourceColumn".into(),

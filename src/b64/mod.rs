@@ -12,14 +12,17 @@
 //!   it; bzip2 is unpacked too.
 //! - Archives inside archives (a `.gz` in a zip, a `.tar.gz`) are unpacked too, a few levels
 //!   deep; msticpy shows the inner archive as hex bytes.
-//! - Archive members, bytes per member and total output are budgeted ([`Limits`]); what a
-//!   budget stops is reported as a warning.
+//! - Archive members, bytes per member and total output are budgeted ([`Limits`]); the
+//!   output budget is one per call, shared by every row of a frame ([`Budget`]), and counts
+//!   what is produced (decoded bytes, the text or hex shown, the markers), not only what
+//!   is decoded. What a budget stops is reported as a warning.
 
 mod frame;
 mod unpack;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -36,8 +39,49 @@ pub struct Limits {
     pub max_members: usize,
     /// Bytes taken from one decompressed stream or archive member.
     pub max_item_bytes: usize,
-    /// Bytes produced by the whole decode of one input.
+    /// Bytes produced by one call: decoded bytes, the text or hex shown for them and the
+    /// markers put in their place, over every row of a frame.
     pub max_total_bytes: usize,
+}
+
+/// What one call may still produce, shared by the rows it decodes in parallel. Output is
+/// charged after it is made, so a call can pass its budget by at most one fragment per
+/// thread; nothing is decoded once the budget is spent.
+#[derive(Debug)]
+pub struct Budget {
+    left: AtomicUsize,
+    limit: usize,
+}
+
+impl Budget {
+    pub fn new(limit: usize) -> Self {
+        Budget {
+            left: AtomicUsize::new(limit),
+            limit,
+        }
+    }
+
+    pub fn left(&self) -> usize {
+        self.left.load(Ordering::Relaxed)
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Takes `n` bytes if that many are left.
+    fn take(&self, n: usize) -> bool {
+        self.left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(n))
+            .is_ok()
+    }
+
+    /// Charges `n` bytes already produced: what is left goes to zero at worst.
+    fn charge(&self, n: usize) {
+        let _ = self.left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+            Some(left.saturating_sub(n))
+        });
+    }
 }
 
 impl Default for Limits {
@@ -95,14 +139,18 @@ static ENGINE: LazyLock<GeneralPurpose> = LazyLock::new(|| {
 /// Decodes every Base64 run in `text`, recursively. `utf16` tries UTF-16LE first for every
 /// fragment (PowerShell `-EncodedCommand` is recognised without it).
 pub fn decode(text: &str, utf16: bool, limits: Limits) -> Decoded {
+    decode_within(text, utf16, &limits, &Budget::new(limits.max_total_bytes))
+}
+
+/// [`decode`], drawing on a budget shared with other decodes of the same call.
+pub fn decode_within(text: &str, utf16: bool, limits: &Limits, budget: &Budget) -> Decoded {
     let mut out = Decoded {
         full: text.to_string(),
         ..Decoded::default()
     };
-    let mut budget = limits.max_total_bytes;
     for depth in 1..=limits.max_depth {
         let current = std::mem::take(&mut out.full);
-        let (next, decoded_any) = decode_level(&current, depth, utf16, &limits, &mut budget, &mut out);
+        let (next, decoded_any) = decode_level(&current, depth, utf16, limits, budget, &mut out);
         out.full = next;
         if !decoded_any {
             return out;
@@ -121,7 +169,7 @@ fn decode_level(
     depth: usize,
     utf16: bool,
     limits: &Limits,
-    budget: &mut usize,
+    budget: &Budget,
     out: &mut Decoded,
 ) -> (String, bool) {
     let mut result = String::with_capacity(text.len());
@@ -150,14 +198,13 @@ fn decode_level(
         let Ok(bytes) = ENGINE.decode(compact.as_bytes()) else {
             continue;
         };
-        if bytes.len() > *budget {
+        if !budget.take(bytes.len()) {
             out.warnings.push(format!(
-                "output budget of {} bytes reached; later Base64 was left encoded",
-                limits.max_total_bytes
+                "the call's output budget of {} bytes is spent; later Base64 was left encoded",
+                budget.limit()
             ));
             break;
         }
-        *budget -= bytes.len();
         index += 1;
         let reference = format!("{depth}.{index}");
         let powershell = POWERSHELL_ENC.is_match(&text[..m.start()]);
@@ -166,6 +213,7 @@ fn decode_level(
             let item = &items[0];
             let fragment = fragment(&reference, depth, candidate, item, utf16, powershell);
             let marker = marker(&fragment);
+            budget.charge(fragment.decoded.len() + marker.len());
             out.fragments.push(fragment);
             marker
         } else {
@@ -177,7 +225,9 @@ fn decode_level(
             for (k, item) in items.iter().enumerate() {
                 let member_ref = format!("{reference}.{}", k + 1);
                 let fragment = fragment(&member_ref, depth + 1, candidate, item, utf16, false);
-                marker.push_str(&self::marker(&fragment));
+                let inner = self::marker(&fragment);
+                budget.charge(fragment.decoded.len() + inner.len());
+                marker.push_str(&inner);
                 out.fragments.push(fragment);
             }
             marker.push_str("</decoded>");

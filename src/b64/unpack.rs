@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use super::Limits;
+use super::{Budget, Limits};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileType {
@@ -65,7 +65,7 @@ const NEST: usize = 4;
 
 /// Unpacks gzip, bzip2, zip and tar — and archives inside them, [`NEST`] deep; anything
 /// else (or a failed unpack) is one item.
-pub fn unpack(bytes: &[u8], limits: &Limits, budget: &mut usize, warnings: &mut Vec<String>) -> Vec<Item> {
+pub fn unpack(bytes: &[u8], limits: &Limits, budget: &Budget, warnings: &mut Vec<String>) -> Vec<Item> {
     let kind = file_type(bytes);
     if !is_archive(kind) {
         return vec![whole(kind, bytes)];
@@ -110,7 +110,7 @@ fn member(name: &str, container: FileType, bytes: Vec<u8>) -> Item {
 /// One decode's bounds and what is left of its output budget, and where warnings go.
 struct Unpacker<'a> {
     limits: &'a Limits,
-    budget: &'a mut usize,
+    budget: &'a Budget,
     warnings: &'a mut Vec<String>,
 }
 
@@ -157,7 +157,7 @@ impl Unpacker<'_> {
 
     /// Reads at most the per-item limit and what is left of the budget; says so when cut.
     fn read_stream(&mut self, reader: impl Read, what: &str) -> Option<Vec<u8>> {
-        let cap = self.limits.max_item_bytes.min(*self.budget);
+        let cap = self.limits.max_item_bytes.min(self.budget.left());
         let mut out = Vec::new();
         let read = reader.take(cap as u64 + 1).read_to_end(&mut out);
         if read.is_err() && out.is_empty() {
@@ -169,7 +169,7 @@ impl Unpacker<'_> {
                 "a {what} payload was cut at {cap} bytes (decompression bomb guard)"
             ));
         }
-        *self.budget -= out.len();
+        self.budget.charge(out.len());
         Some(out)
     }
 

@@ -214,3 +214,63 @@ fn sample_process_frames_decode_as_msticpy_does() {
         );
     }
 }
+
+/// 132 KB of distinct Base64 runs in one text made thousands of fragments, each carrying a
+/// copy of the whole decoded text (3.1 GB). The copies are now bounded and said so.
+#[test]
+fn thousands_of_distinct_runs_do_not_copy_the_text_per_fragment() {
+    let runs: Vec<String> = (0..3000)
+        .map(|i| STANDARD.encode(format!("distinct payload number {i:06} of many")))
+        .collect();
+    let text = runs.join(" ");
+    assert!(text.len() > 130_000);
+    let limits = Limits {
+        max_total_bytes: 4 << 20,
+        ..Limits::default()
+    };
+    let out = huntbook::b64::decode_text(&text, false, limits);
+    assert_eq!(out.value.height(), 3000);
+    let full = out.value.column("FullDecodedString").unwrap().str().unwrap().clone();
+    let copied: usize = full.iter().flatten().map(str::len).sum();
+    assert!(copied <= (4 << 20) + 400_000, "{copied} bytes of FullDecodedString");
+    assert!(
+        full.get(0)
+            .is_some_and(|f| f.contains("distinct payload number 000000"))
+    );
+    assert!(
+        out.warnings.iter().any(|w| w.contains("FullDecodedString is empty on")),
+        "{:?}",
+        out.warnings
+    );
+}
+
+/// One budget per call: forty rows of the same bzip2 bomb kept 40 × 67 MB before, as the
+/// budget was per row. Now the rows share it and the rest is left encoded, with a warning.
+#[test]
+fn rows_of_a_frame_share_one_output_budget() {
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+    bz.write_all(&vec![0u8; 8 << 20]).unwrap();
+    let bomb = STANDARD.encode(bz.finish().unwrap());
+    assert!(bomb.len() < 2000, "{} characters", bomb.len());
+    let df = polars::prelude::df!("CommandLine" => vec![format!("cmd /c echo {bomb}"); 40]).unwrap();
+    let limits = Limits {
+        max_total_bytes: 16 << 20,
+        ..Limits::default()
+    };
+    let out = huntbook::b64::decode_frame(&df, "CommandLine", false, limits).unwrap();
+    let decoded = out.value.column("DecodedString").unwrap().str().unwrap().clone();
+    let shown: usize = decoded.iter().flatten().map(str::len).sum();
+    // One fragment per thread may pass the budget before it is charged.
+    assert!(
+        shown <= (16 << 20) + 2 * (3 * (8 << 20)),
+        "{shown} bytes of DecodedString"
+    );
+    assert!(out.value.height() < 40, "{} rows decoded", out.value.height());
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.contains("output budget of 16777216 bytes is spent")),
+        "{:?}",
+        out.warnings
+    );
+}
