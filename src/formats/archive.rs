@@ -25,13 +25,21 @@ fn read(input: &Input) -> Result<Warned<DataFrame>> {
     }
 }
 
-/// Archive members larger than this are not read (an export of this size belongs on disk).
-const MAX_MEMBER_BYTES: u64 = 4 << 30;
+/// Bytes read from one member, and from all the members of one archive: past these a
+/// member is skipped with a warning (an export of this size belongs on disk, unpacked).
+const MAX_MEMBER_BYTES: u64 = 1 << 30;
+const MAX_ARCHIVE_BYTES: u64 = 4 << 30;
+/// What a member's declared size may reserve up front; the rest grows as it is read, so
+/// a header that lies costs nothing.
+const MAX_RESERVE: u64 = 64 << 20;
 
 /// A zip, tar or tar.gz of evidence files (as OTRF Security-Datasets ships them): every
 /// member in a readable format is read from the archive and stacked like a folder, with
-/// `SourceFile` naming `archive!member`. A damaged archive whose members can still be
-/// listed loses only the damaged members, each named in a warning.
+/// `SourceFile` naming `archive!member`. Members are taken one at a time — the format from
+/// the name and the first bytes, then the member read and parsed before the next is opened
+/// — so memory holds one member's bytes at most; members of no format are never read
+/// whole. A damaged archive whose members can still be listed loses only the damaged
+/// members, each named in a warning.
 fn read_archive(path: &std::path::Path) -> Result<Warned<DataFrame>> {
     let bad = |message: String| Error::Format {
         path: path.to_path_buf(),
@@ -42,7 +50,7 @@ fn read_archive(path: &std::path::Path) -> Result<Warned<DataFrame>> {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut members: Vec<(String, std::result::Result<Vec<u8>, String>)> = Vec::new();
+    let mut taken = Taken::new(path);
     let name = path.to_string_lossy().to_ascii_lowercase();
     if name.ends_with(".zip") {
         let mut zip = ::zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| bad(e.to_string()))?;
@@ -50,7 +58,7 @@ fn read_archive(path: &std::path::Path) -> Result<Warned<DataFrame>> {
             let mut entry = match zip.by_index(i) {
                 Ok(e) => e,
                 Err(e) => {
-                    members.push((format!("member {i}"), Err(e.to_string())));
+                    taken.skipped(&format!("member {i}"), &e.to_string());
                     continue;
                 }
             };
@@ -59,7 +67,7 @@ fn read_archive(path: &std::path::Path) -> Result<Warned<DataFrame>> {
             }
             let member = entry.name().map_or_else(|_| format!("member {i}"), |n| n.to_string());
             let size = entry.size();
-            members.push((member, read_member(&mut entry, size)));
+            taken.member(&member, size, &mut entry);
         }
     } else {
         let reader: Box<dyn std::io::Read> = if name.ends_with(".gz") || name.ends_with(".tgz") {
@@ -73,7 +81,7 @@ fn read_archive(path: &std::path::Path) -> Result<Warned<DataFrame>> {
             let mut entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    members.push(("(the rest of the archive)".into(), Err(e.to_string())));
+                    taken.skipped("(the rest of the archive)", &e.to_string());
                     break;
                 }
             };
@@ -82,29 +90,10 @@ fn read_archive(path: &std::path::Path) -> Result<Warned<DataFrame>> {
             }
             let member = entry.path().map(|p| p.display().to_string()).unwrap_or_default();
             let size = entry.size();
-            members.push((member, read_member(&mut entry, size)));
+            taken.member(&member, size, &mut entry);
         }
     }
-    let mut frames = Vec::new();
-    let mut warnings = Vec::new();
-    for (member, bytes) in members {
-        // A member that could not be read is reported whatever its name; one that was read
-        // is parsed only when its name (or a .log's content) says it is a format we read.
-        let read = match bytes {
-            Err(e) => Err(e),
-            Ok(bytes) => match of_member(&member, &bytes) {
-                None => continue,
-                Some(format) => (format.read)(&Input::Bytes { bytes, name: &member }).map_err(|e| e.to_string()),
-            },
-        };
-        match read {
-            Ok(mut w) => {
-                warnings.append(&mut w.warnings);
-                frames.push((format!("{}!{member}", path.display()), w.value));
-            }
-            Err(e) => warnings.push(format!("{}: member {member} skipped: {e}", path.display())),
-        }
-    }
+    let Taken { frames, warnings, .. } = taken;
     if frames.is_empty() {
         return Err(bad(if warnings.is_empty() {
             "it holds no member in a format Huntbook reads".to_string()
@@ -118,20 +107,69 @@ fn read_archive(path: &std::path::Path) -> Result<Warned<DataFrame>> {
     })
 }
 
-fn read_member(reader: &mut dyn std::io::Read, size: u64) -> std::result::Result<Vec<u8>, String> {
-    use std::io::Read;
-    if size > MAX_MEMBER_BYTES {
-        return Err(format!(
-            "{size} bytes is over the {MAX_MEMBER_BYTES}-byte limit for one member"
-        ));
+/// The frames read from one archive so far, its warnings, and the bytes read.
+struct Taken<'a> {
+    archive: &'a std::path::Path,
+    frames: Vec<(String, DataFrame)>,
+    warnings: Vec<String>,
+    read: u64,
+}
+
+impl<'a> Taken<'a> {
+    fn new(archive: &'a std::path::Path) -> Self {
+        Taken {
+            archive,
+            frames: Vec::new(),
+            warnings: Vec::new(),
+            read: 0,
+        }
     }
-    let mut bytes = Vec::with_capacity(size as usize);
-    reader
-        .take(MAX_MEMBER_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("damaged: {e}"))?;
-    if bytes.len() as u64 > MAX_MEMBER_BYTES {
-        return Err(format!("over the {MAX_MEMBER_BYTES}-byte limit for one member"));
+
+    fn skipped(&mut self, member: &str, why: &str) {
+        self.warnings
+            .push(format!("{}: member {member} skipped: {why}", self.archive.display()));
     }
-    Ok(bytes)
+
+    /// Reads and parses one member if its name (or, for a .log, its first bytes) says it is
+    /// a format of the table; skips it unread otherwise.
+    fn member(&mut self, member: &str, declared: u64, reader: &mut dyn std::io::Read) {
+        use std::io::Read;
+        let mut head = Vec::new();
+        if let Err(e) = reader.take(super::SNIFF_BYTES as u64).read_to_end(&mut head) {
+            return self.skipped(member, &format!("damaged: {e}"));
+        }
+        let Some(format) = of_member(member, &head) else {
+            return;
+        };
+        let limit = MAX_MEMBER_BYTES.min(MAX_ARCHIVE_BYTES.saturating_sub(self.read));
+        let over = |size: u64| {
+            if limit < MAX_MEMBER_BYTES {
+                format!(
+                    "{size} bytes would take the archive past the {MAX_ARCHIVE_BYTES}-byte limit on what one archive may unpack"
+                )
+            } else {
+                format!("{size} bytes is over the {MAX_MEMBER_BYTES}-byte limit for one member")
+            }
+        };
+        if declared > limit {
+            return self.skipped(member, &over(declared));
+        }
+        let mut bytes = head;
+        bytes.reserve(declared.min(MAX_RESERVE) as usize);
+        if let Err(e) = reader.take(limit + 1 - bytes.len() as u64).read_to_end(&mut bytes) {
+            return self.skipped(member, &format!("damaged: {e}"));
+        }
+        self.read += bytes.len() as u64;
+        if bytes.len() as u64 > limit {
+            return self.skipped(member, &over(bytes.len() as u64));
+        }
+        match (format.read)(&Input::Bytes { bytes, name: member }) {
+            Ok(mut w) => {
+                self.warnings.append(&mut w.warnings);
+                self.frames
+                    .push((format!("{}!{member}", self.archive.display()), w.value));
+            }
+            Err(e) => self.skipped(member, &e.to_string()),
+        }
+    }
 }

@@ -92,3 +92,45 @@ fn truncated_archives_say_what_was_lost() {
         Err(e) => assert!(e.to_string().contains("cut.tar.gz"), "{e}"),
     }
 }
+
+/// Members are taken one at a time and a member's declared size never reserves memory: a
+/// tar whose member claims 2 GiB is refused from its header, before a byte is read, and
+/// the members before it are kept.
+#[test]
+fn a_member_over_the_limit_is_refused_from_its_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crafted.tar");
+    let mut tar = tar::Builder::new(Vec::new());
+    let csv = b"Account,Count\nalice,3\nbob,4\n";
+    let mut header = tar::Header::new_gnu();
+    header.set_size(csv.len() as u64);
+    header.set_mode(0o644);
+    header.set_path("logons.csv").unwrap();
+    header.set_cksum();
+    tar.append(&header, &csv[..]).unwrap();
+    let noise = vec![0u8; 8192];
+    header.set_size(noise.len() as u64);
+    header.set_path("noise.log").unwrap();
+    header.set_cksum();
+    tar.append(&header, &noise[..]).unwrap();
+    let mut bytes = tar.into_inner().unwrap();
+    // Off with the end-of-archive blocks, so the crafted header is read.
+    bytes.truncate(bytes.len() - 1024);
+    header.set_size(2 << 30);
+    header.set_path("huge.csv").unwrap();
+    header.set_cksum();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend_from_slice(&[b'x'; 4096]);
+    std::fs::write(&path, bytes).unwrap();
+    let out = load(path.to_str().unwrap(), None).unwrap();
+    assert_eq!(out.value.data.height(), 2, "{}", out.value.data);
+    let w = out.warnings.join("\n");
+    assert!(
+        w.contains("member huge.csv skipped: 2147483648 bytes is over the 1073741824-byte limit for one member"),
+        "{w}"
+    );
+    assert!(
+        !w.contains("noise.log"),
+        "a member of no format is passed over silently: {w}"
+    );
+}
