@@ -269,28 +269,54 @@ pub fn read_auditd_text(text: &str, origin: &str) -> Result<Warned<DataFrame>> {
         ));
     }
     let events = assemble(records);
-    Ok(Warned {
-        value: events_frame(&events)?,
-        warnings,
-    })
+    let value = events_frame(&events, &mut warnings)?;
+    Ok(Warned { value, warnings })
 }
 
-fn events_frame(events: &[Event]) -> Result<DataFrame> {
+/// The most field columns an auditd frame gets. Real logs have a few hundred field names
+/// across their record types; a crafted log with a new name on every line would otherwise
+/// make names × events cells (1.2 MB of log took 6.3 GB). Fields past the limit, in the
+/// order first seen, are kept as `name=value` text in [`EXTRA_FIELDS`].
+pub const MAX_FIELDS: usize = 512;
+pub const EXTRA_FIELDS: &str = "ExtraFields";
+
+fn events_frame(events: &[Event], warnings: &mut Vec<String>) -> Result<DataFrame> {
     let mut order: Vec<&str> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
-    for e in events {
-        for (k, _) in &e.fields {
-            if !index.contains_key(k.as_str()) {
-                index.insert(k, order.len());
-                order.push(k);
+    let mut extra: Vec<Option<String>> = vec![None; events.len()];
+    let mut extra_names = 0usize;
+    // Each column holds only the rows that have the field; nulls fill the rest when the
+    // column is built.
+    let mut values: Vec<Vec<(usize, &str)>> = Vec::new();
+    for (row, e) in events.iter().enumerate() {
+        for (k, v) in &e.fields {
+            let column = match index.get(k.as_str()) {
+                Some(&c) => Some(c),
+                None if order.len() < MAX_FIELDS => {
+                    index.insert(k, order.len());
+                    order.push(k);
+                    values.push(Vec::new());
+                    Some(order.len() - 1)
+                }
+                None => None,
+            };
+            match column {
+                Some(c) => values[c].push((row, v)),
+                None => {
+                    extra_names += 1;
+                    let text = extra[row].get_or_insert_with(String::new);
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                    text.push_str(&format!("{k}={v}"));
+                }
             }
         }
     }
-    let mut values: Vec<Vec<Option<&str>>> = vec![vec![None; events.len()]; order.len()];
-    for (row, e) in events.iter().enumerate() {
-        for (k, v) in &e.fields {
-            values[index[k.as_str()]][row] = Some(v);
-        }
+    if extra_names > 0 {
+        warnings.push(format!(
+            "more than {MAX_FIELDS} distinct field names: {extra_names} values of the later ones are kept as name=value text in {EXTRA_FIELDS}"
+        ));
     }
     let time = Int64Chunked::from_iter(events.iter().map(|e| Some(e.time)))
         .into_datetime(TimeUnit::Microseconds, Some(polars::prelude::TimeZone::UTC))
@@ -311,7 +337,14 @@ fn events_frame(events: &[Event]) -> Result<DataFrame> {
         if matches!(*name, "TimeGenerated" | "EventType" | "mssg_id") {
             continue;
         }
-        columns.push(Column::new((*name).into(), vals));
+        let mut dense: Vec<Option<&str>> = vec![None; events.len()];
+        for (row, v) in vals {
+            dense[row] = Some(v);
+        }
+        columns.push(Column::new((*name).into(), dense));
+    }
+    if extra_names > 0 {
+        columns.push(Column::new(EXTRA_FIELDS.into(), extra));
     }
     Ok(DataFrame::new_infer_height(columns)?)
 }

@@ -49,6 +49,10 @@ enum Values {
     Text(Vec<Option<String>>),
 }
 
+/// The most columns a `#fields` header may name: every data line fills every column, so a
+/// crafted header of 20,000 fields made each line cost 20,000 values.
+pub const MAX_FIELDS: usize = 1024;
+
 pub fn read_zeek_text(text: &str, name: &str) -> Result<Warned<DataFrame>> {
     let bad = |message: String| Error::Format {
         path: name.into(),
@@ -85,6 +89,12 @@ pub fn read_zeek_text(text: &str, name: &str) -> Result<Warned<DataFrame>> {
         }
         if fields.is_empty() {
             return Err(bad(format!("line {} holds data before the #fields header", i + 1)));
+        }
+        if fields.len() > MAX_FIELDS {
+            return Err(bad(format!(
+                "the #fields header names {} fields; a Zeek log has a few dozen and Huntbook reads at most {MAX_FIELDS}",
+                fields.len()
+            )));
         }
         if columns.is_empty() {
             kinds.resize(fields.len(), Kind::Text);

@@ -247,3 +247,46 @@ fn otrf_linux_logs_load_by_content_and_bad_lines_are_counted() {
         "{w}"
     );
 }
+
+/// A log with a new field name on every line made names × events cells (1.2 MB of log
+/// took 6.3 GB). Columns stop at the limit; later names are kept as text, with a warning.
+#[test]
+fn a_new_field_name_on_every_line_is_bounded() {
+    use huntbook::formats::auditd::{EXTRA_FIELDS, MAX_FIELDS, read_auditd_text};
+    let text: String = (0..20_000)
+        .map(|i| {
+            format!(
+                "type=USER_CMD msg=audit(1551485405.{:03}:{i}): pid=1 uid=0 key{i}=v{i}\n",
+                i % 1000
+            )
+        })
+        .collect();
+    assert!(text.len() > 1_000_000);
+    let out = read_auditd_text(&text, "crafted.log").unwrap();
+    let df = out.value;
+    assert_eq!(df.height(), 20_000);
+    assert!(df.width() <= MAX_FIELDS + 4, "{} columns", df.width());
+    let extra = df.column(EXTRA_FIELDS).unwrap().str().unwrap().clone();
+    assert_eq!(extra.get(19_999), Some("key19999=v19999"));
+    assert_eq!(df.column("key0").unwrap().str().unwrap().get(0), Some("v0"));
+    let w = out.warnings.join("\n");
+    assert!(
+        w.contains(&format!("more than {MAX_FIELDS} distinct field names")),
+        "{w}"
+    );
+}
+
+/// A Zeek header naming 20,000 fields made every data line cost 20,000 values; it is
+/// refused, naming the count and the limit.
+#[test]
+fn a_zeek_header_of_twenty_thousand_fields_is_refused() {
+    use huntbook::formats::zeek::{MAX_FIELDS, read_zeek_text};
+    let fields: Vec<String> = (0..20_000).map(|i| format!("f{i}")).collect();
+    let text = format!(
+        "#separator \\x09\n#fields\t{}\n{}\n",
+        fields.join("\t"),
+        "x\t".repeat(100).repeat(50)
+    );
+    let e = read_zeek_text(&text, "crafted.log").unwrap_err().to_string();
+    assert!(e.contains("20000 fields") && e.contains(&MAX_FIELDS.to_string()), "{e}");
+}
