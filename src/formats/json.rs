@@ -105,7 +105,10 @@ fn read_lines(input: &Input) -> Result<Warned<DataFrame>> {
     Ok(Warned::clean(df))
 }
 
+/// A lazy scan, after the same depth check as a whole read: a file nested too deep is
+/// left to [`read_lines`], which refuses it with the reason.
 fn scan_lines(path: &Path) -> Option<PolarsResult<LazyFrame>> {
+    check_depth(&Input::File(path), NDJSON.title).ok()?;
     Some(PlRefPath::try_from_path(path).and_then(|p| {
         LazyJsonLineReader::new(p)
             .with_infer_schema_length(std::num::NonZeroUsize::new(10_000))

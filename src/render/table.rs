@@ -86,8 +86,37 @@ fn cell_text(value: &AnyValue) -> Option<String> {
         AnyValue::Null => None,
         AnyValue::String(s) => Some((*s).to_string()),
         AnyValue::StringOwned(s) => Some(s.to_string()),
-        other => Some(other.to_string()),
+        AnyValue::Datetime(v, unit, _) | AnyValue::DatetimeOwned(v, unit, _) if !in_calendar(*v, *unit) => {
+            let unit = match unit {
+                TimeUnit::Nanoseconds => "nanoseconds",
+                TimeUnit::Microseconds => "microseconds",
+                TimeUnit::Milliseconds => "milliseconds",
+            };
+            Some(format!("{v} {unit} since 1970 (outside the calendar)"))
+        }
+        AnyValue::Date(days)
+            if chrono::NaiveDate::from_num_days_from_ce_opt(days.saturating_add(719_163)).is_none() =>
+        {
+            Some(format!("{days} days since 1970 (outside the calendar)"))
+        }
+        // Polars' own formatting, which panics on values it cannot show; a cell that
+        // cannot be shown says so instead of failing the whole table.
+        other => Some(
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| other.to_string()))
+                .unwrap_or_else(|_| format!("{other:?} (cannot be shown)")),
+        ),
     }
+}
+
+/// Whether a datetime value is within chrono's calendar (±262,000 years), which polars'
+/// formatting needs; a crafted file can hold any 64-bit value.
+fn in_calendar(value: i64, unit: TimeUnit) -> bool {
+    let (secs, nanos) = match unit {
+        TimeUnit::Nanoseconds => (value.div_euclid(1_000_000_000), value.rem_euclid(1_000_000_000)),
+        TimeUnit::Microseconds => (value.div_euclid(1_000_000), value.rem_euclid(1_000_000) * 1_000),
+        TimeUnit::Milliseconds => (value.div_euclid(1_000), value.rem_euclid(1_000) * 1_000_000),
+    };
+    chrono::DateTime::from_timestamp(secs, nanos as u32).is_some()
 }
 
 fn shape_line(frame: &Frame) -> String {
@@ -337,6 +366,45 @@ mod tests {
         assert_eq!(lines[2], "   str                        i64");
         assert_eq!(lines[3], "0  web01                      3");
         assert_eq!(lines[4], "1  <script>alert(1)</script>  null");
+    }
+
+    /// A crafted file can hold any 64-bit time: polars' formatting panicked on values past
+    /// chrono's calendar; they are shown as their number, in every form.
+    #[test]
+    fn datetimes_outside_the_calendar_are_shown_as_numbers() {
+        let times = Int64Chunked::from_iter([Some(i64::MAX), Some(0), Some(i64::MIN)])
+            .into_datetime(TimeUnit::Microseconds, None)
+            .into_series();
+        let days = Int32Chunked::from_iter([Some(i32::MAX), Some(0), Some(i32::MIN)])
+            .into_date()
+            .into_series();
+        let df = DataFrame::new_infer_height(vec![
+            times.into_column().with_name("T".into()),
+            days.into_column().with_name("D".into()),
+        ])
+        .unwrap();
+        let r = render_table(&Frame::new(df, "test"), &TableOptions::default());
+        assert!(
+            r.html
+                .contains("9223372036854775807 microseconds since 1970 (outside the calendar)"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("-9223372036854775808 microseconds since 1970"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("2147483647 days since 1970 (outside the calendar)"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.text.contains("1970-01-01 00:00:00") && r.text.contains("since 1970"),
+            "{}",
+            r.text
+        );
     }
 
     #[test]
