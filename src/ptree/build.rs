@@ -438,6 +438,14 @@ impl Tree {
         b.link(&cols, cols.parent_name.is_some());
         let mut procs = b.procs;
         let roots = shape(&mut procs);
+        let deep = procs.iter().filter(|p| p.depth as usize >= Tree::PATH_LEVELS).count();
+        if deep > 0 {
+            warnings.push(format!(
+                "{deep} processes are more than {} levels deep: their path column holds …/ and the newest {} levels",
+                Tree::PATH_LEVELS,
+                Tree::PATH_LEVELS
+            ));
+        }
         // Rows index the input frame itself: nothing is copied.
         let events = df.clone();
         let cmd_lines = optional_text(&events, schema.cmd_line)?;

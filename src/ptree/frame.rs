@@ -3,13 +3,19 @@
 use polars::prelude::*;
 
 use super::{Proc, Tree};
+
+/// What stands for the levels left out of a path deeper than [`Tree::PATH_LEVELS`].
+pub(super) const ELIDED: &str = "…/";
 use crate::error::Result;
 
 impl Tree {
     /// [`Tree::path`] of every process of `subset`, each built from its parent's: a chain
-    /// 20,000 deep costs one label per process, not one walk to the root per process.
+    /// 20,000 deep costs one label per process, not one walk to the root per process, and
+    /// no path holds more than [`Tree::PATH_LEVELS`] labels (a full path per process would
+    /// be quadratic: 2.4 GB for that chain).
     pub fn paths(&self, subset: &[usize]) -> Vec<String> {
-        let mut known: Vec<Option<String>> = vec![None; self.procs.len()];
+        // Each known path, with how many levels it stands for.
+        let mut known: Vec<Option<(String, usize)>> = vec![None; self.procs.len()];
         let mut chain = Vec::new();
         subset
             .iter()
@@ -23,13 +29,19 @@ impl Tree {
                 }
                 for &p in chain.iter().rev() {
                     let label = self.index_label(p);
-                    let path = match self.procs[p].parent.and_then(|q| known[q].as_deref()) {
-                        Some(parent) => format!("{parent}/{label}"),
-                        None => label,
+                    let path = match self.procs[p].parent.and_then(|q| known[q].as_ref()) {
+                        Some((parent, levels)) if *levels >= Self::PATH_LEVELS => {
+                            // Drop the oldest label: `…/` + the newest PATH_LEVELS.
+                            let rest = parent.strip_prefix(ELIDED).unwrap_or(parent);
+                            let newer = rest.split_once('/').map_or("", |(_, r)| r);
+                            (format!("{ELIDED}{newer}/{label}"), levels + 1)
+                        }
+                        Some((parent, levels)) => (format!("{parent}/{label}"), levels + 1),
+                        None => (label, 1),
                     };
                     known[p] = Some(path);
                 }
-                known[k].clone().unwrap_or_default()
+                known[k].as_ref().map(|(p, _)| p.clone()).unwrap_or_default()
             })
             .collect()
     }

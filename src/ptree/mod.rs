@@ -149,8 +149,23 @@ impl Tree {
         let mut chain = self.ancestors(k);
         chain.reverse();
         chain.push(k);
-        chain.iter().map(|i| self.index_label(*i)).collect::<Vec<_>>().join("/")
+        let elided = chain.len() > Self::PATH_LEVELS;
+        let newest = &chain[chain.len().saturating_sub(Self::PATH_LEVELS)..];
+        let path = newest
+            .iter()
+            .map(|i| self.index_label(*i))
+            .collect::<Vec<_>>()
+            .join("/");
+        if elided {
+            format!("{}{path}", frame::ELIDED)
+        } else {
+            path
+        }
     }
+
+    /// The most labels a `path` holds: a deeper process's path is `…/` and the newest
+    /// this many (its parent's among them), so memory stays linear in the tree's size.
+    pub const PATH_LEVELS: usize = 100;
 
     pub(super) fn index_label(&self, k: usize) -> String {
         let width = self.procs.len().to_string().len().max(5);

@@ -79,7 +79,7 @@ fn defender_public_sample_matches_the_catalog_roots_and_depth() {
 }
 
 /// A 20,000-deep chain of processes (each the parent of the next) builds, and its paths
-/// are msticpy's: built from the parent's path, they equal the walk to the root.
+/// are msticpy's up to 100 levels: built from the parent's path, they equal the walk to the root.
 #[test]
 fn a_deep_parent_chain_builds_with_its_paths() {
     use polars::prelude::*;
@@ -108,12 +108,23 @@ fn a_deep_parent_chain_builds_with_its_paths() {
         Column::new("CommandLine".into(), vec!["x"; n]),
     ])
     .unwrap();
-    let tree = Tree::build(&df, None).unwrap().value;
+    let built = Tree::build(&df, None).unwrap();
+    let tree = built.value;
     assert_eq!(tree.summary().depth as usize, n + 1, "{:?}", tree.summary());
+    let w = built.warnings.join("\n");
+    assert!(w.contains("more than 100 levels deep"), "{w}");
     let all = tree.preorder(&tree.roots);
     let paths = tree.paths(&all);
     for k in [0, 1, all.len() / 2, all.len() - 1] {
         assert_eq!(paths[k], tree.path(all[k]), "process {k}");
     }
-    assert_eq!(paths.last().unwrap().split('/').count(), n + 1);
+    // The deepest paths keep the newest levels only: memory stays linear.
+    let last = paths.last().unwrap();
+    assert!(last.starts_with("…/"), "{last}");
+    assert_eq!(last.split('/').count(), Tree::PATH_LEVELS + 1);
+    let shallow = &paths[50];
+    assert!(
+        !shallow.starts_with("…") && shallow.split('/').count() == 51,
+        "{shallow}"
+    );
 }
