@@ -99,6 +99,7 @@ impl Registry {
             magics: vec![
                 Box::new(load::Load),
                 Box::new(connect::Connect),
+                Box::new(config::ConfigMagic),
                 Box::new(time::Time),
                 Box::new(query::QueryMagic),
                 Box::new(sql::Sql),

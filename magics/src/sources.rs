@@ -78,6 +78,20 @@ impl OneOrMany {
 
 /// The configuration file: the one named (`HUNTBOOK_CONFIG`), else `huntbook.yaml` in the
 /// working folder, else in the user's configuration folder.
+fn named_config() -> Option<PathBuf> {
+    std::env::var_os("HUNTBOOK_CONFIG")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+fn user_config_folder() -> Option<PathBuf> {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .map(|d| d.join("huntbook"))
+}
+
 fn config_file(start: &Path, named: Option<PathBuf>, user: Option<&Path>) -> Option<PathBuf> {
     named.or_else(|| {
         [Some(start), user]
@@ -102,6 +116,30 @@ fn with_suggestion(message: &str) -> String {
     match crate::diag::did_you_mean(key, known.iter().copied()) {
         Some(s) => format!("{message} (did you mean `{s}`?)"),
         None => message.to_string(),
+    }
+}
+
+/// The fields whose value may be `env:NAME`, read from the environment: credentials only,
+/// so a configuration file cannot steer a URL or a path through a variable it names.
+pub const CREDENTIAL_FIELDS: &[&str] = &["key", "secret", "client_secret", "password", "token"];
+
+/// The dotted path of the first `env:` value outside a credential field, if any.
+fn env_outside_credentials(value: &serde_yaml::Value, at: &str) -> Option<String> {
+    match value {
+        serde_yaml::Value::String(s) if s.trim_start().starts_with("env:") => {
+            let field = at.rsplit('.').next().unwrap_or(at);
+            (!CREDENTIAL_FIELDS.contains(&field)).then(|| at.to_string())
+        }
+        serde_yaml::Value::Mapping(m) => m.iter().find_map(|(k, v)| {
+            let key = k.as_str().map_or_else(|| format!("{k:?}"), str::to_string);
+            let path = if at.is_empty() { key } else { format!("{at}.{key}") };
+            env_outside_credentials(v, &path)
+        }),
+        serde_yaml::Value::Sequence(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| env_outside_credentials(v, &format!("{at}[{i}]"))),
+        _ => None,
     }
 }
 
@@ -132,19 +170,26 @@ impl Config {
     /// `~/.config/huntbook/`). Never a parent folder's: a file someone else left above the
     /// notebook could send keys where it likes.
     pub fn discover(start: &Path) -> Result<Config, String> {
-        let user = std::env::var_os("XDG_CONFIG_HOME")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
-            .map(|d| d.join("huntbook"));
-        match config_file(
-            start,
-            std::env::var_os("HUNTBOOK_CONFIG").map(PathBuf::from),
-            user.as_deref(),
-        ) {
+        match config_file(start, named_config(), user_config_folder().as_deref()) {
             Some(f) => Config::read(&f),
             None => Ok(Config::default()),
         }
+    }
+
+    /// Where [`Config::discover`] looks, in order, and the file it obeys (the first that
+    /// exists; `HUNTBOOK_CONFIG` is obeyed whether or not it exists, so a wrong path is an
+    /// error rather than a silent fall-back).
+    pub fn places(start: &Path) -> (Vec<(&'static str, PathBuf)>, Option<PathBuf>) {
+        let mut places = Vec::new();
+        if let Some(named) = named_config() {
+            places.push(("HUNTBOOK_CONFIG", named));
+        }
+        places.push(("the working folder", start.join("huntbook.yaml")));
+        if let Some(user) = user_config_folder() {
+            places.push(("the user's config folder", user.join("huntbook.yaml")));
+        }
+        let chosen = config_file(start, named_config(), user_config_folder().as_deref());
+        (places, chosen)
     }
 
     pub fn read(file: &Path) -> Result<Config, String> {
@@ -156,6 +201,15 @@ impl Config {
                 with_suggestion(&e.to_string())
             )
         })?;
+        if let Ok(tree) = serde_yaml::from_str::<serde_yaml::Value>(&text)
+            && let Some(field) = env_outside_credentials(&tree, "")
+        {
+            return Err(format!(
+                "{}: {field} is an env: reference; those are read only in credential fields ({})",
+                file.display(),
+                CREDENTIAL_FIELDS.join(", ")
+            ));
+        }
         let base = file.parent().unwrap_or(Path::new("."));
         let mut sources = BTreeMap::new();
         for (name, s) in raw.sources {
@@ -423,5 +477,20 @@ mod tests {
             e.contains("unknown field `paht`") && e.contains("did you mean `path`?"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn env_references_are_read_only_in_credential_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("huntbook.yaml");
+        std::fs::write(
+            &file,
+            "ti:\n  providers:\n    otx: {key: env:OTX_KEY, url: \"env:WHERE\"}\n",
+        )
+        .unwrap();
+        let e = Config::read(&file).unwrap_err();
+        assert!(e.contains("ti.providers.otx.url is an env: reference"), "{e}");
+        std::fs::write(&file, "ti:\n  providers:\n    otx: {key: env:OTX_KEY}\n").unwrap();
+        assert!(Config::read(&file).is_ok());
     }
 }

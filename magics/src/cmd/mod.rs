@@ -4,6 +4,7 @@
 pub mod anomalies;
 pub mod b64;
 pub mod clear;
+pub mod config;
 pub mod connect;
 pub mod domain;
 pub mod echo;

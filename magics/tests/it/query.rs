@@ -4,7 +4,7 @@
 use huntbook_magics::Interpreter;
 use polars::prelude::*;
 
-use crate::common::{data, fails, ok, run};
+use crate::common::{data, fails, ok, ok_text, run, written};
 
 fn frame<'a>(interp: &'a Interpreter, name: &str) -> &'a DataFrame {
     &interp
@@ -265,4 +265,32 @@ fn huntbook_yaml_names_sources_and_tables() {
     std::fs::write(&config, "sources:\n  bad:\n    kind: local\n").unwrap();
     let e = huntbook_magics::sources::Config::read(&config).unwrap_err();
     assert!(e.contains("bad") && e.contains("no path"), "{e}");
+}
+
+/// `%config` names the file each setting came from and says whether each key is set and
+/// from where — never the key itself.
+#[test]
+fn config_shows_where_each_setting_came_from_and_never_a_key() {
+    let (dir, config) = written(
+        "huntbook.yaml",
+        "ti:\n  providers:\n    otx: {key: env:HUNTBOOK_TEST_UNSET_VARIABLE, url: https://otx.example}\n    virustotal: {key: sup3r-s3cret-value}\n",
+    );
+    let mut interp = Interpreter::default();
+    interp.use_config(std::path::Path::new(&config)).unwrap();
+    let shown = ok_text(&mut interp, "%config");
+    assert!(shown.contains("ti.providers.otx.key"), "{shown}");
+    assert!(
+        shown.contains("missing: HUNTBOOK_TEST_UNSET_VARIABLE is not set"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("env:HUNTBOOK_TEST_UNSET_VARIABLE (named in {config})")),
+        "{shown}"
+    );
+    assert!(shown.contains("https://otx.example"), "{shown}");
+    assert!(
+        shown.contains("ti.providers.virustotal.key") && !shown.contains("sup3r"),
+        "{shown}"
+    );
+    drop(dir);
 }
