@@ -11,6 +11,8 @@ pub mod domain;
 pub mod error;
 pub mod formats;
 pub mod frame;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod geo;
 pub mod ioc;
 pub mod ip;

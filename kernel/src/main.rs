@@ -15,6 +15,11 @@ mod server;
 mod shared;
 mod wire;
 
+// Counts memory in the unit tests, so the envelope's fuzz run can check each case's peak.
+#[cfg(test)]
+#[global_allocator]
+static ALLOCATOR: huntbook::fuzz::Counting = huntbook::fuzz::Counting;
+
 use std::path::PathBuf;
 
 const USAGE: &str = "\

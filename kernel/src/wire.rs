@@ -329,4 +329,55 @@ mod tests {
             WireError::BadJson("header")
         );
     }
+
+    /// A fuzz run of the envelope (see `huntbook::fuzz`): frames split at a marker out of
+    /// mutated bytes, half the cases signed afresh so the JSON behind the signature is
+    /// reached. Run with
+    /// `HUNTBOOK_FUZZ_SECS=600 cargo nextest run --workspace --run-ignored only -E 'test(/fuzz_/)'`.
+    #[test]
+    #[ignore = "a fuzz run"]
+    fn fuzz_wire_envelope() {
+        const MARK: &[u8] = b"\xfe\xfd";
+        let signer = Signer::new("fuzz-key");
+        let join = |frames: Vec<Bytes>| frames.join(MARK);
+        let mut execute = Session::new().orphan("execute_request", json!({"code": "%iptype 8.8.8.8", "silent": false}));
+        execute.buffers = vec![Bytes::from_static(b"buffer")];
+        let seeds = vec![join(sample(&signer)), join(execute.to_frames(&signer))];
+        let tokens: &[&[u8]] = &[
+            MARK, DELIMITER, b"{", b"}", b"\"", b"\\u0000", b"[", b"null", b"1e99999",
+        ];
+        let mut resign = false;
+        let report = huntbook::fuzz::run(&seeds, tokens, huntbook::fuzz::duration(), |bytes| {
+            let mut frames = Vec::new();
+            let mut rest = bytes;
+            while let Some(at) = rest.windows(MARK.len()).position(|w| w == MARK) {
+                frames.push(Bytes::copy_from_slice(&rest[..at]));
+                rest = &rest[at + MARK.len()..];
+            }
+            frames.push(Bytes::copy_from_slice(rest));
+            resign = !resign;
+            if resign
+                && let Some(split) = delimiter_at(&frames)
+                && frames.len() >= split + 6
+            {
+                let parts: Vec<&[u8]> = frames[split + 2..split + 6].iter().map(|b| b.as_ref()).collect();
+                frames[split + 1] = Bytes::from(signer.sign(&parts));
+            }
+            if let Ok(message) = Message::from_frames(frames, &signer) {
+                let _ = (message.msg_type(), message.msg_id());
+                let _ = message.to_frames(&signer);
+            }
+        });
+        match report {
+            Ok(r) => println!(
+                "fuzz wire envelope: {} cases in {:.0?} ({:.0}/s), largest input {} bytes, largest peak {:.1} MiB, no panic",
+                r.cases,
+                r.elapsed,
+                r.cases as f64 / r.elapsed.as_secs_f64(),
+                r.largest_input,
+                r.peak_case_bytes as f64 / (1 << 20) as f64
+            ),
+            Err(f) => panic!("fuzz wire envelope: {}; input: {:?}", f.what, f.input),
+        }
+    }
 }

@@ -3,12 +3,17 @@
 
 mod helpers;
 
+// Counts memory so the fuzz runs can check each case's peak (see `huntbook::fuzz`).
+#[global_allocator]
+static ALLOCATOR: huntbook::fuzz::Counting = huntbook::fuzz::Counting;
+
 mod archives;
 mod auditd;
 mod b64;
 mod b64_props;
 mod engine;
 mod evtx;
+mod fuzz;
 mod geo;
 mod ioc_corpus;
 mod ioc_props;

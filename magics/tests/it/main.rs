@@ -3,9 +3,14 @@
 
 mod common;
 
+// Counts memory so the fuzz run can check each case's peak (see `huntbook::fuzz`).
+#[global_allocator]
+static ALLOCATOR: huntbook::fuzz::Counting = huntbook::fuzz::Counting;
+
 mod charts;
 mod enrich;
 mod extract;
+mod fuzz;
 mod hostile;
 mod magics;
 mod ptree;
