@@ -87,7 +87,8 @@ fn parse_epoch(text: &str) -> Option<i64> {
     while micros.len() < 6 {
         micros.push('0');
     }
-    Some(secs * 1_000_000 + micros.parse::<i64>().ok()?)
+    // A crafted epoch past what microseconds can hold is not a record.
+    secs.checked_mul(1_000_000)?.checked_add(micros.parse::<i64>().ok()?)
 }
 
 /// `k=v` pairs of a record body: values may be `"double"` or `'single'` quoted (and hold
