@@ -118,10 +118,14 @@ impl LocalSource {
                 }
             });
         }
-        let mut files = Vec::new();
-        let mut ignored = Vec::new();
-        let mut warnings = Vec::new();
-        walk(root, &mut files, &mut ignored, &mut warnings, 0);
+        let mut walk = Walk::default();
+        walk.folder(root, 0);
+        let Walk {
+            mut files,
+            mut ignored,
+            mut warnings,
+            ..
+        } = walk;
         files.sort();
         ignored.sort();
         let mut tables: BTreeMap<String, Table> = BTreeMap::new();
@@ -372,46 +376,85 @@ fn file_stem(path: &Path) -> String {
 
 /// Folders are walked this deep at most (links to folders are not followed at all).
 const MAX_DEPTH: usize = 16;
+/// Entries looked at in one walk at most: a source is a case folder, not a disk, and a
+/// walk past this would hold the cell with no way to interrupt it.
+pub const MAX_ENTRIES: usize = 200_000;
 
-fn walk(
-    dir: &Path,
-    files: &mut Vec<(PathBuf, FileFormat)>,
-    ignored: &mut Vec<PathBuf>,
-    warnings: &mut Vec<String>,
-    depth: usize,
-) {
-    if depth > MAX_DEPTH {
-        warnings.push(format!("{}: deeper than {MAX_DEPTH} folders; not read", dir.display()));
-        return;
-    }
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            warnings.push(format!("cannot read the folder {}: {e}", dir.display()));
+/// What a walk of a source's folder found.
+#[derive(Default)]
+struct Walk {
+    files: Vec<(PathBuf, FileFormat)>,
+    ignored: Vec<PathBuf>,
+    warnings: Vec<String>,
+    /// Folders entered, by device and inode: a bind mount of a parent inside the tree is
+    /// a loop without a single link in it.
+    seen: std::collections::HashSet<(u64, u64)>,
+    entries: usize,
+}
+
+impl Walk {
+    fn folder(&mut self, dir: &Path, depth: usize) {
+        use std::os::unix::fs::MetadataExt;
+        if depth > MAX_DEPTH {
+            self.warnings
+                .push(format!("{}: deeper than {MAX_DEPTH} folders; not read", dir.display()));
             return;
         }
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
+        if let Ok(meta) = std::fs::metadata(dir)
+            && !self.seen.insert((meta.dev(), meta.ino()))
+        {
+            self.warnings.push(format!(
+                "{}: a folder met before (a mount loop); not read again",
+                dir.display()
+            ));
+            return;
         }
-        // A link to a folder is not followed: one to the folder itself (or a parent)
-        // would walk in circles, and one out of the source reads what was never
-        // connected. It is named among the skipped, so nothing goes missing unsaid.
-        let is_dir = path.is_dir();
-        if is_dir && entry.file_type().is_ok_and(|t| t.is_symlink()) {
-            warnings.push(format!("{}: a link to a folder; not followed", path.display()));
-            continue;
-        }
-        if is_dir {
-            walk(&path, files, ignored, warnings, depth + 1);
-        } else {
-            match of_path(&path) {
-                Some(format) => files.push((path, format)),
-                None => ignored.push(path),
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                self.warnings
+                    .push(format!("cannot read the folder {}: {e}", dir.display()));
+                return;
             }
+        };
+        let mut folders = Vec::new();
+        for entry in entries.flatten() {
+            self.entries += 1;
+            if self.entries > MAX_ENTRIES {
+                if self.entries == MAX_ENTRIES + 1 {
+                    self.warnings.push(format!(
+                        "more than {MAX_ENTRIES} files and folders: the rest were not read (connect a narrower folder)"
+                    ));
+                }
+                return;
+            }
+            let path = entry.path();
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            // A link to a folder is not followed: one to the folder itself (or a parent)
+            // would walk in circles, and one out of the source reads what was never
+            // connected. It is named among the skipped, so nothing goes missing unsaid.
+            let is_dir = path.is_dir();
+            if is_dir && entry.file_type().is_ok_and(|t| t.is_symlink()) {
+                self.warnings
+                    .push(format!("{}: a link to a folder; not followed", path.display()));
+                continue;
+            }
+            if is_dir {
+                folders.push(path);
+            } else {
+                match of_path(&path) {
+                    Some(format) => self.files.push((path, format)),
+                    None => self.ignored.push(path),
+                }
+            }
+        }
+        // A folder's own files before its sub-folders: if the limit is reached, it is in
+        // the deepest, least likely parts.
+        for path in folders {
+            self.folder(&path, depth + 1);
         }
     }
 }

@@ -318,3 +318,25 @@ fn links_to_folders_are_not_followed() {
         .count();
     assert_eq!(links, 6, "{:?}", opened.warnings);
 }
+
+/// A walk stops after MAX_ENTRIES files and folders, saying so: connecting a whole disk
+/// by mistake returns with a warning instead of holding the cell.
+#[test]
+fn a_walk_stops_after_its_entry_limit_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("disk");
+    std::fs::create_dir_all(root.join("bulk")).unwrap();
+    std::fs::write(root.join("a.csv"), "TimeGenerated,x\n2024-01-01T00:00:00Z,1\n").unwrap();
+    for i in 0..=huntbook::source::MAX_ENTRIES {
+        std::fs::File::create(root.join("bulk").join(format!("f{i}.txt"))).unwrap();
+    }
+    let config = LocalConfig {
+        path: root.clone(),
+        tables: Default::default(),
+    };
+    let opened = LocalSource::open("disk", &config).unwrap();
+    let names: Vec<&str> = opened.value.tables().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["a"], "a folder's own files come before its sub-folders");
+    let said = opened.warnings.join("\n");
+    assert!(said.contains("more than 200000 files and folders"), "{said}");
+}
