@@ -256,7 +256,9 @@ impl Executor {
                     self.reply(
                         &message,
                         "execute_reply",
-                        json!({"status": "aborted", "execution_count": self.execution_count}),
+                        // No execution count, as ipykernel: the cell did not run, and
+                        // front ends show a count as "executed".
+                        json!({"status": "aborted"}),
                     );
                     self.shared.status(&message, "idle");
                 }
