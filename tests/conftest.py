@@ -61,7 +61,14 @@ def _start_replay() -> None:
     if not binary.exists():
         return
     routes = ROOT / "tests" / "notebooks" / "ti-replay.json"
-    proc = subprocess.Popen([str(binary), "replay", str(routes), "--for", "3600"], stdout=subprocess.PIPE, text=True)
+    work = Path(tempfile.mkdtemp(prefix="huntbook-ti-"))
+    # The same command the README gives for opening notebooks/threat-intel.ipynb by hand.
+    proc = subprocess.Popen(
+        [str(binary), "replay", str(routes), "--write-config", str(work / "huntbook.yaml"),
+         "--geoip", str(SHARED_DATA / "geoip" / "test-data"), "--for", "7200"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     atexit.register(proc.terminate)
     url = proc.stdout.readline().strip()
     # The server prints its address and nothing else: the pipe is not kept open for the
@@ -69,25 +76,6 @@ def _start_replay() -> None:
     proc.stdout.close()
     if not url.startswith("http://127.0.0.1:"):
         raise RuntimeError(f"the replay server did not start: {url!r}")
-    work = Path(tempfile.mkdtemp(prefix="huntbook-ti-"))
-    geo = SHARED_DATA / "geoip" / "test-data"
-    # The keys are placeholders: the replay server does not check them.
-    (work / "huntbook.yaml").write_text(
-        f"""ti:
-  cache:
-    path: {work / "cache"}
-  providers:
-    virustotal: {{key: replay-demo-key, url: {url}/vt, rate: 100/sec}}
-    otx: {{key: replay-demo-key, url: {url}/otx}}
-    xforce: {{key: "replay-id:replay-demo-key", url: {url}/xforce}}
-    greynoise: {{key: replay-demo-key, url: {url}/greynoise}}
-    urlhaus: {{url: {url}/urlhaus}}
-    rdap: {{url: {url}/arin, enabled: false}}
-geoip:
-  city: {geo / "GeoLite2-City-Test.mmdb"}
-  asn: {geo / "GeoLite2-ASN-Test.mmdb"}
-"""
-    )
     os.environ["HUNTBOOK_CONFIG"] = str(work / "huntbook.yaml")
     os.environ["HUNTBOOK_REPLAY_URL"] = url
 

@@ -28,7 +28,8 @@ Huntbook — a Jupyter kernel for security investigation and threat hunting
 Usage:
   huntbook install [--user | --sys-prefix | --prefix DIR]   write the kernelspec (default --user)
   huntbook kernel --connection-file FILE                    run the kernel (Jupyter does this)
-  huntbook replay ROUTES.json [--for SECONDS]                serve recorded API answers on 127.0.0.1 (default 600 s)
+  huntbook replay ROUTES.json [--for SECONDS] [--write-config FILE [--geoip FOLDER]]
+                                                            serve recorded API answers on 127.0.0.1 until stopped
   huntbook --version";
 
 fn main() {
@@ -63,32 +64,94 @@ fn install(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+const REPLAY_USAGE: &str = "\
+Usage: huntbook replay ROUTES.json [--for SECONDS] [--write-config FILE [--geoip FOLDER]]
+
+Serves recorded threat-intel answers on 127.0.0.1 (a free port), prints its URL, and runs
+until stopped (Ctrl-C) or for SECONDS. --write-config writes a huntbook.yaml that points
+the providers at it (placeholder keys: the server checks none; a cache of its own beside
+the file) and, with --geoip, at the MaxMind databases in FOLDER. For example, from the
+checkout, before opening notebooks/threat-intel.ipynb:
+
+  huntbook replay tests/notebooks/ti-replay.json --write-config notebooks/huntbook.yaml \\
+      --geoip ../shared/data/geoip/test-data";
+
 /// Serves recorded provider answers on a loopback port, for offline demos and the
-/// notebook tests: prints the URL, then serves for a bounded time.
+/// notebook tests: prints the URL, then serves until stopped (or for `--for` seconds).
 fn replay(args: &[String]) -> Result<(), String> {
     let mut routes = None;
-    let mut seconds = 600u64;
+    let mut seconds = None;
+    let mut config = None;
+    let mut geoip = None;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
+        let mut value = |what: &str| iter.next().cloned().ok_or(format!("{arg} takes {what}"));
         match arg.as_str() {
-            "--for" => {
-                seconds = iter
-                    .next()
-                    .and_then(|s| s.parse().ok())
-                    .ok_or("--for takes a number of seconds")?;
+            "--help" | "-h" => {
+                println!("{REPLAY_USAGE}");
+                return Ok(());
             }
-            other if routes.is_none() => routes = Some(std::path::PathBuf::from(other)),
-            other => return Err(format!("unexpected argument {other:?}")),
+            "--for" => {
+                let text = value("a number of seconds")?;
+                seconds = Some(text.parse::<u64>().map_err(|_| format!("--for takes a number of seconds, not {text:?}"))?);
+            }
+            "--write-config" => config = Some(PathBuf::from(value("a file to write")?)),
+            "--geoip" => geoip = Some(PathBuf::from(value("a folder")?)),
+            other if other.starts_with('-') => return Err(format!("unknown option {other:?}\n\n{REPLAY_USAGE}")),
+            other if routes.is_none() => routes = Some(PathBuf::from(other)),
+            other => return Err(format!("unexpected argument {other:?}\n\n{REPLAY_USAGE}")),
         }
     }
-    let routes = routes.ok_or("replay needs a routes file")?;
+    let routes = routes.ok_or(format!("replay needs a routes file\n\n{REPLAY_USAGE}"))?;
     let server = huntbook::ti::replay::ReplayServer::from_file(&routes).map_err(|e| e.to_string())?;
+    if let Some(file) = &config {
+        let text = replay_config(&server.url(), file, geoip.as_deref())?;
+        std::fs::write(file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        eprintln!("wrote {}", file.display());
+    }
     println!("{}", server.url());
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
-    std::thread::sleep(std::time::Duration::from_secs(seconds));
+    match seconds {
+        Some(s) => std::thread::sleep(std::time::Duration::from_secs(s)),
+        None => loop {
+            std::thread::park();
+        },
+    }
     drop(server);
     Ok(())
+}
+
+/// A huntbook.yaml pointing each recorded provider at the replay server (the routes file
+/// serves each under its own prefix), with a cache beside the file.
+fn replay_config(url: &str, file: &std::path::Path, geoip: Option<&std::path::Path>) -> Result<String, String> {
+    let cache = file
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join(".huntbook-replay-cache");
+    let mut text = format!(
+        "# Written by `huntbook replay`: the providers' recorded answers on {url}.\n\
+         # The keys are placeholders; the replay server checks none.\n\
+         ti:\n  cache:\n    path: {}\n  providers:\n\
+         \x20   virustotal: {{key: replay-demo-key, url: {url}/vt, rate: 100/sec}}\n\
+         \x20   otx: {{key: replay-demo-key, url: {url}/otx}}\n\
+         \x20   xforce: {{key: \"replay-id:replay-demo-key\", url: {url}/xforce}}\n\
+         \x20   greynoise: {{key: replay-demo-key, url: {url}/greynoise}}\n\
+         \x20   urlhaus: {{url: {url}/urlhaus}}\n\
+         \x20   rdap: {{url: {url}/arin, enabled: false}}\n",
+        cache.display()
+    );
+    if let Some(folder) = geoip {
+        let folder = folder
+            .canonicalize()
+            .map_err(|e| format!("--geoip {}: {e}", folder.display()))?;
+        text.push_str(&format!(
+            "geoip:\n  city: {}\n  asn: {}\n",
+            folder.join("GeoLite2-City-Test.mmdb").display(),
+            folder.join("GeoLite2-ASN-Test.mmdb").display()
+        ));
+    }
+    Ok(text)
 }
 
 fn run_kernel(args: &[String]) -> Result<(), String> {
