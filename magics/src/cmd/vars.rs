@@ -41,7 +41,14 @@ impl Magic for Vars {
         let mut widths = Vec::new();
         let mut columns = Vec::new();
         let mut sources = Vec::new();
+        let mut last = None;
         for (name, frame) in ctx.session.iter() {
+            // `_` is not a frame of its own but the last result again: said below the
+            // table instead of listed as one more frame.
+            if name == crate::session::LAST {
+                last = Some(frame.height());
+                continue;
+            }
             names.push(name.to_string());
             rows.push(frame.height() as u64);
             widths.push(frame.width() as u64);
@@ -65,6 +72,10 @@ impl Magic for Vars {
         ])
         .map_err(|e| Diagnostic::engine(e.into(), None))?;
         let frame = Frame::new(df, "session");
-        Ok(Outcome::new(Value::Result(table(&frame, Some("frames"), usize::MAX))))
+        let mut figure = table(&frame, Some("frames"), usize::MAX);
+        if let Some(rows) = last {
+            figure = figure.footer(format!("_ holds the last result ({rows} rows)"));
+        }
+        Ok(Outcome::new(Value::Result(figure)))
     }
 }

@@ -440,3 +440,18 @@ fn declared_defaults_are_applied_and_valid() {
     let text = ok_text(&mut interp, "%show procs");
     assert!(text.contains("showing 20 of"), "{text}");
 }
+
+/// `%vars` lists the frames the analyst named; `_` (the last result again) is said below
+/// the table, not listed as one more frame.
+#[test]
+fn vars_lists_named_frames_and_says_what_underscore_holds() {
+    let mut interp = loaded(&[PROCS]);
+    let text = ok_text(&mut interp, "%vars");
+    assert!(text.contains("procs"), "{text}");
+    // A table row is its index, then the name.
+    assert!(
+        !text.lines().any(|l| l.split_whitespace().nth(1) == Some("_")),
+        "{text}"
+    );
+    assert!(text.contains("_ holds the last result"), "{text}");
+}
