@@ -307,7 +307,9 @@ impl Hooks for IoHooks<'_> {
             return;
         }
         self.last = Some(now);
-        let text = if note.is_empty() {
+        // A note tells of a lookup in flight ("…; retrying"): once all are done it is
+        // stale, and how each ended is in the result.
+        let text = if note.is_empty() || done == total {
             format!("{}: {done} of {total} lookups done", self.what)
         } else {
             format!("{}: {done} of {total} lookups done — {note}", self.what)
@@ -317,5 +319,33 @@ impl Hooks for IoHooks<'_> {
 
     fn interrupted(&self) -> bool {
         self.io.interrupted()
+    }
+}
+
+#[cfg(test)]
+mod progress_tests {
+    use super::*;
+    use crate::io::{Event, RecordingIo};
+
+    /// A note about a lookup in flight ("…; retrying") is not left on the last progress
+    /// line once every lookup is done (it read "1 of 1 lookups done — …; retrying").
+    #[test]
+    fn the_last_progress_line_drops_a_stale_retry_note() {
+        let mut io = RecordingIo::default();
+        let mut hooks = IoHooks::new(&mut io, "whois");
+        std::thread::sleep(Duration::from_millis(600));
+        hooks.progress(0, 1, "rdap: cannot connect; retrying");
+        hooks.progress(1, 1, "rdap: cannot connect; retrying");
+        drop(hooks);
+        let last = io
+            .events
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                Event::Update(b, _) | Event::Display(b, _) => Some(b.plain().to_string()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(last, "whois: 1 of 1 lookups done");
     }
 }
