@@ -58,8 +58,13 @@ pub fn extract_frame(df: &DataFrame, columns: &[String], extractor: &Extractor, 
     ])?)
 }
 
-/// Extracts from one text, as a frame of the same shape (SourceIndex 0).
+/// Extracts from one text (a pasted report, say), as a frame of the same shape with one
+/// row per distinct indicator: `SourceIndex` is the first line that holds it (counting from
+/// 0) and `Input` that line — not the whole text again on every row.
 pub fn extract_text(text: &str, extractor: &Extractor, defanged: bool) -> Result<DataFrame> {
-    let df = DataFrame::new_infer_height(vec![Column::new("text".into(), [text])])?;
-    extract_frame(&df, &["text".to_string()], extractor, defanged)
+    let lines: Vec<&str> = text.lines().collect();
+    let df = DataFrame::new_infer_height(vec![Column::new("text".into(), lines)])?;
+    let found = extract_frame(&df, &["text".to_string()], extractor, defanged)?;
+    let subset = [COLUMNS[0].into(), COLUMNS[1].into()];
+    Ok(found.unique_stable(Some(&subset), UniqueKeepStrategy::First, None)?)
 }

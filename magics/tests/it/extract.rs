@@ -181,3 +181,45 @@ fn one_resolver_decides_text_or_column_for_every_magic() {
         height(&interp, "iocs")
     );
 }
+
+/// `%%ioc` on a pasted report: one row per distinct indicator, with the line it was first
+/// found on as `Input` (and its number as `SourceIndex`), not the whole text on every row.
+#[test]
+fn pasted_text_gives_each_indicator_its_line() {
+    let mut interp = huntbook_magics::Interpreter::default();
+    ok_text(
+        &mut interp,
+        "%%ioc\nfirst line mentions 8.8.8.8\nsecond line names evil.example.com\nthird repeats 8.8.8.8\n",
+    );
+    let found = &interp.session().get("_").unwrap().data;
+    let row = |observable: &str| {
+        let obs = found.column("Observable").unwrap().str().unwrap().clone();
+        let k = obs
+            .iter()
+            .position(|o| o == Some(observable))
+            .unwrap_or_else(|| panic!("{observable}: {found}"));
+        let input = found
+            .column("Input")
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(k)
+            .unwrap()
+            .to_string();
+        let index = found
+            .column("SourceIndex")
+            .unwrap()
+            .get(k)
+            .unwrap()
+            .extract::<i64>()
+            .unwrap();
+        (input, index)
+    };
+    assert_eq!(row("8.8.8.8"), ("first line mentions 8.8.8.8".to_string(), 0));
+    assert_eq!(
+        row("evil.example.com"),
+        ("second line names evil.example.com".to_string(), 1)
+    );
+    let obs = found.column("Observable").unwrap().str().unwrap().clone();
+    assert_eq!(obs.iter().filter(|o| *o == Some("8.8.8.8")).count(), 1, "{found}");
+}
