@@ -20,7 +20,7 @@ const STYLE: &str = "<style>\
 .hb-ti details.hb-ioc{border:1px solid #d0d0d0;border-radius:4px;margin:4px 0;padding:2px 6px}\
 .hb-ti summary{cursor:pointer}\
 .hb-ti .sev{display:inline-block;min-width:6.5em;font-weight:600;text-transform:uppercase;font-size:11px}\
-.hb-ti .s-high{color:#b00020}.hb-ti .s-warning{color:#a15c00}.hb-ti .s-information{color:#2e6b30}.hb-ti .s-unknown{color:#666}\
+.hb-ti .s-high{color:#b00020}.hb-ti .s-warning{color:#a15c00}.hb-ti .s-information{color:#2e6b30}.hb-ti .s-unknown{color:#666}.hb-ti .s-notfound{color:#777;font-style:italic}\
 .hb-ti .chip{display:inline-block;margin-left:6px;padding:0 5px;border-radius:3px;background:#f1f1f1;font-size:11px}\
 .hb-ti table{border-collapse:collapse;margin:4px 0 6px 0}\
 .hb-ti td,.hb-ti th{border-bottom:1px solid #e4e4e4;padding:2px 8px;text-align:left;vertical-align:top}.hb-ti td:nth-child(2){white-space:nowrap}.hb-ti td a{word-break:break-all}\
@@ -75,8 +75,33 @@ pub fn details_text(details: &str) -> String {
 
 fn verdict_word(r: &Row) -> String {
     match r.status {
+        Status::Ok if !r.found => NOT_FOUND.to_string(),
         Status::Ok => r.severity.as_str().to_string(),
         other => other.as_str().to_string(),
+    }
+}
+
+/// What a provider that answered but does not know the observable says: not the same as
+/// "checked, benign", and shown grey, not green.
+const NOT_FOUND: &str = "not found";
+
+/// The heading of an observable: its worst severity, unless no provider knows it at all
+/// ("not found", grey) — `information` in green read as "checked, benign".
+fn heading(rs: &[&Row]) -> (&'static str, &'static str) {
+    let w = worst(rs);
+    if w == Severity::Information && !rs.iter().any(|r| r.found) {
+        (NOT_FOUND, "s-notfound")
+    } else {
+        (w.as_str(), severity_class(w))
+    }
+}
+
+/// The style class of one provider's verdict.
+fn verdict_class(r: &Row) -> &'static str {
+    if matches!(r.status, Status::Ok | Status::NotFound) && !r.found {
+        "s-notfound"
+    } else {
+        severity_class(r.severity)
     }
 }
 
@@ -127,8 +152,13 @@ pub fn summary(rows: &[Row]) -> String {
     let observables = groups(rows).len();
     let mut by_sev: BTreeMap<Severity, usize> = BTreeMap::new();
     let mut worst_by_ioc: BTreeMap<Severity, usize> = BTreeMap::new();
+    let mut not_found = 0;
     for (_, rs) in groups(rows) {
-        *worst_by_ioc.entry(worst(&rs)).or_default() += 1;
+        if heading(&rs).0 == NOT_FOUND {
+            not_found += 1;
+        } else {
+            *worst_by_ioc.entry(worst(&rs)).or_default() += 1;
+        }
         for r in rs {
             *by_sev.entry(r.severity).or_default() += 1;
         }
@@ -143,6 +173,7 @@ pub fn summary(rows: &[Row]) -> String {
     ]
     .iter()
     .filter_map(|s| worst_by_ioc.get(s).map(|n| format!("{n} {s}")))
+    .chain((not_found > 0).then(|| format!("{not_found} {NOT_FOUND}")))
     .collect();
     format!(
         "{observables} observable{} ({}), {} answer{} from the cache, {failed} lookup{} without an answer",
@@ -166,9 +197,10 @@ pub fn html(rows: &[Row]) -> String {
     out.push_str(STYLE);
     for (ioc, rs) in groups(rows) {
         let w = worst(&rs);
+        let (word, class) = heading(&rs);
         let _ = write!(
             out,
-            "<details class=\"hb-ioc\"{}><summary><span class=\"sev s-{w}\">{w}</span> <code>{}</code> <span class=\"chip\">{}</span>",
+            "<details class=\"hb-ioc\"{}><summary><span class=\"sev {class}\">{word}</span> <code>{}</code> <span class=\"chip\">{}</span>",
             if w == Severity::High { " open" } else { "" },
             esc(ioc),
             esc(&rs[0].ioc_type),
@@ -176,8 +208,8 @@ pub fn html(rows: &[Row]) -> String {
         for r in &rs {
             let _ = write!(
                 out,
-                "<span class=\"chip s-{}\">{}: {}{}</span>",
-                r.severity,
+                "<span class=\"chip {}\">{}: {}{}</span>",
+                verdict_class(r),
                 esc(&r.provider),
                 esc(&verdict_word(r)),
                 if r.cached { " (cached)" } else { "" }
@@ -197,7 +229,14 @@ pub fn html(rows: &[Row]) -> String {
                     r.status.as_str(),
                     r.http_status.map(|h| format!(" (HTTP {h})")).unwrap_or_default()
                 )),
-                Cell::Tagged(r.severity.to_string(), severity_class(r.severity)),
+                Cell::Tagged(
+                    if verdict_class(r) == "s-notfound" {
+                        NOT_FOUND.to_string()
+                    } else {
+                        r.severity.to_string()
+                    },
+                    verdict_class(r),
+                ),
                 Cell::Text(details_text(&r.details)),
                 Cell::Link(r.reference.clone(), r.reference.clone()),
             ]);
@@ -216,7 +255,7 @@ pub fn html(rows: &[Row]) -> String {
 pub fn text(rows: &[Row]) -> String {
     let mut out = String::new();
     for (ioc, rs) in groups(rows) {
-        let _ = write!(out, "{:<11} {ioc} ({})", worst(&rs).as_str(), rs[0].ioc_type);
+        let _ = write!(out, "{:<11} {ioc} ({})", heading(&rs).0, rs[0].ioc_type);
         for r in rs {
             let _ = write!(
                 out,

@@ -759,3 +759,31 @@ fn the_cache_writes_no_file_through_a_planted_symlink() {
     assert!(cache.save().is_empty());
     assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o700);
 }
+
+/// An indicator no provider knows is headed "not found" in grey, not "information" in
+/// green, which reads as "checked, benign"; the summary counts it apart.
+#[test]
+fn an_indicator_no_provider_knows_is_not_found_not_benign() {
+    let srv = server(vec![
+        json!({"method": "GET", "path": "/v3/community/203.0.113.9", "status": 404,
+        "body": "{\"ip\": \"203.0.113.9\", \"noise\": false, \"riot\": false, \"message\": \"IP not observed scanning the internet or contained in RIOT data set.\"}"}),
+    ]);
+    let report = run(
+        &[q("203.0.113.9", IocType::Ipv4)],
+        &[provider(providers::GreyNoise, &srv, None)],
+    );
+    assert!(report.rows.iter().all(|r| !r.found), "{:?}", report.rows);
+    let html = huntbook::ti::render::html(&report.rows);
+    assert!(
+        html.contains("<span class=\"sev s-notfound\">not found</span>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("class=\"sev s-information\"") && !html.contains("chip s-information"),
+        "{html}"
+    );
+    let summary = huntbook::ti::render::summary(&report.rows);
+    assert!(summary.starts_with("1 observable (1 not found)"), "{summary}");
+    let text = huntbook::ti::render::text(&report.rows);
+    assert!(text.starts_with("not found   203.0.113.9"), "{text}");
+}
