@@ -29,8 +29,34 @@ impl Counting {
     fn grew(size: usize) {
         let live = LIVE.fetch_add(size, Ordering::Relaxed) + size;
         PEAK.fetch_max(live, Ordering::Relaxed);
+        if size > MAX_CASE_BYTES {
+            Self::remember_where(size);
+        }
+    }
+
+    /// Keeps the stack of the first allocation over [`MAX_CASE_BYTES`], so a failing case
+    /// says where memory went. Capturing allocates: a flag keeps it from recursing.
+    fn remember_where(size: usize) {
+        thread_local! {
+            static CAPTURING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        }
+        if CAPTURING.with(|c| c.replace(true)) {
+            return;
+        }
+        if let Ok(mut slot) = HUGE.try_lock()
+            && slot.is_none()
+        {
+            *slot = Some(format!(
+                "{size} bytes at once, from\n{}",
+                std::backtrace::Backtrace::force_capture()
+            ));
+        }
+        CAPTURING.with(|c| c.set(false));
     }
 }
+
+/// Where the first allocation over [`MAX_CASE_BYTES`] of the current case was made.
+static HUGE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
 // SAFETY: every call is passed to `System` unchanged; only counters are updated.
 unsafe impl GlobalAlloc for Counting {
@@ -114,33 +140,47 @@ pub fn run(
     };
     while start.elapsed() < duration {
         let input = mutate(seeds, tokens, &mut rng);
-        let before = LIVE.load(Ordering::Relaxed);
-        PEAK.store(before, Ordering::Relaxed);
-        let outcome = catch_unwind(AssertUnwindSafe(|| target(&input)));
-        let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before);
         report.cases += 1;
-        report.peak_case_bytes = report.peak_case_bytes.max(peak);
         report.largest_input = report.largest_input.max(input.len());
-        if let Err(panic) = outcome {
-            let what = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            return Err(Failure {
-                what: format!("case {} panicked: {what}", report.cases),
-                input,
-            });
-        }
-        if peak > MAX_CASE_BYTES {
-            return Err(Failure {
-                what: format!("case {} took {peak} bytes at its peak", report.cases),
-                input,
-            });
-        }
+        let peak = check(input, &mut target).map_err(|mut f| {
+            f.what = format!("case {}: {}", report.cases, f.what);
+            f
+        })?;
+        report.peak_case_bytes = report.peak_case_bytes.max(peak);
     }
     report.elapsed = start.elapsed();
     Ok(report)
+}
+
+/// Runs `target` on one input: its memory peak over what was live before, or the failure
+/// (a panic, or a peak over [`MAX_CASE_BYTES`] with the stack of the largest allocation).
+pub fn check(input: Vec<u8>, target: &mut impl FnMut(&[u8])) -> Result<usize, Failure> {
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    if let Ok(mut slot) = HUGE.lock() {
+        *slot = None;
+    }
+    let outcome = catch_unwind(AssertUnwindSafe(|| target(&input)));
+    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before);
+    if let Err(panic) = outcome {
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        return Err(Failure {
+            what: format!("panicked: {what}"),
+            input,
+        });
+    }
+    if peak > MAX_CASE_BYTES {
+        let huge = HUGE.lock().ok().and_then(|mut s| s.take()).unwrap_or_default();
+        return Err(Failure {
+            what: format!("took {peak} bytes at its peak; {huge}"),
+            input,
+        });
+    }
+    Ok(peak)
 }
 
 /// One to eight stacked mutations of a random seed.

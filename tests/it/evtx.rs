@@ -34,21 +34,31 @@ fn counts(object: &serde_json::Value) -> BTreeMap<String, u64> {
         .collect()
 }
 
+/// Where evtx 0.15 reads more than the 0.14 reader the shared summary was made with (a
+/// corrupt record or chunk no longer hides the live records after it): records read and
+/// damaged, as upstream's own tests assert them for these files.
+const RECOVERED_SINCE_THE_SUMMARY: &[(&str, u64, u64)] = &[
+    ("omerbenamram-evtx/sample-with-zero-data-size-event.evtx", 449, 1),
+    ("omerbenamram-evtx/sample_with_a_bad_chunk_magic.evtx", 301, 3),
+];
+
 #[test]
 fn every_sample_matches_the_expected_summary() {
     let expected: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(evtx_dir().join("EXPECTED_SUMMARY.json")).unwrap()).unwrap();
     let files = expected["files"].as_object().unwrap();
     assert!(files.len() >= 20, "{:?} >= {:?}", files.len(), 20);
+    let mut differences = Vec::new();
     for (name, want) in files {
         let out = read_evtx(&evtx_dir().join(name), 1).unwrap_or_else(|e| panic!("{name}: {e}"));
         let df = out.value;
-        assert_eq!(
-            df.height() as u64,
-            want["records_ok"].as_u64().unwrap(),
-            "{name}: records"
-        );
-        let errors = want["records_err"].as_u64().unwrap();
+        let recovered = RECOVERED_SINCE_THE_SUMMARY.iter().find(|(n, ..)| n == name);
+        let records = recovered.map_or_else(|| want["records_ok"].as_u64().unwrap(), |r| r.1);
+        if df.height() as u64 != records {
+            differences.push(format!("{name}: {} records, {records} expected", df.height()));
+            continue;
+        }
+        let errors = recovered.map_or_else(|| want["records_err"].as_u64().unwrap(), |r| r.2);
         if errors > 0 {
             let w = out.warnings.join("\n");
             assert!(w.contains(&format!("{errors} damaged record")), "{name}: {w}");
@@ -59,17 +69,20 @@ fn every_sample_matches_the_expected_summary() {
         } else {
             assert!(out.warnings.is_empty(), "{name}: {:?}", out.warnings);
         }
-        assert_eq!(
-            histogram(&df, "EventID"),
-            counts(&want["event_ids"]),
-            "{name}: EventID histogram"
-        );
-        assert_eq!(
-            histogram(&df, "Channel"),
-            counts(&want["channels"]),
-            "{name}: channel histogram"
-        );
+        for (column, key) in [("EventID", "event_ids"), ("Channel", "channels")] {
+            let (got, want) = (histogram(&df, column), counts(&want[key]));
+            // Recovered records add to the summary's counts and never take from them.
+            let fits = if recovered.is_some() {
+                want.iter().all(|(k, n)| got.get(k).is_some_and(|g| g >= n))
+            } else {
+                got == want
+            };
+            if !fits {
+                differences.push(format!("{name}: {column} histogram {got:?}, expected {want:?}"));
+            }
+        }
     }
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
 }
 
 #[test]
@@ -127,12 +140,13 @@ fn sysmon_process_creation_has_the_columns_ptree_needs() {
 #[test]
 fn a_folder_of_evtx_loads_with_damaged_records_reported() {
     let out = load(evtx_dir().join("omerbenamram-evtx").to_str().unwrap(), None).unwrap();
-    // 2261 + 358 + 7 + 4 + 126 + 17 + 270 + 335 + 6 + 17 + 1 records; 8 + 2 + 1 damaged.
-    assert_eq!(out.value.height(), 3402);
+    // 2261 + 358 + 7 + 4 + 126 + 17 + 301 + 449 + 6 + 17 + 1 records; 8 + 3 + 1 damaged
+    // (evtx 0.15 reads on past a corrupt record or chunk: see RECOVERED_SINCE_THE_SUMMARY).
+    assert_eq!(out.value.height(), 3547);
     let w = out.warnings.join("\n");
     assert!(w.contains("sysmon.evtx: 8 damaged records"), "{w}");
     assert!(
-        w.contains("sample_with_a_bad_chunk_magic.evtx: 2 damaged records"),
+        w.contains("sample_with_a_bad_chunk_magic.evtx: 3 damaged records"),
         "{w}"
     );
     assert!(
@@ -155,4 +169,28 @@ fn not_an_evtx_file_is_a_clear_error() {
         Ok(out) => assert!(out.value.height() < 4 || !out.warnings.is_empty()),
         Err(e) => assert!(e.to_string().contains("truncated.evtx"), "{e}"),
     }
+}
+
+/// Found by the EVTX fuzz run: a template instance declaring 4 billion substitutions made
+/// the parser reserve that many descriptors (6.8 GB at once) before reading one. Every
+/// 32-bit field of a record is set in turn to a huge count; no parse may take 1 GiB.
+#[test]
+fn huge_declared_counts_in_a_record_reserve_nothing() {
+    let path = shared("evtx/omerbenamram-evtx/Security_short_selected.evtx");
+    let original = std::fs::read(path).unwrap();
+    // The file header and the first chunk, whose records start after its 512-byte header.
+    let mut bytes = original[..original.len().min(4096 + 65536)].to_vec();
+    let first_record = 4096 + 512;
+    let mut worst = 0usize;
+    for at in first_record..first_record + 2048 {
+        let saved: [u8; 4] = bytes[at..at + 4].try_into().unwrap();
+        bytes[at..at + 4].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+        let peak = huntbook::fuzz::check(bytes.clone(), &mut |b: &[u8]| {
+            let _ = huntbook::formats::evtx::read_evtx_bytes(b.to_vec(), "crafted.evtx", 1);
+        })
+        .unwrap_or_else(|f| panic!("a huge count at byte {at}: {}", f.what));
+        worst = worst.max(peak);
+        bytes[at..at + 4].copy_from_slice(&saved);
+    }
+    assert!(worst < huntbook::fuzz::MAX_CASE_BYTES, "{worst}");
 }
