@@ -93,7 +93,10 @@ fn replay(args: &[String]) -> Result<(), String> {
             }
             "--for" => {
                 let text = value("a number of seconds")?;
-                seconds = Some(text.parse::<u64>().map_err(|_| format!("--for takes a number of seconds, not {text:?}"))?);
+                seconds = Some(
+                    text.parse::<u64>()
+                        .map_err(|_| format!("--for takes a number of seconds, not {text:?}"))?,
+                );
             }
             "--write-config" => config = Some(PathBuf::from(value("a file to write")?)),
             "--geoip" => geoip = Some(PathBuf::from(value("a folder")?)),
