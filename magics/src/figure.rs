@@ -5,7 +5,8 @@
 //! 1. a heading — one line saying what is shown;
 //! 2. warnings — "⚠ …" in HTML, "warning: …" in text;
 //! 3. the body — HTML from an engine renderer (which escapes what it takes from data)
-//!    and its text twin; an SVG beside it where the body is a chart or a map;
+//!    and its text twin; a chart or map as a picture (an `<img>` of the SVG, which survives
+//!    sanitising, with its tooltips in a folded table) and as `image/svg+xml`;
 //! 4. a footer — attribution and the like;
 //! 5. provenance, as the bundle's `huntbook` metadata.
 //!
@@ -125,7 +126,9 @@ impl Figure {
         let mut bundle = MimeBundle::text(visible_text(plain.trim_end()).into_owned());
         let body = self.svg.is_some() || self.html.is_some();
         if self.heading.is_some() || !self.warnings.is_empty() || body {
-            let mut html = String::from("<div class=\"hb-figure\">");
+            // `mathjax_ignore`: JupyterLab typesets `$…$` in HTML outputs, and data is
+            // full of dollar signs (machine accounts, admin shares).
+            let mut html = String::from("<div class=\"hb-figure mathjax_ignore\">");
             if let Some(h) = &self.heading {
                 html.push_str(&format!(
                     "<div class=\"hb-heading\" style=\"margin-bottom:4px\">{}</div>",
@@ -135,8 +138,12 @@ impl Figure {
             for w in &self.warnings {
                 html.push_str(&warning_html(w));
             }
+            // A picture, not inline SVG: inline SVG is stripped from untrusted notebooks.
             if let Some(svg) = &self.svg {
-                html.push_str(svg);
+                html.push_str(&huntbook::render::picture::picture(
+                    svg,
+                    self.heading.as_deref().unwrap_or("chart"),
+                ));
             }
             match &self.html {
                 Some(body) => html.push_str(body),
@@ -184,8 +191,10 @@ mod tests {
         assert_eq!(b.plain(), "3 <points>\nwarning: odd & end\nbody\n© <x>");
         let html = b.data["text/html"].as_str().unwrap();
         let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("{s} not in {html}"));
-        assert!(at("3 &lt;points&gt;") < at("odd &amp; end") && at("odd &amp; end") < at("<svg/>"));
-        assert!(at("<svg/>") < at("<table/>") && at("<table/>") < at("© &lt;x&gt;"));
+        let picture = "<img src=\"data:image/svg+xml;base64,PHN2Zy8+\"";
+        assert!(at("3 &lt;points&gt;") < at("odd &amp; end") && at("odd &amp; end") < at(picture));
+        assert!(at(picture) < at("<table/>") && at("<table/>") < at("© &lt;x&gt;"));
+        assert!(!html.contains("<svg"), "no inline SVG: {html}");
         assert_eq!(b.data["image/svg+xml"], "<svg/>");
         assert_eq!(
             html.matches("odd &amp; end").count(),

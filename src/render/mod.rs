@@ -11,6 +11,7 @@ pub mod escape;
 pub mod grid;
 pub mod lanes;
 pub mod map;
+pub mod picture;
 pub mod table;
 
 /// Series, lane and category colours, in order (Tableau 10): every chart and tree uses

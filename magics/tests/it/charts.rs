@@ -127,9 +127,14 @@ fn values_from_data_stay_text() {
         let outcome = ok(&mut interp, cell);
         for kind in ["image/svg+xml", "text/html"] {
             let out = mime(&outcome, kind);
+            // The only picture is the chart's own, from a data: URI.
             assert!(
-                !out.contains("<img") && !out.contains("<script"),
+                !out.contains("<img src=x") && !out.contains("<script"),
                 "{cell}: {kind} lets markup through"
+            );
+            assert_eq!(
+                out.matches("<img").count(),
+                out.matches("<img src=\"data:image/svg+xml;base64,").count()
             );
             if kind == "image/svg+xml" {
                 well_formed(out);
