@@ -17,6 +17,23 @@ use crate::frame::Frame;
 /// HTML cells longer than this many characters wrap; shorter ones stay on one line.
 const LONG_CELL: usize = 60;
 
+/// Inline style of a long cell: left, wrapping at word breaks.
+const LONG_STYLE: &str = "text-align:left;vertical-align:top;white-space:pre-wrap;word-break:break-word;min-width:30ch;max-width:60ch";
+
+/// HTML cells longer than this many characters, or of more than [`FOLD_LINES`] lines, are
+/// folded to their start.
+const FOLD_CHARS: usize = 240;
+const FOLD_LINES: usize = 3;
+
+fn is_folded(text: &str) -> bool {
+    text.lines().count() > FOLD_LINES || text.chars().count() > FOLD_CHARS
+}
+
+/// What a folded cell shows: its first line, cut at 100 characters.
+fn folded_start(text: &str) -> String {
+    text.lines().next().unwrap_or_default().chars().take(100).collect()
+}
+
 /// The widest a plain-text cell gets before it is shortened with "…".
 pub const TEXT_CELL_WIDTH: usize = 48;
 
@@ -156,10 +173,17 @@ fn html(frame: &Frame, options: &TableOptions, shown: usize, cells: &[Vec<Option
     }
     out.push_str("</div>");
     out.push_str("<div class=\"hb-scroll\"><table><thead><tr><th></th>");
-    for col in df.columns() {
+    // Styles that matter are inline: an untrusted notebook loses the <style> element, and
+    // JupyterLab's own right-aligns every cell.
+    let aligns: Vec<&str> = df
+        .columns()
+        .iter()
+        .map(|c| if c.dtype().is_primitive_numeric() { "right" } else { "left" })
+        .collect();
+    for (col, align) in df.columns().iter().zip(&aligns) {
         let _ = write!(
             out,
-            "<th>{}<br><span class=\"hb-dtype\">{}</span></th>",
+            "<th style=\"text-align:{align}\">{}<br><span class=\"hb-dtype\">{}</span></th>",
             escape_html(col.name()),
             escape_html(&col.dtype().to_string())
         );
@@ -167,17 +191,31 @@ fn html(frame: &Frame, options: &TableOptions, shown: usize, cells: &[Vec<Option
     out.push_str("</tr></thead><tbody>");
     for row in 0..shown {
         let _ = write!(out, "<tr><th class=\"hb-idx\">{row}</th>");
-        for col in cells {
+        for (col, align) in cells.iter().zip(&aligns) {
             match &col[row] {
+                // A very long value (an event's Message, a script) is folded to its start:
+                // the row stays one line tall and the whole value is a click away.
+                Some(text) if is_folded(text) => {
+                    let _ = write!(
+                        out,
+                        "<td class=\"hb-long\" style=\"{LONG_STYLE}\"><details><summary>{}…</summary>{}</details></td>",
+                        escape_html(&folded_start(text)),
+                        escape_html(text)
+                    );
+                }
                 // Short values never wrap, so GUIDs and timestamps stay on one line; long
                 // ones (command lines, paths) wrap within a readable width.
                 Some(text) if text.chars().count() > LONG_CELL => {
-                    let _ = write!(out, "<td class=\"hb-long\">{}</td>", escape_html(text));
+                    let _ = write!(out, "<td class=\"hb-long\" style=\"{LONG_STYLE}\">{}</td>", escape_html(text));
                 }
                 Some(text) => {
-                    let _ = write!(out, "<td>{}</td>", escape_html(text));
+                    let _ = write!(
+                        out,
+                        "<td style=\"text-align:{align};white-space:pre\">{}</td>",
+                        escape_html(text)
+                    );
                 }
-                None => out.push_str("<td class=\"hb-null\">null</td>"),
+                None => out.push_str("<td class=\"hb-null\" style=\"text-align:left\">null</td>"),
             }
         }
         out.push_str("</tr>");
@@ -350,11 +388,30 @@ mod tests {
         let r = render_table(&frame(), &TableOptions::default());
         assert!(!r.html.contains("<script>alert"));
         assert!(r.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-        assert!(r.html.contains("<td class=\"hb-null\">null</td>"));
+        assert!(r.html.contains("<td class=\"hb-null\" style=\"text-align:left\">null</td>"));
+        // Alignment is inline (it must survive an untrusted notebook): text left, numbers right.
+        assert!(r.html.contains("<td style=\"text-align:left;white-space:pre\">web01</td>"), "{}", r.html);
+        assert!(r.html.contains("<td style=\"text-align:right;white-space:pre\">3</td>"), "{}", r.html);
         assert!(!r.html.contains("showing"));
         assert_eq!(r.dataresource["data"][1]["Count"], Value::Null);
         assert_eq!(r.dataresource["data"][2]["Count"], json!(1_000_000));
         assert_eq!(r.dataresource["schema"]["fields"][1]["type"], "integer");
+    }
+
+    /// An event's Message (a dozen lines) folds to its first line; the row stays short and
+    /// the whole value is in the fold.
+    #[test]
+    fn very_long_cells_fold_to_their_first_line() {
+        let message = "Process Create:\nRuleName: -\nUtcTime: 2020-10-18\nImage: C:\\Windows\\System32\\rundll32.exe\nCommandLine: x";
+        let df = df!("Message" => [message], "Short" => ["ok"]).unwrap();
+        let r = render_table(&Frame::new(df, "test"), &TableOptions::default());
+        assert!(
+            r.html.contains("<details><summary>Process Create:…</summary>Process Create:\nRuleName: -"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("CommandLine: x</details>"), "{}", r.html);
+        assert!(r.html.contains(">ok</td>"), "{}", r.html);
     }
 
     #[test]
