@@ -8,18 +8,16 @@ import bz2
 import base64
 import io
 import os
-import queue
 import resource
 import tarfile
-import time
 import zlib
 
 import pytest
 from jupyter_client.manager import start_new_kernel
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
-# A frame the session must still hold after each attack.
-KEEP = f"kept = %load {ROOT.parent / 'shared' / 'data' / 'msticpy' / 'logons' / 'localdata_host_logons.csv'}"
+import cells
+from cells import KEEP
+
 TIMEOUT = 300
 # Enough for the kernel's thread stacks and allocator arenas, far below what the
 # reproducers took before their fixes (2.7 to 8 GB).
@@ -40,29 +38,6 @@ def kernel():
     km.shutdown_kernel(now=True)
 
 
-def run(kc, code):
-    """Executes `code`; fails at once if the kernel dies on the way."""
-    msg_id = kc.execute(code)
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        try:
-            reply = kc.get_shell_msg(timeout=1)
-            break
-        except queue.Empty:
-            assert kc.is_alive(), f"the kernel died on: {code[:80]}"
-            assert time.monotonic() < deadline, f"no reply in {TIMEOUT} s to: {code[:80]}"
-    assert reply["parent_header"]["msg_id"] == msg_id
-    outputs = []
-    while True:
-        msg = kc.get_iopub_msg(timeout=TIMEOUT)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
-        outputs.append(msg)
-    return reply["content"], outputs
-
-
 def shown(outputs):
     """Everything a cell showed as plain text: results, displays, streams and errors."""
     parts = []
@@ -72,6 +47,10 @@ def shown(outputs):
         parts.append(c.get("text", ""))
         parts.append(c.get("evalue", ""))
     return "\n".join(parts)
+
+
+def run(kc, code):
+    return cells.run(kc, code, timeout=TIMEOUT)
 
 
 def survives(km, kc, code):

@@ -13,10 +13,8 @@ import pytest
 import zmq
 from jupyter_client.manager import start_new_kernel
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
-# A frame the session must still hold after each attack.
-KEEP = f"kept = %load {ROOT.parent / 'shared' / 'data' / 'msticpy' / 'logons' / 'localdata_host_logons.csv'}"
-TIMEOUT = 30
+from cells import KEEP, TIMEOUT, run
+
 PORTS = ("shell_port", "control_port", "stdin_port", "iopub_port", "hb_port")
 # A ZMTP 3.0 greeting: signature, version, the NULL mechanism, as-server 0, filler.
 GREETING = b"\xff" + b"\x00" * 8 + b"\x7f" + bytes([3, 0]) + b"NULL".ljust(20, b"\x00") + b"\x00" * 32
@@ -37,22 +35,6 @@ def kernel(tmp_path):
     yield km, kc, log
     kc.stop_channels()
     km.shutdown_kernel(now=True)
-
-
-def run(kc, code, **kw):
-    """Executes code; returns (reply content, iopub messages up to idle)."""
-    msg_id = kc.execute(code, **kw)
-    reply = kc.get_shell_msg(timeout=TIMEOUT)
-    assert reply["parent_header"]["msg_id"] == msg_id
-    outputs = []
-    while True:
-        msg = kc.get_iopub_msg(timeout=TIMEOUT)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
-        outputs.append(msg)
-    return reply["content"], outputs
 
 
 def assert_alive_with(kc, name):

@@ -10,7 +10,8 @@ import zmq
 from jupyter_client.manager import start_new_kernel
 from jupyter_client.session import Session
 
-TIMEOUT = 30
+from cells import TIMEOUT, run
+
 
 
 @pytest.fixture
@@ -19,22 +20,6 @@ def kernel():
     yield km, kc
     kc.stop_channels()
     km.shutdown_kernel(now=True)
-
-
-def run(kc, code, **kw):
-    """Executes code; returns (reply content, iopub messages up to idle)."""
-    msg_id = kc.execute(code, **kw)
-    reply = kc.get_shell_msg(timeout=TIMEOUT)
-    assert reply["parent_header"]["msg_id"] == msg_id
-    outputs = []
-    while True:
-        msg = kc.get_iopub_msg(timeout=TIMEOUT)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
-        outputs.append(msg)
-    return reply["content"], outputs
 
 
 def error_of(outputs):
