@@ -105,6 +105,20 @@ pub struct Report {
     pub largest_input: usize,
 }
 
+impl Report {
+    /// One line of figures for `name`'s run, as the fuzz tests print it.
+    pub fn line(&self, name: &str) -> String {
+        format!(
+            "fuzz {name}: {} cases in {:.0?} ({:.0}/s), largest input {} bytes, largest peak {:.1} MiB, no panic",
+            self.cases,
+            self.elapsed,
+            self.cases as f64 / self.elapsed.as_secs_f64().max(1e-9),
+            self.largest_input,
+            self.peak_case_bytes as f64 / (1 << 20) as f64
+        )
+    }
+}
+
 /// The case that broke a run.
 #[derive(Debug)]
 pub struct Failure {

@@ -369,14 +369,7 @@ mod tests {
             }
         });
         match report {
-            Ok(r) => println!(
-                "fuzz wire envelope: {} cases in {:.0?} ({:.0}/s), largest input {} bytes, largest peak {:.1} MiB, no panic",
-                r.cases,
-                r.elapsed,
-                r.cases as f64 / r.elapsed.as_secs_f64(),
-                r.largest_input,
-                r.peak_case_bytes as f64 / (1 << 20) as f64
-            ),
+            Ok(r) => println!("{}", r.line("wire envelope")),
             Err(f) => panic!("fuzz wire envelope: {}; input: {:?}", f.what, f.input),
         }
     }

@@ -24,14 +24,7 @@ fn seeds(paths: &[&str]) -> Vec<Vec<u8>> {
 
 fn fuzz_target(name: &str, seeds: Vec<Vec<u8>>, tokens: &[&[u8]], target: impl FnMut(&[u8])) {
     match fuzz::run(&seeds, tokens, fuzz::duration(), target) {
-        Ok(r) => println!(
-            "fuzz {name}: {} cases in {:.0?} ({:.0}/s), largest input {} bytes, largest peak {:.1} MiB, no panic",
-            r.cases,
-            r.elapsed,
-            r.cases as f64 / r.elapsed.as_secs_f64(),
-            r.largest_input,
-            r.peak_case_bytes as f64 / (1 << 20) as f64
-        ),
+        Ok(r) => println!("{}", r.line(name)),
         Err(f) => {
             let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-failures");
             let _ = std::fs::create_dir_all(&dir);

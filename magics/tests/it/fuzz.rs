@@ -59,14 +59,7 @@ fn fuzz_cell_parser() {
         let _ = interp.is_complete(&code);
     });
     match report {
-        Ok(r) => println!(
-            "fuzz cell parser: {} cases in {:.0?} ({:.0}/s), largest input {} bytes, largest peak {:.1} MiB, no panic",
-            r.cases,
-            r.elapsed,
-            r.cases as f64 / r.elapsed.as_secs_f64(),
-            r.largest_input,
-            r.peak_case_bytes as f64 / (1 << 20) as f64
-        ),
+        Ok(r) => println!("{}", r.line("cell parser")),
         Err(f) => panic!(
             "fuzz cell parser: {}; input: {:?}",
             f.what,
