@@ -455,3 +455,19 @@ fn vars_lists_named_frames_and_says_what_underscore_holds() {
     );
     assert!(text.contains("_ holds the last result"), "{text}");
 }
+
+/// `%show --columns` shows the columns named, in that order; a wrong name is a
+/// did-you-mean diagnostic; the frame itself keeps every column.
+#[test]
+fn show_columns_picks_and_orders_columns() {
+    let mut interp = loaded(&[PROCS]);
+    let text = ok_text(&mut interp, "%show procs --rows 2 --columns CommandLine,Account");
+    let header = text.lines().nth(1).unwrap_or_default();
+    assert!(header.contains("CommandLine") && header.contains("Account"), "{text}");
+    assert!(header.find("CommandLine") < header.find("Account"), "{text}");
+    assert!(!text.contains("NewProcessName"), "{text}");
+    assert!(text.starts_with("procs: 363 rows × 2 columns"), "{text}");
+    let e = fails(&mut interp, "%show procs --columns Acount", "no-column");
+    assert!(e.contains("Account"), "{e}");
+    assert_eq!(interp.session().get("procs").unwrap().data.width(), 19);
+}
