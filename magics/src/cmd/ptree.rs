@@ -236,10 +236,18 @@ impl Magic for Ptree {
         let color = color_values.as_ref().map(|(c, v)| (*c, v.as_slice()));
         let max_nodes = plan.max_nodes;
         let summary = tree.summary();
+        // What is drawn, said as it is: --max-nodes cuts the drawing, not the selection.
+        let shown = if selection.len() > max_nodes {
+            format!(
+                "{max_nodes} processes drawn of the {} selected (--max-nodes; all are in the result frame), {} in all",
+                selection.len(),
+                summary.processes
+            )
+        } else {
+            format!("{} processes shown of {}", selection.len(), summary.processes)
+        };
         let heading = format!(
-            "{} processes shown of {} ({} roots, {} inferred parents, deepest tree {} levels, {} host{}) — {}",
-            selection.len(),
-            summary.processes,
+            "{shown} ({} roots, {} inferred parents, deepest tree {} levels, {} host{}) — {}",
             summary.roots,
             summary.inferred,
             summary.depth,

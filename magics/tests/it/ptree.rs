@@ -99,3 +99,22 @@ fn selections_answer_what_started_what() {
     let err = fails(&mut interp, "%ptree procs --color-by SubjectUserNme", "no-column");
     assert!(err.contains("SubjectUserName"), "suggests the column: {err}");
 }
+
+/// `--max-nodes` cuts the drawing, and the heading says so: it read "369 processes shown
+/// of 369" while 40 were drawn.
+#[test]
+fn the_heading_says_how_many_are_drawn() {
+    let mut interp = loaded(&[PROCS]);
+    let outcome = ok(&mut interp, "%ptree procs --max-nodes 40");
+    let text = outcome.result.as_ref().unwrap().data["text/plain"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        text.starts_with(
+            "40 processes drawn of the 369 selected (--max-nodes; all are in the result frame), 369 in all"
+        ),
+        "{}",
+        &text[..200]
+    );
+}
