@@ -18,7 +18,8 @@ use crate::frame::Frame;
 const LONG_CELL: usize = 60;
 
 /// Inline style of a long cell: left, wrapping at word breaks.
-const LONG_STYLE: &str = "text-align:left;vertical-align:top;white-space:pre-wrap;word-break:break-word;min-width:30ch;max-width:60ch";
+const LONG_STYLE: &str =
+    "text-align:left;vertical-align:top;white-space:pre-wrap;word-break:break-word;min-width:30ch;max-width:60ch";
 
 /// HTML cells longer than this many characters, or of more than [`FOLD_LINES`] lines, are
 /// folded to their start.
@@ -178,7 +179,13 @@ fn html(frame: &Frame, options: &TableOptions, shown: usize, cells: &[Vec<Option
     let aligns: Vec<&str> = df
         .columns()
         .iter()
-        .map(|c| if c.dtype().is_primitive_numeric() { "right" } else { "left" })
+        .map(|c| {
+            if c.dtype().is_primitive_numeric() {
+                "right"
+            } else {
+                "left"
+            }
+        })
         .collect();
     for (col, align) in df.columns().iter().zip(&aligns) {
         let _ = write!(
@@ -206,7 +213,11 @@ fn html(frame: &Frame, options: &TableOptions, shown: usize, cells: &[Vec<Option
                 // Short values never wrap, so GUIDs and timestamps stay on one line; long
                 // ones (command lines, paths) wrap within a readable width.
                 Some(text) if text.chars().count() > LONG_CELL => {
-                    let _ = write!(out, "<td class=\"hb-long\" style=\"{LONG_STYLE}\">{}</td>", escape_html(text));
+                    let _ = write!(
+                        out,
+                        "<td class=\"hb-long\" style=\"{LONG_STYLE}\">{}</td>",
+                        escape_html(text)
+                    );
                 }
                 Some(text) => {
                     let _ = write!(
@@ -388,10 +399,22 @@ mod tests {
         let r = render_table(&frame(), &TableOptions::default());
         assert!(!r.html.contains("<script>alert"));
         assert!(r.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-        assert!(r.html.contains("<td class=\"hb-null\" style=\"text-align:left\">null</td>"));
+        assert!(
+            r.html
+                .contains("<td class=\"hb-null\" style=\"text-align:left\">null</td>")
+        );
         // Alignment is inline (it must survive an untrusted notebook): text left, numbers right.
-        assert!(r.html.contains("<td style=\"text-align:left;white-space:pre\">web01</td>"), "{}", r.html);
-        assert!(r.html.contains("<td style=\"text-align:right;white-space:pre\">3</td>"), "{}", r.html);
+        assert!(
+            r.html
+                .contains("<td style=\"text-align:left;white-space:pre\">web01</td>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("<td style=\"text-align:right;white-space:pre\">3</td>"),
+            "{}",
+            r.html
+        );
         assert!(!r.html.contains("showing"));
         assert_eq!(r.dataresource["data"][1]["Count"], Value::Null);
         assert_eq!(r.dataresource["data"][2]["Count"], json!(1_000_000));
@@ -406,7 +429,8 @@ mod tests {
         let df = df!("Message" => [message], "Short" => ["ok"]).unwrap();
         let r = render_table(&Frame::new(df, "test"), &TableOptions::default());
         assert!(
-            r.html.contains("<details><summary>Process Create:…</summary>Process Create:\nRuleName: -"),
+            r.html
+                .contains("<details><summary>Process Create:…</summary>Process Create:\nRuleName: -"),
             "{}",
             r.html
         );
