@@ -78,7 +78,15 @@ pub fn read_zeek_text(text: &str, name: &str) -> Result<Warned<DataFrame>> {
                 "separator" => separator = unescape(value),
                 "unset_field" => unset = value.to_string(),
                 "empty_field" => empty = value.to_string(),
-                "fields" => fields = value.split(separator.as_str()).map(str::to_string).collect(),
+                "fields" => {
+                    fields = value.split(separator.as_str()).map(str::to_string).collect();
+                    if fields.len() > MAX_FIELDS {
+                        return Err(bad(format!(
+                            "the #fields header names {} fields; a Zeek log has a few dozen and Huntbook reads at most {MAX_FIELDS}",
+                            fields.len()
+                        )));
+                    }
+                }
                 "types" => kinds = value.split(separator.as_str()).map(kind).collect(),
                 _ => {}
             }
@@ -89,12 +97,6 @@ pub fn read_zeek_text(text: &str, name: &str) -> Result<Warned<DataFrame>> {
         }
         if fields.is_empty() {
             return Err(bad(format!("line {} holds data before the #fields header", i + 1)));
-        }
-        if fields.len() > MAX_FIELDS {
-            return Err(bad(format!(
-                "the #fields header names {} fields; a Zeek log has a few dozen and Huntbook reads at most {MAX_FIELDS}",
-                fields.len()
-            )));
         }
         if columns.is_empty() {
             kinds.resize(fields.len(), Kind::Text);
