@@ -454,6 +454,9 @@ impl Walk {
         // A folder's own files before its sub-folders: if the limit is reached, it is in
         // the deepest, least likely parts.
         for path in folders {
+            if self.entries > MAX_ENTRIES {
+                break;
+            }
             self.folder(&path, depth + 1);
         }
     }
