@@ -144,8 +144,12 @@ pub fn run(
     mut target: impl FnMut(&[u8]),
 ) -> Result<Report, Failure> {
     assert!(!seeds.is_empty(), "a fuzz run needs at least one seed");
+    // Seeded from the clock, so every run tries other cases.
+    let clock = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut rng = Rng::new(clock ^ u64::from(std::process::id()));
     let start = Instant::now();
-    let mut rng = Rng::new(start.elapsed().as_nanos() as u64 ^ std::process::id() as u64);
     let mut report = Report {
         cases: 0,
         elapsed: Duration::ZERO,
@@ -177,13 +181,8 @@ pub fn check(input: Vec<u8>, target: &mut impl FnMut(&[u8])) -> Result<usize, Fa
     let outcome = catch_unwind(AssertUnwindSafe(|| target(&input)));
     let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before);
     if let Err(panic) = outcome {
-        let what = panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
         return Err(Failure {
-            what: format!("panicked: {what}"),
+            what: format!("panicked: {}", crate::error::panic_message(panic.as_ref())),
             input,
         });
     }

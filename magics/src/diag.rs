@@ -6,6 +6,8 @@
 
 use std::ops::Range;
 
+pub use huntbook::error::panic_message;
+
 /// Byte offsets into the cell's code.
 pub type Span = Range<usize>;
 
@@ -88,15 +90,6 @@ impl Diagnostic {
         }
         lines
     }
-}
-
-/// What a caught panic said (its `&str` or `String` payload).
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown cause".into())
 }
 
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
