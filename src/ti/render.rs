@@ -85,20 +85,30 @@ fn verdict_word(r: &Row) -> String {
 /// "checked, benign", and shown grey, not green.
 const NOT_FOUND: &str = "not found";
 
+/// Whether a provider answered and does not know the observable.
+fn unknown_to(r: &Row) -> bool {
+    matches!(r.status, Status::Ok | Status::NotFound) && !r.found
+}
+
+/// Whether no provider knows the observable, and none gave a worse verdict.
+fn nobody_knows(rs: &[&Row]) -> bool {
+    worst(rs) == Severity::Information && !rs.iter().any(|r| r.found)
+}
+
 /// The heading of an observable: its worst severity, unless no provider knows it at all
 /// ("not found", grey) — `information` in green read as "checked, benign".
 fn heading(rs: &[&Row]) -> (&'static str, &'static str) {
-    let w = worst(rs);
-    if w == Severity::Information && !rs.iter().any(|r| r.found) {
+    if nobody_knows(rs) {
         (NOT_FOUND, "s-notfound")
     } else {
+        let w = worst(rs);
         (w.as_str(), severity_class(w))
     }
 }
 
 /// The style class of one provider's verdict.
 fn verdict_class(r: &Row) -> &'static str {
-    if matches!(r.status, Status::Ok | Status::NotFound) && !r.found {
+    if unknown_to(r) {
         "s-notfound"
     } else {
         severity_class(r.severity)
@@ -147,20 +157,18 @@ fn pretty(raw: &str) -> String {
         .unwrap_or_else(|| raw.to_string())
 }
 
-/// The summary counts: observables, rows per severity, cached rows.
+/// The summary: observables by their heading, answers from the cache, lookups without an
+/// answer.
 pub fn summary(rows: &[Row]) -> String {
-    let observables = groups(rows).len();
-    let mut by_sev: BTreeMap<Severity, usize> = BTreeMap::new();
+    let groups = groups(rows);
+    let observables = groups.len();
     let mut worst_by_ioc: BTreeMap<Severity, usize> = BTreeMap::new();
     let mut not_found = 0;
-    for (_, rs) in groups(rows) {
-        if heading(&rs).0 == NOT_FOUND {
+    for (_, rs) in &groups {
+        if nobody_knows(rs) {
             not_found += 1;
         } else {
-            *worst_by_ioc.entry(worst(&rs)).or_default() += 1;
-        }
-        for r in rs {
-            *by_sev.entry(r.severity).or_default() += 1;
+            *worst_by_ioc.entry(worst(rs)).or_default() += 1;
         }
     }
     let cached = rows.iter().filter(|r| r.cached).count();
@@ -230,7 +238,7 @@ pub fn html(rows: &[Row]) -> String {
                     r.http_status.map(|h| format!(" (HTTP {h})")).unwrap_or_default()
                 )),
                 Cell::Tagged(
-                    if verdict_class(r) == "s-notfound" {
+                    if unknown_to(r) {
                         NOT_FOUND.to_string()
                     } else {
                         r.severity.to_string()
