@@ -68,6 +68,31 @@ pub enum KeyRef {
     Value(Secret),
 }
 
+/// Where a provider's key is taken from, in the order that decides. No `Debug`: it holds
+/// the key.
+pub enum KeyFrom {
+    /// Typed at `%secret`: it wins, being the analyst's latest word.
+    Secret(String),
+    /// Written in the configuration file.
+    File(String),
+    /// `env:VAR`, with the variable's value if it is set and not blank.
+    Env {
+        var: String,
+        value: Option<String>,
+    },
+    Nowhere,
+}
+
+impl KeyFrom {
+    pub fn value(self) -> Option<String> {
+        match self {
+            KeyFrom::Secret(k) | KeyFrom::File(k) => Some(k),
+            KeyFrom::Env { value, .. } => value,
+            KeyFrom::Nowhere => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProviderSettings {
     pub key: Option<KeyRef>,
@@ -108,6 +133,24 @@ fn expand_home(p: &Path) -> PathBuf {
     match (p.strip_prefix("~"), std::env::var_os("HOME")) {
         (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => p.to_path_buf(),
+    }
+}
+
+impl ProviderSettings {
+    /// Where the key of provider `name` comes from (and the key, if any).
+    pub fn key_from(&self, name: &str, secrets: &Secrets) -> KeyFrom {
+        match (&self.key, secrets.get(name)) {
+            (_, Some(s)) => KeyFrom::Secret(s.expose().to_string()),
+            (Some(KeyRef::Value(s)), None) => KeyFrom::File(s.expose().to_string()),
+            (Some(KeyRef::Env(var)), None) => KeyFrom::Env {
+                var: var.clone(),
+                value: std::env::var(var)
+                    .ok()
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty()),
+            },
+            (None, None) => KeyFrom::Nowhere,
+        }
     }
 }
 
@@ -177,21 +220,15 @@ impl TiSettings {
                 return Err(no_such_provider(&name));
             };
             let settings = self.providers.get(provider.name()).cloned().unwrap_or_default();
-            let key = match (&settings.key, secrets.get(provider.name())) {
-                // A key typed at %secret wins: it is the analyst's latest word.
-                (_, Some(s)) => Some(s.expose().to_string()),
-                (Some(KeyRef::Value(s)), None) => Some(s.expose().to_string()),
-                (Some(KeyRef::Env(var)), None) => match std::env::var(var) {
-                    Ok(v) if !v.trim().is_empty() => Some(v.trim().to_string()),
-                    _ => {
-                        warnings.push(format!(
-                            "{}: its key is read from the environment variable {var}, which is not set",
-                            provider.name()
-                        ));
-                        None
-                    }
-                },
-                (None, None) => None,
+            let key = match settings.key_from(provider.name(), secrets) {
+                KeyFrom::Env { var, value: None } => {
+                    warnings.push(format!(
+                        "{}: its key is read from the environment variable {var}, which is not set",
+                        provider.name()
+                    ));
+                    None
+                }
+                from => from.value(),
             };
             let mut c = Configured::new(provider, key);
             if let Some(u) = settings.url {

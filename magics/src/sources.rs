@@ -180,15 +180,16 @@ impl Config {
     /// exists; `HUNTBOOK_CONFIG` is obeyed whether or not it exists, so a wrong path is an
     /// error rather than a silent fall-back).
     pub fn places(start: &Path) -> (Vec<(&'static str, PathBuf)>, Option<PathBuf>) {
+        let (named, user) = (named_config(), user_config_folder());
+        let chosen = config_file(start, named.clone(), user.as_deref());
         let mut places = Vec::new();
-        if let Some(named) = named_config() {
+        if let Some(named) = named {
             places.push(("HUNTBOOK_CONFIG", named));
         }
         places.push(("the working folder", start.join("huntbook.yaml")));
-        if let Some(user) = user_config_folder() {
+        if let Some(user) = user {
             places.push(("the user's config folder", user.join("huntbook.yaml")));
         }
-        let chosen = config_file(start, named_config(), user_config_folder().as_deref());
         (places, chosen)
     }
 

@@ -6,7 +6,7 @@ use huntbook::render::grid::Grid;
 
 use crate::args::Args;
 use crate::diag::Diagnostic;
-use crate::enrich::KeyRef;
+use crate::enrich::KeyFrom;
 use crate::figure::Figure;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Signature};
@@ -70,17 +70,18 @@ impl Magic for ConfigMagic {
             from.clone(),
         ]);
         for (name, p) in &config.ti.providers {
-            let key = match (ctx.secrets.get(name), &p.key) {
-                (Some(_), _) => ("set".to_string(), "%secret".to_string()),
-                (None, Some(KeyRef::Value(_))) => ("set".to_string(), from.clone()),
-                (None, Some(KeyRef::Env(var))) => match std::env::var(var) {
-                    Ok(v) if !v.trim().is_empty() => ("set".to_string(), format!("env:{var} (named in {from})")),
-                    _ => (
-                        format!("missing: {var} is not set"),
-                        format!("env:{var} (named in {from})"),
-                    ),
-                },
-                (None, None) => ("none".to_string(), String::new()),
+            let key = match p.key_from(name, ctx.secrets) {
+                KeyFrom::Secret(_) => ("set".to_string(), "%secret".to_string()),
+                KeyFrom::File(_) => ("set".to_string(), from.clone()),
+                KeyFrom::Env { var, value } => (
+                    if value.is_some() {
+                        "set".to_string()
+                    } else {
+                        format!("missing: {var} is not set")
+                    },
+                    format!("env:{var} (named in {from})"),
+                ),
+                KeyFrom::Nowhere => ("none".to_string(), String::new()),
             };
             settings.row([format!("ti.providers.{name}.key"), key.0, key.1]);
             if let Some(url) = &p.url {
