@@ -3,10 +3,10 @@
 use polars::prelude::*;
 
 use super::{Proc, Tree};
+use crate::error::Result;
 
 /// What stands for the levels left out of a path deeper than [`Tree::PATH_LEVELS`].
 pub(super) const ELIDED: &str = "…/";
-use crate::error::Result;
 
 impl Tree {
     /// [`Tree::path`] of every process of `subset`, each built from its parent's: a chain
