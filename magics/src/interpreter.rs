@@ -11,6 +11,7 @@ use crate::args::Args;
 use crate::bundle::MimeBundle;
 use crate::diag::{Diagnostic, did_you_mean, panic_message};
 use crate::display::{DEFAULT_ROWS, frame_summary, table};
+use crate::figure::Figure;
 use crate::io::{Io, Stream};
 use crate::manual::help_bundle;
 use crate::parse::{MagicCall, Statement, split_cell};
@@ -227,7 +228,8 @@ impl Interpreter {
             }
             io.stream(Stream::Stdout, &format!("{}\n", frame_summary(&target.text, &frame)));
             if let Some(figure) = display {
-                io.display(&figure.warn(warnings).bundle(), None);
+                let last = shown(io, figure.warn(warnings));
+                io.display(&last, None);
             }
             self.session.insert(LAST, frame.clone());
             self.session.insert(target.text.clone(), frame);
@@ -241,11 +243,12 @@ impl Interpreter {
             }
             Value::Shown(frame, figure) => {
                 self.session.insert(LAST, frame);
-                Some(figure.warn(warnings).bundle())
+                Some(shown(io, figure.warn(warnings)))
             }
-            Value::Result(figure) => Some(figure.warn(warnings).bundle()),
+            Value::Result(figure) => Some(shown(io, figure.warn(warnings))),
             Value::Display(figure) => {
-                io.display(&figure.warn(warnings).bundle(), None);
+                let last = shown(io, figure.warn(warnings));
+                io.display(&last, None);
                 None
             }
             Value::Nothing => {
@@ -262,6 +265,17 @@ impl Interpreter {
         }
         Ok(())
     }
+}
+
+/// Displays all but the last of a figure's bundles (what comes before its last part, a
+/// chart among them) and gives the last, which may be the cell's result.
+fn shown(io: &mut dyn Io, figure: Figure) -> MimeBundle {
+    let mut bundles = figure.bundles();
+    let last = bundles.pop().unwrap_or_default();
+    for bundle in &bundles {
+        io.display(bundle, None);
+    }
+    last
 }
 
 /// Refuses an assignment to `_` before the magic runs, so a long load is not wasted.

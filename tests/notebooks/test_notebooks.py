@@ -1,6 +1,7 @@
 """Executes every notebook in notebooks/ with the Huntbook kernel through nbclient, as
 papermill and CI runners do, and checks that no cell fails."""
 
+import base64
 from pathlib import Path
 
 import nbformat
@@ -41,6 +42,20 @@ def test_notebook_executes(path, shared_data):
 def _plain(output):
     text = output.get("data", {}).get("text/plain", "") or output.get("text", "")
     return "".join(text) if isinstance(text, list) else text
+
+
+def _picture(outputs):
+    """The one chart among a cell's outputs: an output of its own, as SVG and as a PNG of
+    the SVG's size (what untrusted and sanitised views show)."""
+    charts = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(charts) == 1, [sorted(o.get("data", {})) for o in outputs]
+    chart = charts[0]
+    png = base64.b64decode(chart["data"]["image/png"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width = int.from_bytes(png[16:20], "big")
+    assert chart["metadata"]["image/png"]["width"] == width > 200
+    assert "text/html" not in chart["data"], "no picture inside HTML"
+    return chart
 
 
 def test_otrf_notebook_finds_the_lsass_dump(shared_data):
@@ -85,9 +100,10 @@ def test_trees_notebook_answers_its_questions(shared_data):
 
     ancestry = _plain(result("%ptree procs --ancestors-of 0x1684"))
     assert "cmd.exe [0xbc8]" in ancestry and "powershell.exe [0x1684]" in ancestry
-    anomalies = result("%anomalies traffic --value TotalBytesSent")
-    assert "3 above and 5 below" in _plain(anomalies)
-    assert anomalies["data"]["image/svg+xml"].startswith("<svg")
+    anomalies = by_source["%anomalies traffic --value TotalBytesSent"].outputs
+    assert "3 above and 5 below" in "".join(_plain(o) for o in anomalies)
+    chart = _picture(anomalies)
+    assert chart["data"]["image/svg+xml"].startswith("<svg")
     summary = result("%ptree procs --summary")["data"]["application/vnd.dataresource+json"]["data"]
     assert {r["Measure"]: r["Value"] for r in summary}["Processes"] == 369
 
@@ -116,9 +132,9 @@ def test_threat_intel_notebook_enriches_and_caches(shared_data):
     ]["data"]
     assert [r["Cached"] for r in counts] == [True], counts
     geo = next(c for s, c in by_source.items() if s.startswith("%geoip"))
-    out = next(o for o in geo.outputs if o.output_type == "execute_result")
-    assert "London" in _plain(out) and "GeoLite2 data created by MaxMind" in _plain(out)
-    assert "<circle" in out["data"]["image/svg+xml"]
+    shown = "".join(_plain(o) for o in geo.outputs)
+    assert "London" in shown and "GeoLite2 data created by MaxMind" in shown
+    assert "<circle" in _picture(geo.outputs)["data"]["image/svg+xml"]
     whois = next(c for s, c in by_source.items() if s.startswith("%whois"))
     owner = next(o for o in whois.outputs if o.output_type == "execute_result")
     assert "EXAMPLE-RO-NET" in _plain(owner) and "89.35.39.0/24" in _plain(owner)

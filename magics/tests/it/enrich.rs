@@ -57,11 +57,18 @@ fn everything(outcome: &CellOutcome, io: &RecordingIo) -> String {
 }
 
 /// The first displayed bundle's `mime` form.
+/// Every displayed form of `mime`, joined (a chart is an output of its own, between the
+/// heading and the table); `None` when nothing of that kind was shown.
 fn displayed(io: &RecordingIo, mime: &str) -> Option<String> {
-    io.events.iter().find_map(|e| match e {
-        Event::Display(b, _) => b.data.get(mime).and_then(|v| v.as_str()).map(str::to_string),
-        _ => None,
-    })
+    let all: Vec<&str> = io
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Display(b, _) => b.data.get(mime).and_then(|v| v.as_str()),
+            _ => None,
+        })
+        .collect();
+    (!all.is_empty()).then(|| all.join("\n"))
 }
 
 const REPORT: &str = "iocs = %%ioc\n\
