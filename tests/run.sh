@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Huntbook: the Rust unit and integration tests, then the kernel under
-# real Jupyter clients (jupyter_kernel_test, jupyter_client, nbclient).
+# real Jupyter clients (jupyter_kernel_test, jupyter_client, nbclient) and JupyterLab in
+# headless Chromium (tests/browser).
 #
 # Python packages go into a venv (HUNTBOOK_TEST_VENV, default .venv-test); the shared data
 # is read from ../shared/data beside the checkout.
