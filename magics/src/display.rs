@@ -12,7 +12,13 @@ use crate::figure::Figure;
 pub const DEFAULT_ROWS: usize = 20;
 
 /// A frame as a table of at most `rows` rows; `name` is its session name, if it has one.
+/// A frame wider than the engine's limit shows the columns that tell the story first.
 pub fn table(frame: &Frame, name: Option<&str>, rows: usize) -> Figure {
+    table_of(frame, name, rows, huntbook::render::view::MAX_COLUMNS)
+}
+
+/// [`table`] with at most `max_columns` columns (every column a user named is shown).
+pub fn table_of(frame: &Frame, name: Option<&str>, rows: usize, max_columns: usize) -> Figure {
     let hint = match name {
         Some(n) => format!("%show {n} --rows N shows more"),
         None => "name the result (x = %…) and %show x --rows N to see more".to_string(),
@@ -21,6 +27,8 @@ pub fn table(frame: &Frame, name: Option<&str>, rows: usize) -> Figure {
         max_rows: rows,
         name: name.map(str::to_string),
         more_hint: Some(hint),
+        max_columns,
+        columns_hint: Some(format!("%show {} --columns A,B,… shows others", name.unwrap_or("NAME"))),
     };
     let table = render_table(frame, &options);
     Figure::rich(table.html, table.text)

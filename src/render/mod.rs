@@ -6,6 +6,7 @@
 //! caller's business.
 
 mod axis;
+mod cells;
 pub mod chart;
 pub mod escape;
 pub mod grid;
@@ -13,6 +14,7 @@ pub mod lanes;
 pub mod map;
 pub mod picture;
 pub mod table;
+pub mod view;
 
 /// Series, lane and category colours, in order (Tableau 10): every chart and tree uses
 /// these, so one value has one colour within a display.

@@ -9,8 +9,9 @@
 use std::fmt::Write;
 
 use polars::prelude::*;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
+use super::cells::{cell_text, dataresource};
 use super::escape::escape_html;
 use crate::frame::Frame;
 
@@ -46,6 +47,10 @@ pub struct TableOptions {
     pub name: Option<String>,
     /// What to type to see more rows; shown when rows are cut.
     pub more_hint: Option<String>,
+    /// How many columns to show at most (see [`super::view`]).
+    pub max_columns: usize,
+    /// What to type to choose other columns; shown when columns are left out.
+    pub columns_hint: Option<String>,
 }
 
 impl Default for TableOptions {
@@ -54,6 +59,8 @@ impl Default for TableOptions {
             max_rows: 20,
             name: None,
             more_hint: None,
+            max_columns: super::view::MAX_COLUMNS,
+            columns_hint: None,
         }
     }
 }
@@ -83,12 +90,28 @@ const STYLE: &str = "<style>\
 pub fn render_table(frame: &Frame, options: &TableOptions) -> TableRender {
     let df = &frame.data;
     let shown = df.height().min(options.max_rows);
-    let cells = collect_cells(df, shown);
+    // HTML and text show the chosen columns; the Table Schema form keeps them all.
+    let (columns, left_out) = super::view::choose(df, options.max_columns);
+    let view = View {
+        df: DataFrame::new(df.height(), columns.iter().map(|&i| df.columns()[i].clone()).collect())
+            .unwrap_or_else(|_| df.clone()),
+        left_out: super::view::left_out_line(&left_out, columns.len()).map(|line| match &options.columns_hint {
+            Some(hint) => format!("{line} — {hint}"),
+            None => line,
+        }),
+    };
+    let cells = collect_cells(&view.df, shown);
     TableRender {
-        html: html(frame, options, shown, &cells),
-        text: text(frame, options, shown, &cells),
+        html: html(frame, &view, options, shown, &cells),
+        text: text(frame, &view, options, shown, &cells),
         dataresource: dataresource(df, shown),
     }
+}
+
+/// The columns a table shows, and the line naming those it leaves out.
+struct View {
+    df: DataFrame,
+    left_out: Option<String>,
 }
 
 /// The text of each shown cell, column by column; `None` is a null.
@@ -97,44 +120,6 @@ fn collect_cells(df: &DataFrame, rows: usize) -> Vec<Vec<Option<String>>> {
         .iter()
         .map(|col| (0..rows).map(|i| col.get(i).ok().and_then(|v| cell_text(&v))).collect())
         .collect()
-}
-
-fn cell_text(value: &AnyValue) -> Option<String> {
-    match value {
-        AnyValue::Null => None,
-        AnyValue::String(s) => Some((*s).to_string()),
-        AnyValue::StringOwned(s) => Some(s.to_string()),
-        AnyValue::Datetime(v, unit, _) | AnyValue::DatetimeOwned(v, unit, _) if !in_calendar(*v, *unit) => {
-            let unit = match unit {
-                TimeUnit::Nanoseconds => "nanoseconds",
-                TimeUnit::Microseconds => "microseconds",
-                TimeUnit::Milliseconds => "milliseconds",
-            };
-            Some(format!("{v} {unit} since 1970 (outside the calendar)"))
-        }
-        AnyValue::Date(days)
-            if chrono::NaiveDate::from_num_days_from_ce_opt(days.saturating_add(719_163)).is_none() =>
-        {
-            Some(format!("{days} days since 1970 (outside the calendar)"))
-        }
-        // Polars' own formatting, which panics on values it cannot show; a cell that
-        // cannot be shown says so instead of failing the whole table.
-        other => Some(
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| other.to_string()))
-                .unwrap_or_else(|_| format!("{other:?} (cannot be shown)")),
-        ),
-    }
-}
-
-/// Whether a datetime value is within chrono's calendar (±262,000 years), which polars'
-/// formatting needs; a crafted file can hold any 64-bit value.
-fn in_calendar(value: i64, unit: TimeUnit) -> bool {
-    let (secs, nanos) = match unit {
-        TimeUnit::Nanoseconds => (value.div_euclid(1_000_000_000), value.rem_euclid(1_000_000_000)),
-        TimeUnit::Microseconds => (value.div_euclid(1_000_000), value.rem_euclid(1_000_000) * 1_000),
-        TimeUnit::Milliseconds => (value.div_euclid(1_000), value.rem_euclid(1_000) * 1_000_000),
-    };
-    chrono::DateTime::from_timestamp(secs, nanos as u32).is_some()
 }
 
 fn shape_line(frame: &Frame) -> String {
@@ -156,8 +141,8 @@ fn more_line(frame: &Frame, options: &TableOptions, shown: usize) -> Option<Stri
     Some(line)
 }
 
-fn html(frame: &Frame, options: &TableOptions, shown: usize, cells: &[Vec<Option<String>>]) -> String {
-    let df = &frame.data;
+fn html(frame: &Frame, view: &View, options: &TableOptions, shown: usize, cells: &[Vec<Option<String>>]) -> String {
+    let df = &view.df;
     let mut out = String::with_capacity(1024 + shown * df.width() * 24);
     out.push_str("<div class=\"hb-frame\">");
     out.push_str(STYLE);
@@ -232,15 +217,15 @@ fn html(frame: &Frame, options: &TableOptions, shown: usize, cells: &[Vec<Option
         out.push_str("</tr>");
     }
     out.push_str("</tbody></table></div>");
-    if let Some(more) = more_line(frame, options, shown) {
-        let _ = write!(out, "<div class=\"hb-more\">{}</div>", escape_html(&more));
+    for more in more_line(frame, options, shown).iter().chain(&view.left_out) {
+        let _ = write!(out, "<div class=\"hb-more\">{}</div>", escape_html(more));
     }
     out.push_str("</div>");
     out
 }
 
-fn text(frame: &Frame, options: &TableOptions, shown: usize, cells: &[Vec<Option<String>>]) -> String {
-    let df = &frame.data;
+fn text(frame: &Frame, view: &View, options: &TableOptions, shown: usize, cells: &[Vec<Option<String>>]) -> String {
+    let df = &view.df;
     let mut out = String::new();
     if let Some(name) = &options.name {
         let _ = write!(out, "{name}: ");
@@ -284,7 +269,7 @@ fn text(frame: &Frame, options: &TableOptions, shown: usize, cells: &[Vec<Option
         out.truncate(out.trim_end_matches(' ').len());
         out.push('\n');
     }
-    if let Some(more) = more_line(frame, options, shown) {
+    for more in more_line(frame, options, shown).iter().chain(&view.left_out) {
         let _ = writeln!(out, "{more}");
     }
     if shortened {
@@ -306,55 +291,6 @@ fn shorten(text: &str, width: usize) -> (String, bool) {
     (s, true)
 }
 
-/// Table Schema (the `application/vnd.dataresource+json` form JupyterLab shows as a grid).
-fn dataresource(df: &DataFrame, rows: usize) -> Value {
-    let fields: Vec<Value> = df
-        .columns()
-        .iter()
-        .map(|c| json!({"name": c.name().as_str(), "type": schema_type(c.dtype())}))
-        .collect();
-    let data: Vec<Value> = (0..rows)
-        .map(|i| {
-            let mut record = Map::new();
-            for col in df.columns() {
-                let value = col.get(i).map(|v| cell_json(&v, col.dtype())).unwrap_or(Value::Null);
-                record.insert(col.name().to_string(), value);
-            }
-            Value::Object(record)
-        })
-        .collect();
-    json!({"schema": {"fields": fields}, "data": data})
-}
-
-fn schema_type(dtype: &DataType) -> &'static str {
-    match dtype {
-        DataType::Boolean => "boolean",
-        d if d.is_integer() => "integer",
-        d if d.is_float() => "number",
-        DataType::Datetime(..) => "datetime",
-        DataType::Date => "date",
-        DataType::Duration(_) => "duration",
-        DataType::String => "string",
-        _ => "any",
-    }
-}
-
-fn cell_json(value: &AnyValue, dtype: &DataType) -> Value {
-    match value {
-        AnyValue::Null => Value::Null,
-        AnyValue::Boolean(b) => Value::Bool(*b),
-        v if dtype.is_integer() => v
-            .extract::<i64>()
-            .map(Value::from)
-            .unwrap_or_else(|| Value::String(v.to_string())),
-        v if dtype.is_float() => v
-            .extract::<f64>()
-            .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
-            .unwrap_or_else(|| Value::String(v.to_string())),
-        v => Value::String(cell_text(v).unwrap_or_default()),
-    }
-}
-
 /// 1234567 → "1,234,567": row counts are read at a glance.
 pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
@@ -371,6 +307,7 @@ pub fn thousands(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn frame() -> Frame {
         let df = df! {

@@ -3,7 +3,7 @@
 
 use crate::args::Args;
 use crate::diag::Diagnostic;
-use crate::display::table;
+use crate::display::{table, table_of};
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
 
@@ -54,6 +54,11 @@ impl Magic for Show {
             data: picked,
             provenance: frame.provenance.clone(),
         };
-        Ok(Outcome::new(Value::Result(table(&view, Some(&name.text), rows))))
+        Ok(Outcome::new(Value::Result(table_of(
+            &view,
+            Some(&name.text),
+            rows,
+            usize::MAX,
+        ))))
     }
 }

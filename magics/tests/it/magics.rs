@@ -471,3 +471,65 @@ fn show_columns_picks_and_orders_columns() {
     assert!(e.contains("Account"), "{e}");
     assert_eq!(interp.session().get("procs").unwrap().data.width(), 19);
 }
+
+/// A Sysmon frame (dozens of columns from every event type) shows the columns that tell
+/// the story first, names the ones left out, and keeps them all in the frame; naming
+/// columns with %show --columns shows every one named, however many.
+#[test]
+fn wide_frames_show_the_story_first_and_name_what_is_left_out() {
+    let mut interp = huntbook_magics::Interpreter::default();
+    let path = data("evtx/evtx-attack-samples/LM_sysmon_psexec_smb_meterpreter.evtx");
+    crate::common::ok(&mut interp, &format!("sysmon = %load {path}"));
+    let width = interp.session().get("sysmon").unwrap().data.width();
+    assert!(width > huntbook::render::view::MAX_COLUMNS, "{width} columns");
+    let text = ok_text(&mut interp, "%show sysmon --rows 3");
+    let header: Vec<&str> = text.lines().nth(1).unwrap_or_default().split_whitespace().collect();
+    assert_eq!(header.len(), huntbook::render::view::MAX_COLUMNS, "{text}");
+    assert_eq!(header[..3], ["TimeCreated", "UtcTime", "Computer"], "{text}");
+    let at = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("{name}: {text}"))
+    };
+    assert!(
+        at("Image") < at("CommandLine") && at("CommandLine") < at("DestinationIp"),
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .find(|l| {
+            l.starts_with(&format!(
+                "{} of {width} columns shown",
+                huntbook::render::view::MAX_COLUMNS
+            ))
+        })
+        .unwrap_or_else(|| panic!("no line naming the columns left out:\n{text}"));
+    assert!(
+        line.contains("not shown: ") && line.ends_with("%show sysmon --columns A,B,… shows others"),
+        "{line}"
+    );
+    let html = crate::common::ok(&mut interp, "%show sysmon --rows 3")
+        .result
+        .unwrap()
+        .data["text/html"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        html.contains("columns shown, the ones that tell the story first; not shown: "),
+        "in HTML too"
+    );
+    let names = interp.session().get("sysmon").unwrap().data.get_column_names_owned();
+    let all = names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(",");
+    let text = ok_text(&mut interp, &format!("%show sysmon --rows 1 --columns {all}"));
+    assert!(
+        !text.contains("columns shown, the ones"),
+        "every named column is shown:\n{text}"
+    );
+    assert_eq!(
+        interp.session().get("sysmon").unwrap().data.width(),
+        width,
+        "the frame keeps them all"
+    );
+}
