@@ -16,6 +16,7 @@
 
 mod build;
 mod frame;
+mod relevant;
 mod render;
 mod schema;
 
@@ -25,6 +26,7 @@ use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
 pub use frame::Summary;
+pub use relevant::relevant;
 pub use render::{render_html, render_svg, render_text};
 pub use schema::Schema;
 

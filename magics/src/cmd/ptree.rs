@@ -86,9 +86,9 @@ processes (by proc_key, path index or PID); --summary counts them.",
             "max-nodes",
             "N",
             Kind::Int { min: 1 },
-            "draw at most N processes (the frame always holds all of them)",
+            "draw at most N processes, the branches of the rarest first (the frame always holds all of them)",
         )
-        .default("1000"),
+        .default("100"),
     ],
     body: None,
     returns: "a frame of processes, drawn as a tree",
@@ -236,15 +236,18 @@ impl Magic for Ptree {
         let color = color_values.as_ref().map(|(c, v)| (*c, v.as_slice()));
         let max_nodes = plan.max_nodes;
         let summary = tree.summary();
-        // What is drawn, said as it is: --max-nodes cuts the drawing, not the selection.
-        let shown = if selection.len() > max_nodes {
+        // What is drawn, said as it is: --max-nodes cuts the drawing, not the selection,
+        // and the drawing keeps the rarest branches rather than the first in file order.
+        let drawn = huntbook::ptree::relevant(&tree, &selection, max_nodes);
+        let shown = if drawn.len() < selection.len() {
             format!(
-                "{max_nodes} processes drawn of the {} selected (--max-nodes; all are in the result frame), {} in all",
+                "{} processes drawn of the {} selected: the branches of the rarest processes (--max-nodes {max_nodes}; all are in the result frame), {} in all",
+                drawn.len(),
                 selection.len(),
                 summary.processes
             )
         } else {
-            format!("{} processes shown of {}", selection.len(), summary.processes)
+            format!("{} processes drawn of {}", selection.len(), summary.processes)
         };
         let heading = format!(
             "{shown} ({} roots, {} inferred parents, deepest tree {} levels, {} host{}) — {}",
@@ -256,11 +259,11 @@ impl Magic for Ptree {
             result.provenance.source
         );
         let figure = Figure::rich(
-            render_html(&tree, &selection, max_nodes, color),
-            render_text(&tree, &selection, max_nodes),
+            render_html(&tree, &drawn, drawn.len(), color),
+            render_text(&tree, &drawn, drawn.len()),
         )
         .heading(heading)
-        .form("image/svg+xml", render_svg(&tree, &selection, max_nodes, color).into())
+        .form("image/svg+xml", render_svg(&tree, &drawn, drawn.len(), color).into())
         .provenance(serde_json::json!({"schema": tree.schema.name, "processes": selection.len()}));
         Ok(Outcome::warned(Value::Shown(result, figure), warnings))
     }

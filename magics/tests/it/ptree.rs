@@ -13,11 +13,11 @@ fn html(outcome: &huntbook_magics::CellOutcome) -> String {
 #[test]
 fn draws_the_trees_and_keeps_the_frame() {
     let mut interp = loaded(&[PROCS]);
-    let outcome = ok(&mut interp, "%ptree procs");
+    let outcome = ok(&mut interp, "%ptree procs --max-nodes 1000");
     let bundle = outcome.result.as_ref().unwrap();
     let text = bundle.data["text/plain"].as_str().unwrap();
     assert!(
-        text.starts_with("369 processes shown of 369 (6 roots"),
+        text.starts_with("369 processes drawn of 369 (6 roots"),
         "{}",
         &text[..200]
     );
@@ -101,9 +101,10 @@ fn selections_answer_what_started_what() {
 }
 
 /// `--max-nodes` cuts the drawing, and the heading says so: it read "369 processes shown
-/// of 369" while 40 were drawn.
+/// of 369" while 40 were drawn, and the 40 were the first in file order (agent noise)
+/// while the attack branch was left out.
 #[test]
-fn the_heading_says_how_many_are_drawn() {
+fn the_heading_says_how_many_are_drawn_and_the_rare_branch_is_among_them() {
     let mut interp = loaded(&[PROCS]);
     let outcome = ok(&mut interp, "%ptree procs --max-nodes 40");
     let text = outcome.result.as_ref().unwrap().data["text/plain"]
@@ -112,9 +113,27 @@ fn the_heading_says_how_many_are_drawn() {
         .to_string();
     assert!(
         text.starts_with(
-            "40 processes drawn of the 369 selected (--max-nodes; all are in the result frame), 369 in all"
+            "40 processes drawn of the 369 selected: the branches of the rarest processes (--max-nodes 40; all are in the result frame), 369 in all"
         ),
         "{}",
-        &text[..200]
+        &text[..300]
     );
+    // The attack simulation's branch: the batch file's cmd.exe and what it started.
+    for process in [
+        "cmd.exe [0xbc8]",
+        "mimikatz.exe [0x1440]",
+        "vssadmin.exe [0x1550]",
+        "ransomware.exe [0x1404]",
+    ] {
+        assert!(text.contains(process), "{process} not drawn:\n{text}");
+    }
+    assert_eq!(text.lines().filter(|l| l.contains(" [0x")).count(), 40, "{text}");
+    // Without --max-nodes, a readable drawing: 100 processes, not 369.
+    let outcome = ok(&mut interp, "tree = %ptree procs");
+    assert_eq!(
+        interp.session().get("tree").unwrap().height(),
+        369,
+        "the frame holds all"
+    );
+    drop(outcome);
 }
