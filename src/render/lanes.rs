@@ -64,6 +64,7 @@ pub fn lanes(sources: &[Source], max_lanes: usize) -> Result<Warned<Vec<Lane>>> 
         lanes.push((other, other_rows));
     }
     let labelled = sources.len() > 1 || sources.iter().any(|s| s.group.is_some());
+    let precision = tip_precision(lanes.iter().flat_map(|(l, _)| l.times.iter().copied()));
     let tip_values: Vec<Vec<(&str, StringChunked)>> = sources
         .iter()
         .map(|s| {
@@ -80,7 +81,7 @@ pub fn lanes(sources: &[Source], max_lanes: usize) -> Result<Warned<Vec<Lane>>> 
                 lane.tips = rows
                     .iter()
                     .enumerate()
-                    .map(|(k, &(s, i))| tip(&lane, k, labelled, &tip_values[s], i))
+                    .map(|(k, &(s, i))| tip(&lane, k, labelled, precision, &tip_values[s], i))
                     .collect();
             }
             lane
@@ -137,9 +138,29 @@ fn source_lanes(source: &Source, index: usize) -> Result<(Vec<(Lane, Vec<(usize,
     Ok((lanes, skipped))
 }
 
+/// How precisely tooltips give times: to the millisecond over a couple of minutes, to the
+/// second over a couple of days (events seconds apart must not read as one minute), else
+/// to the minute.
+fn tip_precision(times: impl Iterator<Item = i64>) -> Precision {
+    let (first, last) = times.fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
+    let span = i128::from(last) - i128::from(first);
+    match span {
+        s if s <= 120_000_000 => Precision::Millis,
+        s if s <= 2 * 86_400_000_000 => Precision::Seconds,
+        _ => Precision::Minutes,
+    }
+}
+
 /// The tooltip of mark `k` of `lane`, which is row `row` of its source.
-fn tip(lane: &Lane, k: usize, labelled: bool, columns: &[(&str, StringChunked)], row: usize) -> String {
-    let mut tip = format!("{} UTC", utc(lane.times[k], Precision::Minutes));
+fn tip(
+    lane: &Lane,
+    k: usize,
+    labelled: bool,
+    precision: Precision,
+    columns: &[(&str, StringChunked)],
+    row: usize,
+) -> String {
+    let mut tip = format!("{} UTC", utc(lane.times[k], precision));
     if labelled {
         tip.push_str(&format!(" · {}", lane.label));
     }

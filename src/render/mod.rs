@@ -15,6 +15,7 @@ pub mod map;
 pub mod picture;
 pub mod table;
 pub mod view;
+pub mod zoom;
 
 /// Series, lane and category colours, in order (Tableau 10): every chart and tree uses
 /// these, so one value has one colour within a display.

@@ -5,6 +5,8 @@ use huntbook::Frame;
 use huntbook::frame::{text_values, time_values};
 use huntbook::render::chart::{self, Chart, Kind as ChartKind, Marker};
 use huntbook::render::lanes::{Source, lanes};
+use huntbook::render::zoom;
+use huntbook::time::Precision;
 
 use crate::args::Args;
 use crate::columns::{TIME_OPTION, named_column, named_columns, numeric_column, time_column};
@@ -62,6 +64,12 @@ as density, and the chart says so. The output is plain SVG: it reads the same in
         .short('a'),
         Opt::value("columns", "COL, …", Kind::Text, "columns shown when hovering a mark").short('c'),
         Opt::value("title", "TEXT", Kind::Text, "the chart title").short('t'),
+        Opt::value(
+            "around",
+            "TIME±SPAN",
+            Kind::Text,
+            "draw only TIME ± SPAN ('2019-01-15 05:15:10 ±30s'); without it, a burst that crowds into a sliver of the axis gets an inset",
+        ),
     ],
     body: None,
     returns: "a chart",
@@ -78,6 +86,10 @@ as density, and the chart says so. The output is plain SVG: it reads the same in
             "%timeline procs,logons --alerts alerts --ref '2019-02-10 06:00=first beacon'",
             "two frames in their own lanes, with alerts and a reference line",
         ),
+        Example::new(
+            "%timeline procs --group-by SubjectUserName --around '2019-01-15 05:15:10 ±30s'",
+            "the minute around one time",
+        ),
     ],
 };
 
@@ -91,6 +103,7 @@ struct Plan<'a> {
     alerts: Option<&'a Spanned>,
     columns: Option<&'a Spanned>,
     title: Option<&'a Spanned>,
+    around: Option<&'a Spanned>,
 }
 
 impl<'a> Plan<'a> {
@@ -109,6 +122,7 @@ impl<'a> Plan<'a> {
             alerts: args.option("alerts"),
             columns: args.option("columns"),
             title: args.option("title"),
+            around: args.option("around"),
         })
     }
 
@@ -226,10 +240,10 @@ impl Magic for Timeline {
             markers,
             highlights: Vec::new(),
         };
-        let (svg, notes) = chart::render(&chart_def);
+        let (svg, notes, zoom) = draw(&chart_def, plan.around)?;
         warnings.extend(notes);
         let heading = format!(
-            "timeline: {} points in {} lanes{}",
+            "timeline: {} points in {} lanes{}{zoom}",
             events,
             chart_def.lanes.len(),
             if chart_def.markers.is_empty() {
@@ -241,4 +255,45 @@ impl Magic for Timeline {
         let figure = Figure::default().image(svg).heading(heading);
         Ok(Outcome::warned(Value::Result(figure), warnings))
     }
+}
+
+/// The chart as SVG, with the notes of how it was drawn and what the heading should add
+/// about zooming: `--around` draws only its window; otherwise a burst that crowds into a
+/// sliver of the axis is drawn again, zoomed, under the whole.
+fn draw(chart_def: &Chart, around: Option<&Spanned>) -> Result<(String, Vec<String>, String), Diagnostic> {
+    if let Some(a) = around {
+        let (time, span) = a
+            .text
+            .split_once('±')
+            .or_else(|| a.text.split_once("+-"))
+            .ok_or_else(|| {
+                Diagnostic::new("bad-value", format!("--around {:?} has no ±: write TIME ±SPAN", a.text))
+                    .at(a.span.clone())
+                    .hint("for example --around '2019-01-15 05:15:10 ±30s' (+- works too)")
+            })?;
+        let at = huntbook::time::parse_time(time.trim(), chrono::Utc::now())
+            .map_err(|e| Diagnostic::new("bad-value", e).at(a.span.clone()))?;
+        let span =
+            huntbook::time::parse_span(span.trim()).map_err(|e| Diagnostic::new("bad-value", e).at(a.span.clone()))?;
+        let (start, end) = ((at - span).timestamp_micros(), (at + span).timestamp_micros());
+        let title = format!("{} around {}", chart_def.title, a.text.trim());
+        let part = zoom::window(chart_def, start, end, title);
+        let shown: usize = part.lanes.iter().map(|l| l.times.len()).sum();
+        let (svg, notes) = chart::render(&part);
+        return Ok((svg, notes, format!(", {shown} within {}", a.text.trim())));
+    }
+    let (svg, mut notes) = chart::render(chart_def);
+    let Some((first, last, n)) = zoom::burst(chart_def) else {
+        return Ok((svg, notes, String::new()));
+    };
+    let pad = ((last - first) / 10).max(1_000_000);
+    let (from, to) = (
+        huntbook::time::utc(first, Precision::Seconds),
+        huntbook::time::utc(last, Precision::Seconds),
+    );
+    let title = format!("zoom: {n} events from {from} to {to} UTC");
+    let (inset, more) = chart::render(&zoom::window(chart_def, first - pad, last + pad, title));
+    notes.extend(more);
+    let zoom = format!(", {n} of them within {from} – {to} (zoomed below; --around TIME±SPAN picks another window)");
+    Ok((zoom::stack(&[svg, inset]), notes, zoom))
 }

@@ -117,7 +117,33 @@ fn timeline_lanes_markers_and_values() {
     let svg = mime(&outcome, "image/svg+xml");
     well_formed(&svg);
     html_well_formed(&outcome);
-    assert_eq!(svg.matches("<circle").count(), 363, "one mark per event");
+    // One mark per event, and the burst at 05:15 (the attack simulation, seconds apart on
+    // a 70-minute axis) drawn again in an inset under the whole.
+    let text = mime(&outcome, "text/plain");
+    let zoomed: usize = text
+        .split(" of them within ")
+        .next()
+        .and_then(|head| head.rsplit(", ").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the heading names the burst: {text}"));
+    assert!(zoomed >= 150, "{text}");
+    assert!(
+        text.contains("(zoomed below; --around TIME±SPAN picks another window)"),
+        "{text}"
+    );
+    assert_eq!(
+        svg.matches("<circle").count(),
+        363 + zoomed,
+        "one mark per event, in each part"
+    );
+    let inset = svg
+        .split(">zoom: ")
+        .nth(1)
+        .and_then(|t| t.split('<').next())
+        .expect("the inset is titled");
+    assert!(inset.contains(" events from 2019-01-15 05:1"), "{inset}");
+    // Seconds apart must not read as the same minute.
+    assert!(svg.contains("<title>2019-01-15 05:15:14 UTC"), "tooltips give seconds");
     assert!(svg.contains("first look"), "{:?}", svg);
     assert!(
         svg.contains("NewProcessName: C:\\"),
@@ -129,6 +155,20 @@ fn timeline_lanes_markers_and_values() {
     well_formed(&mime(&outcome, "image/svg+xml"));
     let err = fails(&mut interp, "%timeline procs --value CommandLine", "bad-value");
     assert!(err.contains("needs numbers"), "{err}");
+    let around = ok(&mut interp, "%timeline procs --around '2019-01-15 05:15:14 ±1s'");
+    let text = mime(&around, "text/plain");
+    let svg = mime(&around, "image/svg+xml");
+    let within: usize = text
+        .split(" within 2019-01-15 05:15:14 ±1s")
+        .next()
+        .and_then(|head| head.rsplit(", ").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the heading says how many are in the window: {text}"));
+    assert!(within > 0 && within < 50, "{text}");
+    assert_eq!(svg.matches("<circle").count(), within, "only the window is drawn");
+    assert!(!text.contains("zoomed below"), "no inset of a window: {text}");
+    let err = fails(&mut interp, "%timeline procs --around '2019-01-15 05:15'", "bad-value");
+    assert!(err.contains("±"), "{err}");
     let err = fails(&mut interp, "%timeline procs --ref yesterday-ish", "bad-value");
     assert!(err.contains("not a time"), "{err}");
     let err = fails(&mut interp, "%timeline procs --group-by SubjectUsername", "no-column");
