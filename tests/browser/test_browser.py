@@ -315,26 +315,26 @@ def test_notebook_reads_the_same_untrusted_and_trusted_light_and_dark(lab, page,
     page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
 
 
+def _popup(page, typed: str, key: str, selector: str, expected: str, shot: str):
+    """Types `typed` into the focused cell (replacing what is there), presses `key`, and
+    checks that the popup `selector` appears and mentions `expected`."""
+    page.keyboard.press("Control+A")
+    page.keyboard.type(typed)
+    page.keyboard.press(key)
+    popup = page.locator(selector)
+    popup.wait_for(state="visible", timeout=30_000)
+    assert expected in popup.inner_text(), f"{key} after {typed!r}: {popup.inner_text()!r}"
+    page.screenshot(path=str(ARTIFACTS / f"{shot}.png"))
+    page.keyboard.press("Escape")
+
+
 def test_a_hand_gets_completion_help_and_a_working_stop_button(lab, page):
     _open(page, lab, "scratch.ipynb", "w-scratch")
     _theme(page, False)
     editor = page.locator(f"{ACTIVE} .jp-Cell .cm-content").first
     editor.click()
-    page.keyboard.type("%timel")
-    page.keyboard.press("Tab")
-    completer = page.locator(".jp-Completer")
-    completer.wait_for(state="visible", timeout=30_000)
-    assert "timeline" in completer.inner_text(), completer.inner_text()
-    page.screenshot(path=str(ARTIFACTS / "scratch-completion.png"))
-    page.keyboard.press("Escape")
-    page.keyboard.press("Control+A")
-    page.keyboard.type("%timeline")
-    page.keyboard.press("Shift+Tab")
-    tooltip = page.locator(".jp-Tooltip")
-    tooltip.wait_for(state="visible", timeout=30_000)
-    assert "%timeline" in tooltip.inner_text(), tooltip.inner_text()
-    page.screenshot(path=str(ARTIFACTS / "scratch-help.png"))
-    page.keyboard.press("Escape")
+    _popup(page, "%timel", "Tab", ".jp-Completer", "timeline", "scratch-completion")
+    _popup(page, "%timeline", "Shift+Tab", ".jp-Tooltip", "%timeline", "scratch-help")
     editor.click()
     page.keyboard.press("Control+A")
     page.keyboard.type("%sleep 30")

@@ -103,6 +103,16 @@ fn anomalies_flag_msticpys_hours_and_the_dips() {
     assert!(err.contains("odd"), "{err}");
 }
 
+/// The number the heading gives just before `words` (", 176 of them within …").
+fn count_before(text: &str, words: &str) -> usize {
+    text.split(words)
+        .next()
+        .filter(|head| head.len() < text.len())
+        .and_then(|head| head.rsplit(", ").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count before {words:?} in {text}"))
+}
+
 #[test]
 fn timeline_lanes_markers_and_values() {
     let mut interp = loaded(&[PROCS]);
@@ -120,12 +130,7 @@ fn timeline_lanes_markers_and_values() {
     // One mark per event, and the burst at 05:15 (the attack simulation, seconds apart on
     // a 70-minute axis) drawn again in an inset under the whole.
     let text = mime(&outcome, "text/plain");
-    let zoomed: usize = text
-        .split(" of them within ")
-        .next()
-        .and_then(|head| head.rsplit(", ").next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("the heading names the burst: {text}"));
+    let zoomed = count_before(&text, " of them within ");
     assert!(zoomed >= 150, "{text}");
     assert!(
         text.contains("(zoomed below; --around TIME±SPAN picks another window)"),
@@ -158,12 +163,7 @@ fn timeline_lanes_markers_and_values() {
     let around = ok(&mut interp, "%timeline procs --around '2019-01-15 05:15:14 ±1s'");
     let text = mime(&around, "text/plain");
     let svg = mime(&around, "image/svg+xml");
-    let within: usize = text
-        .split(" within 2019-01-15 05:15:14 ±1s")
-        .next()
-        .and_then(|head| head.rsplit(", ").next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("the heading says how many are in the window: {text}"));
+    let within = count_before(&text, " within 2019-01-15 05:15:14 ±1s");
     assert!(within > 0 && within < 50, "{text}");
     assert_eq!(svg.matches("<circle").count(), within, "only the window is drawn");
     assert!(!text.contains("zoomed below"), "no inset of a window: {text}");
