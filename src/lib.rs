@@ -19,6 +19,7 @@ pub mod ip;
 pub mod load;
 pub mod ptree;
 pub mod query;
+pub mod remote;
 pub mod render;
 pub mod source;
 pub mod sql;

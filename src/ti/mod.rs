@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::ioc::{Extractor, IocType, refang};
 use crate::ip::{IpClass, classify};
 
-pub use fetch::plain_http_host;
+pub use fetch::{parse_retry_after, plain_http_host};
 pub use run::{Configured, Hooks, Rate, Report, lookup};
 
 /// How bad an answer says the observable is. Ordered from least to most severe, so the

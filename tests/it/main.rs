@@ -19,6 +19,7 @@ mod ioc_corpus;
 mod ioc_props;
 mod ptree;
 mod query;
+mod remote;
 mod source;
 mod ti;
 mod timeseries;
