@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub use render::{Dialect, RenderError, render, render_for, sql_time};
+pub use render::{Dialect, RenderError, kql_escape, render, render_for, sql_time};
 
 /// A parameter's declared type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -56,6 +56,10 @@ pub enum Dialect {
     /// SQL over local sources: times as `2019-02-10 06:00:00` (which polars SQL compares
     /// with a UTC time column), and `'` in text doubled so a value cannot end its string.
     Sql,
+    /// KQL on a service: times as msticpy writes them (templates wrap them in
+    /// `datetime(…)`), and text escaped for a KQL string literal of either quote — `\`,
+    /// `"`, `'`, newlines — so a value cannot end the string it lands in.
+    Kql,
 }
 
 /// Renders `query` with `args` (`name` or alias → text as typed); relative times are taken
@@ -93,7 +97,9 @@ pub fn render_for(
                 let value = match (param.kind, default) {
                     // Defaults are trusted as written, except times, which may be relative.
                     (ParamType::Datetime, _) => typed(query, name, param.kind, &text, now, dialect)?,
-                    (ParamType::List, serde_yaml::Value::Sequence(items)) => list_of(items.iter().map(yaml_text)),
+                    (ParamType::List, serde_yaml::Value::Sequence(items)) => {
+                        list_of(items.iter().map(yaml_text), dialect)
+                    }
                     (ParamType::List, _) => typed(query, name, param.kind, &text, now, dialect)?,
                     (ParamType::Str, _) => quote(&text, dialect),
                     _ => text,
@@ -164,11 +170,14 @@ fn typed(
         ParamType::Datetime => {
             let t = parse_time(text, now).map_err(wrong)?;
             match dialect {
-                Dialect::Msticpy => iso(t),
+                Dialect::Msticpy | Dialect::Kql => iso(t),
                 Dialect::Sql => sql_time(t),
             }
         }
-        ParamType::List => list_of(text.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty())),
+        ParamType::List => list_of(
+            text.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+            dialect,
+        ),
     })
 }
 
@@ -176,7 +185,26 @@ fn quote(text: &str, dialect: Dialect) -> String {
     match dialect {
         Dialect::Msticpy => text.to_string(),
         Dialect::Sql => text.replace('\'', "''"),
+        Dialect::Kql => kql_escape(text),
     }
+}
+
+/// Text for the inside of a KQL string literal, `"…"` or `'…'`: every character that could
+/// end the literal or start an escape is escaped.
+pub fn kql_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// A UTC time as polars SQL reads a datetime literal.
@@ -188,12 +216,15 @@ pub fn sql_time(t: DateTime<Utc>) -> String {
     }
 }
 
-/// msticpy's list rendering: `'a', 'b', 3` — text single-quoted, numbers bare.
-fn list_of(items: impl Iterator<Item = String>) -> String {
+/// msticpy's list rendering: `'a', 'b', 3` — text single-quoted, numbers bare; in KQL,
+/// text fully escaped.
+fn list_of(items: impl Iterator<Item = String>, dialect: Dialect) -> String {
     items
         .map(|s| {
             if s.parse::<f64>().is_ok() {
                 s
+            } else if dialect == Dialect::Kql {
+                format!("'{}'", kql_escape(&s))
             } else {
                 format!("'{}'", s.replace('\'', "\\'"))
             }

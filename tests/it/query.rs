@@ -160,3 +160,90 @@ fn time_windows_in_the_three_forms() {
             .contains("not a time window")
     );
 }
+
+/// The end of the KQL string literal that opens at byte `at` of `text` (its closing
+/// quote), following KQL's escapes — none in a verbatim `@"…"`, where a doubled quote is
+/// one quote; `None` when it never closes.
+fn kql_literal_end(text: &str, at: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let quote = bytes[at];
+    let verbatim = at > 0 && bytes[at - 1] == b'@';
+    let mut i = at + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if !verbatim => i += 2,
+            c if c == quote && verbatim && bytes.get(i + 1) == Some(&quote) => i += 2,
+            c if c == quote => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// A value can never change the structure of the KQL it lands in: rendered into every
+/// string parameter of every msticpy LogAnalytics query, a hostile value stays inside the
+/// string literal its template puts it in — the query reads as the template with a
+/// harmless placeholder does, literal for literal.
+#[test]
+fn kql_values_cannot_leave_their_string() {
+    use huntbook::query::{Dialect, ParamType, render_for};
+    let (library, _) = Library::load_dir(&msticpy_queries());
+    let sentinel = library.environment("LogAnalytics");
+    let now = Utc.with_ymd_and_hms(2019, 2, 12, 10, 30, 0).unwrap();
+    let hostile = "x\" | union SecurityEvent | where \"1\"==\"1' or 1==1 //\\\n| take 1 /* */ --";
+    let mut checked = 0;
+    for q in &sentinel.queries {
+        for (name, param) in &q.params {
+            if param.kind != ParamType::Str || !q.template.contains(&format!("\"{{{name}}}\"")) {
+                continue;
+            }
+            let base: BTreeMap<String, String> = q
+                .required()
+                .map(|p| {
+                    (
+                        p.to_string(),
+                        if q.params[p].kind == ParamType::Datetime {
+                            "-1d".into()
+                        } else {
+                            "v".into()
+                        },
+                    )
+                })
+                .collect();
+            let mut with = base.clone();
+            with.insert(name.clone(), hostile.to_string());
+            let mut plain = base;
+            plain.insert(name.clone(), "PLACEHOLDER".to_string());
+            let (Ok(evil), Ok(good)) = (
+                render_for(q, &with, now, Dialect::Kql),
+                render_for(q, &plain, now, Dialect::Kql),
+            ) else {
+                continue;
+            };
+            // Every literal of the good rendering has a counterpart in the hostile one,
+            // and what lies between literals is the same text.
+            let outside = |text: &str| -> Option<String> {
+                let mut out = String::new();
+                let mut i = 0;
+                while i < text.len() {
+                    let c = text.as_bytes()[i];
+                    if c == b'"' || c == b'\'' {
+                        i = kql_literal_end(text, i)? + 1;
+                        out.push_str("<lit>");
+                    } else {
+                        out.push(c as char);
+                        i += 1;
+                    }
+                }
+                Some(out)
+            };
+            // A template this reading cannot follow (msticpy's az_net_analytics writes
+            // \" outside strings) is skipped; every other one must read the same.
+            let Some(shape) = outside(&good) else { continue };
+            assert_eq!(outside(&evil), Some(shape), "{}.{name}:\n{evil}", q.key);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} parameters checked");
+    assert_eq!(huntbook::query::kql_escape("a\"b'c\\d\ne"), "a\\\"b\\'c\\\\d\\ne");
+}
