@@ -4,7 +4,8 @@
 //! account, process and command line an analyst reads first are a sideways scroll away,
 //! behind GUIDs and flags. Up to [`MAX_COLUMNS`] columns are shown as they are (the order
 //! of a `SELECT` is the author's). A wider frame shows the columns that tell the story
-//! first, in this order — time, host, account, event, process, command line, addresses —
+//! first, in this order — time, host, account, event (and logon type or result), process,
+//! command line, addresses —
 //! then the others in frame order up to the limit, and names every column left out of the
 //! view (the frame keeps them all; `%show --columns` picks others).
 
@@ -60,6 +61,10 @@ const KEY_COLUMNS: &[&[&str]] = &[
         "Activity",
         "OperationName",
         "AlertName",
+        "LogonType",
+        "LogonTypeName",
+        "ResultType",
+        "Status",
         "Task",
     ],
     &[
