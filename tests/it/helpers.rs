@@ -21,3 +21,14 @@ pub fn expected_text(name: &str) -> String {
 pub fn expected_json(name: &str) -> serde_json::Value {
     serde_json::from_str(&expected_text(name)).unwrap_or_else(|e| panic!("{name} is not JSON: {e}"))
 }
+
+/// The first value of datetime column `column`, in its unit since the epoch.
+pub fn first_time(df: &polars::prelude::DataFrame, column: &str) -> i64 {
+    df.column(column)
+        .unwrap()
+        .datetime()
+        .unwrap()
+        .physical()
+        .get(0)
+        .unwrap()
+}

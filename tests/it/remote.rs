@@ -23,14 +23,7 @@ fn a_log_analytics_response_becomes_a_typed_frame() {
     assert_eq!(df.column("TimeGenerated").unwrap().dtype(), &utc());
     assert_eq!(df.column("ConfidenceScore").unwrap().dtype(), &DataType::Float64);
     assert_eq!(df.column("IsIncident").unwrap().dtype(), &DataType::Boolean);
-    let t = df
-        .column("TimeGenerated")
-        .unwrap()
-        .datetime()
-        .unwrap()
-        .physical()
-        .get(0)
-        .unwrap();
+    let t = crate::helpers::first_time(&df, "TimeGenerated");
     // 2023-02-20T11:04:02.6371632Z: seven digits, kept to the microsecond.
     assert_eq!(t, 1_676_891_042_637_163);
     assert_eq!(df.column("ConfidenceScore").unwrap().null_count(), 3, "nulls stay null");

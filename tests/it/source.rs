@@ -107,14 +107,7 @@ fn ndjson_tables_are_scanned_with_text_times_made_utc() {
         df.column("TimeGenerated").unwrap().dtype(),
         &DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
     );
-    let t = df
-        .column("TimeGenerated")
-        .unwrap()
-        .datetime()
-        .unwrap()
-        .physical()
-        .get(0)
-        .unwrap();
+    let t = crate::helpers::first_time(&df, "TimeGenerated");
     // 2020-10-22T02:57:56.178Z
     assert_eq!(t, 1_603_335_476_178_000);
     // A window in ISO text over the text timestamps.
