@@ -60,6 +60,9 @@ pub enum Credential {
     },
     /// A token the caller already has.
     Token(String),
+    /// Sign-in by a person on another device: the verification URL and user code are
+    /// given to the prompt hook ([`Client::on_device_prompt`]) while the client waits.
+    DeviceCode { tenant: String, client_id: String },
 }
 
 impl std::fmt::Debug for Credential {
@@ -73,6 +76,9 @@ impl std::fmt::Debug for Credential {
                 )
             }
             Credential::Token(_) => f.write_str("Token(hidden)"),
+            Credential::DeviceCode { tenant, client_id } => {
+                write!(f, "DeviceCode {{ tenant: {tenant:?}, client_id: {client_id:?} }}")
+            }
         }
     }
 }
@@ -104,7 +110,11 @@ pub struct Client {
     tokens: HashMap<String, (String, Instant)>,
     http: reqwest::Client,
     runtime: tokio::runtime::Runtime,
+    prompt: Option<Prompt>,
 }
+
+/// Where device-code sign-in shows the person what to do.
+pub type Prompt = Box<dyn FnMut(&str) + Send>;
 
 /// An answer: status, `Retry-After` and body.
 struct Answer {
@@ -131,7 +141,111 @@ impl Client {
             tokens: HashMap::new(),
             http,
             runtime,
+            prompt: None,
         })
+    }
+
+    /// Where device-code sign-in tells the person what to do (the service's own message:
+    /// the verification URL and the user code). Without a hook, device code cannot work.
+    pub fn on_device_prompt(&mut self, hook: Prompt) {
+        self.prompt = Some(hook);
+    }
+
+    fn endpoint(&self, tenant: &str, what: &str) -> Result<String> {
+        if tenant.trim().is_empty() {
+            return Err(Error::Invalid(
+                "no tenant: give the tenant id or domain (tenant: …)".into(),
+            ));
+        }
+        Ok(format!(
+            "{}/{}/oauth2/v2.0/{what}",
+            self.cloud.authority.trim_end_matches('/'),
+            tenant.trim()
+        ))
+    }
+
+    fn post_form(&self, url: &str, form: &[(&str, &str)], cancel: &dyn Fn() -> bool) -> Result<(u16, Value)> {
+        let answer = self.send(cancel, || self.http.post(url).form(form))?;
+        Ok((
+            answer.status,
+            serde_json::from_slice(&answer.body).unwrap_or(Value::Null),
+        ))
+    }
+
+    /// The device-code flow: ask for a code, show the person where to enter it, then poll
+    /// at the interval the service gives until they have signed in, the code expires, or
+    /// `cancel`.
+    fn device_code(&mut self, tenant: &str, client_id: &str, scope: &str, cancel: &dyn Fn() -> bool) -> Result<Value> {
+        if self.prompt.is_none() {
+            return Err(Error::Invalid(
+                "device-code sign-in needs somewhere to show its code".into(),
+            ));
+        }
+        let (status, start) = self.post_form(
+            &self.endpoint(tenant, "devicecode")?,
+            &[("client_id", client_id), ("scope", scope)],
+            cancel,
+        )?;
+        if status != 200 {
+            return Err(sign_in_failed(tenant, status, &start));
+        }
+        let field = |k: &str| start.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        let device = field("device_code");
+        let message = match field("message") {
+            m if m.is_empty() => format!(
+                "To sign in, open {} and enter the code {}",
+                field("verification_uri"),
+                field("user_code")
+            ),
+            m => m,
+        };
+        match self.prompt.as_mut() {
+            Some(hook) => hook(&message),
+            None => {
+                return Err(Error::Invalid(
+                    "device-code sign-in needs somewhere to show its code".into(),
+                ));
+            }
+        }
+        let mut interval = start.get("interval").and_then(Value::as_u64).unwrap_or(5).max(1);
+        let deadline =
+            Instant::now() + Duration::from_secs(start.get("expires_in").and_then(Value::as_u64).unwrap_or(900));
+        let url = self.endpoint(tenant, "token")?;
+        loop {
+            let waited = self.runtime.block_on(async {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(interval)) => true,
+                    _ = until(cancel) => false,
+                }
+            });
+            if !waited {
+                return Err(Error::Cancelled {
+                    what: "device-code sign-in".into(),
+                });
+            }
+            let form = [
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("client_id", client_id),
+                ("device_code", device.as_str()),
+            ];
+            let (status, body) = self.post_form(&url, &form, cancel)?;
+            if status == 200 {
+                return Ok(body);
+            }
+            match body.get("error").and_then(Value::as_str) {
+                Some("authorization_pending") if Instant::now() < deadline => {}
+                Some("slow_down") => interval += 5,
+                Some("authorization_pending" | "expired_token" | "code_expired") => {
+                    return Err(service(
+                        "Microsoft sign-in",
+                        format!(
+                            "the device code for tenant {tenant} expired before sign-in was completed; run the cell again for a new code"
+                        ),
+                    ));
+                }
+                _ => return Err(sign_in_failed(tenant, status, &body)),
+            }
+        }
     }
 
     /// A token for `resource` (`https://api.loganalytics.io`), from memory while it has
@@ -142,45 +256,29 @@ impl Client {
         {
             return Ok(token.clone());
         }
-        let (tenant, form) = match &self.credential {
+        let scope = format!("{}/.default", resource.trim_end_matches('/'));
+        let credential = self.credential.clone();
+        let body = match &credential {
             Credential::Token(t) => return Ok(t.clone()),
             Credential::ClientSecret {
                 tenant,
                 client_id,
                 secret,
-            } => (
-                tenant.clone(),
-                vec![
-                    ("grant_type", "client_credentials".to_string()),
-                    ("client_id", client_id.clone()),
-                    ("client_secret", secret.clone()),
-                    ("scope", format!("{}/.default", resource.trim_end_matches('/'))),
-                ],
-            ),
+            } => {
+                let form = [
+                    ("grant_type", "client_credentials"),
+                    ("client_id", client_id.as_str()),
+                    ("client_secret", secret.as_str()),
+                    ("scope", scope.as_str()),
+                ];
+                let (status, body) = self.post_form(&self.endpoint(tenant, "token")?, &form, cancel)?;
+                if status != 200 {
+                    return Err(sign_in_failed(tenant, status, &body));
+                }
+                body
+            }
+            Credential::DeviceCode { tenant, client_id } => self.device_code(tenant, client_id, &scope, cancel)?,
         };
-        if tenant.trim().is_empty() {
-            return Err(Error::Invalid(
-                "no tenant: give the tenant id or domain (tenant: …)".into(),
-            ));
-        }
-        let url = format!(
-            "{}/{}/oauth2/v2.0/token",
-            self.cloud.authority.trim_end_matches('/'),
-            tenant
-        );
-        let answer = self.send(cancel, || self.http.post(&url).form(&form))?;
-        let body: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
-        if answer.status != 200 {
-            let why = body
-                .get("error_description")
-                .and_then(Value::as_str)
-                .map(|d| d.lines().next().unwrap_or(d).trim().to_string())
-                .unwrap_or_else(|| format!("HTTP {}", answer.status));
-            return Err(service(
-                "Microsoft sign-in",
-                format!("signing in to tenant {tenant} failed: {why}"),
-            ));
-        }
         let token = body
             .get("access_token")
             .and_then(Value::as_str)
@@ -295,6 +393,20 @@ impl Client {
             }
         }
     }
+}
+
+/// A sign-in refusal in the service's words (the first line of `error_description`:
+/// `AADSTS7000215: Invalid client secret provided…`), which never echo a secret.
+fn sign_in_failed(tenant: &str, status: u16, body: &Value) -> Error {
+    let why = body
+        .get("error_description")
+        .and_then(Value::as_str)
+        .map(|d| d.lines().next().unwrap_or(d).trim().to_string())
+        .unwrap_or_else(|| format!("HTTP {status}"));
+    service(
+        "Microsoft sign-in",
+        format!("signing in to tenant {tenant} failed: {why}"),
+    )
 }
 
 /// Resolves when `cancel` says so (polled every 50 ms).

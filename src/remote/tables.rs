@@ -13,12 +13,9 @@
 //! value that does not fit its column's type is null, and the columns where that happened
 //! are named in a warning — never dropped in silence.
 
-use std::fmt;
-
 use chrono::DateTime;
 use polars::prelude::*;
-use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::DeserializeSeed;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -52,7 +49,7 @@ impl ColumnType {
 }
 
 /// One column being filled, with how many of its values did not fit its type.
-struct Builder {
+pub(super) struct Builder {
     name: String,
     kind: ColumnType,
     text: Vec<Option<String>>,
@@ -75,7 +72,7 @@ impl Builder {
         }
     }
 
-    fn push(&mut self, cell: Cell) {
+    pub(super) fn push(&mut self, cell: Cell) {
         match self.kind {
             ColumnType::Text | ColumnType::Dynamic => self.text.push(cell.text()),
             ColumnType::Datetime => {
@@ -159,7 +156,7 @@ impl Builder {
 }
 
 /// A cell as the service wrote it.
-enum Cell {
+pub(super) enum Cell {
     Null,
     Bool(bool),
     Int(i64),
@@ -229,13 +226,13 @@ fn frame(builders: Vec<Builder>, what: &str) -> Result<Warned<DataFrame>> {
     })
 }
 
-fn builders<'a>(columns: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<Builder> {
+pub(super) fn builders<'a>(columns: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<Builder> {
     columns
         .map(|(name, kind)| Builder::new(name.to_string(), ColumnType::of(kind)))
         .collect()
 }
 
-fn push_row(builders: &mut [Builder], row: Vec<Value>, what: &str) -> Result<()> {
+pub(super) fn push_row(builders: &mut [Builder], row: Vec<Value>, what: &str) -> Result<()> {
     if row.len() != builders.len() {
         return Err(unreadable(
             what,
@@ -363,7 +360,7 @@ pub fn service_error(error: &Value) -> String {
 /// warning), and a partial-result `error` as a warning. Rows are read as they stream.
 pub fn log_analytics(body: &[u8]) -> Result<Warned<DataFrame>> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let response = ResponseSeed
+    let response = super::stream::ResponseSeed
         .deserialize(&mut de)
         .map_err(|e| unreadable("Log Analytics", format!("the response is not readable: {e}")))?;
     let mut tables = response.tables.into_iter();
@@ -385,214 +382,4 @@ pub fn log_analytics(body: &[u8]) -> Result<Warned<DataFrame>> {
         ));
     }
     Ok(result)
-}
-
-struct Response {
-    tables: Vec<(String, Vec<Builder>)>,
-    error: Option<Value>,
-}
-
-struct ResponseSeed;
-
-impl<'de> DeserializeSeed<'de> for ResponseSeed {
-    type Value = Response;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Response, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ResponseSeed {
-    type Value = Response;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object with tables")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Response, A::Error> {
-        let mut response = Response {
-            tables: Vec::new(),
-            error: None,
-        };
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "tables" => response.tables = map.next_value_seed(TablesSeed)?,
-                "error" => response.error = Some(map.next_value()?),
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(response)
-    }
-}
-
-struct TablesSeed;
-
-impl<'de> DeserializeSeed<'de> for TablesSeed {
-    type Value = Vec<(String, Vec<Builder>)>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TablesSeed {
-    type Value = Vec<(String, Vec<Builder>)>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of tables")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(table) = seq.next_element_seed(TableSeed)? {
-            out.push(table);
-        }
-        Ok(out)
-    }
-}
-
-#[derive(Deserialize)]
-struct ColumnSpec {
-    name: String,
-    #[serde(rename = "type", default)]
-    kind: String,
-}
-
-struct TableSeed;
-
-impl<'de> DeserializeSeed<'de> for TableSeed {
-    type Value = (String, Vec<Builder>);
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TableSeed {
-    type Value = (String, Vec<Builder>);
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a table with name, columns and rows")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
-        let mut name = String::from("PrimaryResult");
-        let mut columns: Option<Vec<Builder>> = None;
-        // Rows before their columns (not what the service writes) are held as values.
-        let mut early_rows: Option<Vec<Vec<Value>>> = None;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "name" => name = map.next_value()?,
-                "columns" => {
-                    let specs: Vec<ColumnSpec> = map.next_value()?;
-                    columns = Some(builders(specs.iter().map(|c| (c.name.as_str(), c.kind.as_str()))));
-                }
-                "rows" => match columns.as_mut() {
-                    Some(b) => map.next_value_seed(RowsSeed(b))?,
-                    None => early_rows = Some(map.next_value()?),
-                },
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        let mut columns = columns.ok_or_else(|| de::Error::custom(format!("table {name} has no columns")))?;
-        for row in early_rows.unwrap_or_default() {
-            push_row(&mut columns, row, &name).map_err(de::Error::custom)?;
-        }
-        Ok((name, columns))
-    }
-}
-
-struct RowsSeed<'a>(&'a mut Vec<Builder>);
-
-impl<'de> DeserializeSeed<'de> for RowsSeed<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RowsSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of rows")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        while seq.next_element_seed(RowSeed(&mut *self.0))?.is_some() {}
-        Ok(())
-    }
-}
-
-struct RowSeed<'a>(&'a mut Vec<Builder>);
-
-impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RowSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a row of cells")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        let width = self.0.len();
-        let mut i = 0;
-        while let Some(cell) = seq.next_element_seed(CellSeed)? {
-            let b = self
-                .0
-                .get_mut(i)
-                .ok_or_else(|| de::Error::custom(format!("a row has more cells than the {width} columns")))?;
-            b.push(cell);
-            i += 1;
-        }
-        if i != width {
-            return Err(de::Error::custom(format!("a row has {i} cells for {width} columns")));
-        }
-        Ok(())
-    }
-}
-
-struct CellSeed;
-
-impl<'de> DeserializeSeed<'de> for CellSeed {
-    type Value = Cell;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Cell, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for CellSeed {
-    type Value = Cell;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a cell")
-    }
-    fn visit_unit<E>(self) -> std::result::Result<Cell, E> {
-        Ok(Cell::Null)
-    }
-    fn visit_none<E>(self) -> std::result::Result<Cell, E> {
-        Ok(Cell::Null)
-    }
-    fn visit_bool<E>(self, v: bool) -> std::result::Result<Cell, E> {
-        Ok(Cell::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> std::result::Result<Cell, E> {
-        Ok(Cell::Int(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> std::result::Result<Cell, E> {
-        Ok(i64::try_from(v).map_or(Cell::Real(v as f64), Cell::Int))
-    }
-    fn visit_f64<E>(self, v: f64) -> std::result::Result<Cell, E> {
-        Ok(Cell::Real(v))
-    }
-    fn visit_str<E>(self, v: &str) -> std::result::Result<Cell, E> {
-        Ok(Cell::Text(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> std::result::Result<Cell, E> {
-        Ok(Cell::Text(v))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Cell, A::Error> {
-        let v = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-        Ok(Cell::Json(v.to_string()))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Cell, A::Error> {
-        let v = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(Cell::Json(v.to_string()))
-    }
 }

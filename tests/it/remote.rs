@@ -304,8 +304,12 @@ mod service {
         let cancel = move || started.elapsed() > Duration::from_millis(300);
         let e = c.log_analytics("ws", "T", None, &cancel).unwrap_err();
         assert!(matches!(e, huntbook::error::Error::Cancelled { .. }), "{e}");
+        // Never the real authority in a test: the loopback server stands in for it.
         let mut lost = Client::new(
-            Cloud::named("public").unwrap(),
+            Cloud {
+                authority: server.url(),
+                log_analytics: server.url(),
+            },
             Credential::ClientSecret {
                 tenant: " ".into(),
                 client_id: "x".into(),
@@ -325,5 +329,98 @@ mod service {
                 .to_string()
                 .contains("public, usgov or china")
         );
+    }
+
+    #[test]
+    fn device_code_shows_the_code_waits_for_sign_in_and_says_when_it_expired() {
+        let start = r#"{"user_code":"FQK5HW3UF","device_code":"dev-code-1","verification_uri":"https://microsoft.com/devicelogin","expires_in":900,"interval":1,"message":"To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code FQK5HW3UF to authenticate."}"#;
+        let pending = r#"{"error":"authorization_pending","error_description":"AADSTS70016: OAuth 2.0 device flow error. Authorization is pending."}"#;
+        let expired = r#"{"error":"expired_token","error_description":"AADSTS70020: The provided value for the input parameter 'device_code' is not valid. This device code has expired."}"#;
+        let server = ReplayServer::start(
+            vec![
+                route(
+                    "POST",
+                    "/contoso.onmicrosoft.com/oauth2/v2.0/devicecode",
+                    200,
+                    start,
+                    None,
+                ),
+                route(
+                    "POST",
+                    "/contoso.onmicrosoft.com/oauth2/v2.0/token",
+                    400,
+                    pending,
+                    Some(1),
+                ),
+                route(
+                    "POST",
+                    "/contoso.onmicrosoft.com/oauth2/v2.0/token",
+                    200,
+                    TOKEN,
+                    Some(1),
+                ),
+                route("POST", "/contoso.onmicrosoft.com/oauth2/v2.0/token", 400, expired, None),
+            ],
+            &shared("."),
+        )
+        .unwrap();
+        let cloud = Cloud {
+            authority: server.url(),
+            log_analytics: server.url(),
+        };
+        let device = || Credential::DeviceCode {
+            tenant: "contoso.onmicrosoft.com".into(),
+            client_id: "04b07795-8ddb-461a-bbee-02f9e1bf7b46".into(),
+        };
+        let shown = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let mut c = Client::new(cloud.clone(), device(), Limits::default()).unwrap();
+        let seen = shown.clone();
+        c.on_device_prompt(Box::new(move |m| seen.lock().unwrap().push(m.to_string())));
+        let token = c.token("https://api.loganalytics.io", &|| false).unwrap();
+        assert_eq!(token, "eyJ0eXAi.replayed.token");
+        assert!(shown.lock().unwrap()[0].contains("https://microsoft.com/devicelogin and enter the code FQK5HW3UF"));
+        let polls: Vec<_> = server
+            .requests()
+            .into_iter()
+            .filter(|r| r.target.ends_with("/token"))
+            .collect();
+        assert_eq!(polls.len(), 2, "pending, then signed in");
+        assert!(
+            polls[0]
+                .body
+                .contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code")
+        );
+        assert!(polls[0].body.contains("device_code=dev-code-1"));
+        // The next sign-in (another resource) gets a new code that expires unused.
+        let mut later = Client::new(cloud, device(), Limits::default()).unwrap();
+        later.on_device_prompt(Box::new(|_| {}));
+        let e = later
+            .token("https://api.loganalytics.io", &|| false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("device code for tenant contoso.onmicrosoft.com expired"),
+            "{e}"
+        );
+        let before = server.requests().len();
+        let mut silent = Client::new(
+            Cloud {
+                authority: server.url(),
+                log_analytics: server.url(),
+            },
+            device(),
+            Limits::default(),
+        )
+        .unwrap();
+        let e = silent
+            .token("https://api.loganalytics.io", &|| false)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            server.requests().len(),
+            before,
+            "nothing is asked without a place to show the code"
+        );
+        assert!(e.contains("somewhere to show its code"), "{e}");
     }
 }

@@ -1,0 +1,222 @@
+//! The streaming reader of Log Analytics responses: serde seeds that put each row's cells
+//! straight into the column builders of [`super::tables`], so no JSON tree of the response
+//! is ever built. Rows that come before their columns (the service writes columns first)
+//! are held as values and added when the columns are known.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use super::tables::{Builder, Cell, builders, push_row};
+
+pub(super) struct Response {
+    pub(super) tables: Vec<(String, Vec<Builder>)>,
+    pub(super) error: Option<Value>,
+}
+
+pub(super) struct ResponseSeed;
+
+impl<'de> DeserializeSeed<'de> for ResponseSeed {
+    type Value = Response;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Response, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ResponseSeed {
+    type Value = Response;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object with tables")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Response, A::Error> {
+        let mut response = Response {
+            tables: Vec::new(),
+            error: None,
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "tables" => response.tables = map.next_value_seed(TablesSeed)?,
+                "error" => response.error = Some(map.next_value()?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(response)
+    }
+}
+
+struct TablesSeed;
+
+impl<'de> DeserializeSeed<'de> for TablesSeed {
+    type Value = Vec<(String, Vec<Builder>)>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TablesSeed {
+    type Value = Vec<(String, Vec<Builder>)>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of tables")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(table) = seq.next_element_seed(TableSeed)? {
+            out.push(table);
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Deserialize)]
+struct ColumnSpec {
+    name: String,
+    #[serde(rename = "type", default)]
+    kind: String,
+}
+
+struct TableSeed;
+
+impl<'de> DeserializeSeed<'de> for TableSeed {
+    type Value = (String, Vec<Builder>);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TableSeed {
+    type Value = (String, Vec<Builder>);
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a table with name, columns and rows")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+        let mut name = String::from("PrimaryResult");
+        let mut columns: Option<Vec<Builder>> = None;
+        // Rows before their columns (not what the service writes) are held as values.
+        let mut early_rows: Option<Vec<Vec<Value>>> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "name" => name = map.next_value()?,
+                "columns" => {
+                    let specs: Vec<ColumnSpec> = map.next_value()?;
+                    columns = Some(builders(specs.iter().map(|c| (c.name.as_str(), c.kind.as_str()))));
+                }
+                "rows" => match columns.as_mut() {
+                    Some(b) => map.next_value_seed(RowsSeed(b))?,
+                    None => early_rows = Some(map.next_value()?),
+                },
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let mut columns = columns.ok_or_else(|| de::Error::custom(format!("table {name} has no columns")))?;
+        for row in early_rows.unwrap_or_default() {
+            push_row(&mut columns, row, &name).map_err(de::Error::custom)?;
+        }
+        Ok((name, columns))
+    }
+}
+
+struct RowsSeed<'a>(&'a mut Vec<Builder>);
+
+impl<'de> DeserializeSeed<'de> for RowsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowsSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of rows")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while seq.next_element_seed(RowSeed(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+}
+
+struct RowSeed<'a>(&'a mut Vec<Builder>);
+
+impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a row of cells")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        let width = self.0.len();
+        let mut i = 0;
+        while let Some(cell) = seq.next_element_seed(CellSeed)? {
+            let b = self
+                .0
+                .get_mut(i)
+                .ok_or_else(|| de::Error::custom(format!("a row has more cells than the {width} columns")))?;
+            b.push(cell);
+            i += 1;
+        }
+        if i != width {
+            return Err(de::Error::custom(format!("a row has {i} cells for {width} columns")));
+        }
+        Ok(())
+    }
+}
+
+struct CellSeed;
+
+impl<'de> DeserializeSeed<'de> for CellSeed {
+    type Value = Cell;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Cell, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CellSeed {
+    type Value = Cell;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a cell")
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Cell, E> {
+        Ok(Cell::Null)
+    }
+    fn visit_none<E>(self) -> std::result::Result<Cell, E> {
+        Ok(Cell::Null)
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Cell, E> {
+        Ok(Cell::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Cell, E> {
+        Ok(Cell::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Cell, E> {
+        Ok(i64::try_from(v).map_or(Cell::Real(v as f64), Cell::Int))
+    }
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<Cell, E> {
+        Ok(Cell::Real(v))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Cell, E> {
+        Ok(Cell::Text(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> std::result::Result<Cell, E> {
+        Ok(Cell::Text(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Cell, A::Error> {
+        let v = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Cell::Json(v.to_string()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Cell, A::Error> {
+        let v = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Cell::Json(v.to_string()))
+    }
+}
