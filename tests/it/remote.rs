@@ -160,11 +160,16 @@ mod service {
         .unwrap()
     }
 
-    fn client(url: &str, secret: &str) -> Client {
-        let cloud = Cloud {
+    /// Never the real authority in a test: the loopback server stands in for it.
+    fn loopback(url: &str) -> Cloud {
+        Cloud {
             authority: url.to_string(),
             log_analytics: url.to_string(),
-        };
+        }
+    }
+
+    fn client(url: &str, secret: &str) -> Client {
+        let cloud = loopback(url);
         let credential = Credential::ClientSecret {
             tenant: "contoso.onmicrosoft.com".into(),
             client_id: "11111111-2222-3333-4444-555555555555".into(),
@@ -304,12 +309,8 @@ mod service {
         let cancel = move || started.elapsed() > Duration::from_millis(300);
         let e = c.log_analytics("ws", "T", None, &cancel).unwrap_err();
         assert!(matches!(e, huntbook::error::Error::Cancelled { .. }), "{e}");
-        // Never the real authority in a test: the loopback server stands in for it.
         let mut lost = Client::new(
-            Cloud {
-                authority: server.url(),
-                log_analytics: server.url(),
-            },
+            loopback(&server.url()),
             Credential::ClientSecret {
                 tenant: " ".into(),
                 client_id: "x".into(),
@@ -364,10 +365,7 @@ mod service {
             &shared("."),
         )
         .unwrap();
-        let cloud = Cloud {
-            authority: server.url(),
-            log_analytics: server.url(),
-        };
+        let cloud = loopback(&server.url());
         let device = || Credential::DeviceCode {
             tenant: "contoso.onmicrosoft.com".into(),
             client_id: "04b07795-8ddb-461a-bbee-02f9e1bf7b46".into(),
@@ -403,15 +401,7 @@ mod service {
             "{e}"
         );
         let before = server.requests().len();
-        let mut silent = Client::new(
-            Cloud {
-                authority: server.url(),
-                log_analytics: server.url(),
-            },
-            device(),
-            Limits::default(),
-        )
-        .unwrap();
+        let mut silent = Client::new(loopback(&server.url()), device(), Limits::default()).unwrap();
         let e = silent
             .token("https://api.loganalytics.io", &|| false)
             .unwrap_err()
