@@ -143,35 +143,26 @@ impl Figure {
                 (None, false) => Some(tips),
                 (None, true) => None,
             },
-            svg: None,
-            heading: None,
-            warnings: Vec::new(),
-            ..self.clone()
+            text: self.text.clone(),
+            footer: self.footer.clone(),
+            forms: self.forms.clone(),
+            ..Figure::default()
         };
         let mut out = Vec::with_capacity(3);
         if before.heading.is_some() || !before.warnings.is_empty() {
             out.push(before.bundle());
         }
         // The last output carries the provenance, with every warning.
-        let provenance = self.provenance.clone().map(|mut p| {
-            if let Some(map) = p.as_object_mut() {
-                map.insert("warnings".into(), before.warnings.clone().into());
-            }
-            p
-        });
-        if after.html.is_some() || !after.text.is_empty() || after.footer.is_some() {
+        let last = if after.html.is_some() || !after.text.is_empty() || after.footer.is_some() {
             out.push(image);
-            let mut after = after.bundle();
-            if let Some(p) = provenance {
-                after = after.with_metadata("huntbook", p);
-            }
-            out.push(after);
+            after.bundle()
         } else {
-            if let Some(p) = provenance {
-                image = image.with_metadata("huntbook", p);
-            }
-            out.push(image);
-        }
+            image
+        };
+        out.push(match self.provenance_with(&before.warnings) {
+            Some(p) => last.with_metadata("huntbook", p),
+            None => last,
+        });
         out
     }
 
@@ -230,14 +221,19 @@ impl Figure {
         for (mime, value) in &self.forms {
             bundle = bundle.with(mime, value.clone());
         }
-        if let Some(p) = &self.provenance {
-            let mut p = p.clone();
-            if let Some(map) = p.as_object_mut() {
-                map.insert("warnings".into(), self.warnings.clone().into());
-            }
+        if let Some(p) = self.provenance_with(&self.warnings) {
             bundle = bundle.with_metadata("huntbook", p);
         }
         bundle
+    }
+
+    /// The provenance as the bundle's `huntbook` metadata, with `warnings` added.
+    fn provenance_with(&self, warnings: &[String]) -> Option<Json> {
+        let mut p = self.provenance.clone()?;
+        if let Some(map) = p.as_object_mut() {
+            map.insert("warnings".into(), warnings.to_vec().into());
+        }
+        Some(p)
     }
 }
 
