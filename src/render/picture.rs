@@ -44,8 +44,8 @@ pub fn picture(svg: &str) -> Picture {
     let (png, width, height) = match rasterise(&svg) {
         Ok((png, w, h)) => (Ok(png), w, h),
         Err(e) => {
-            let size = |name| attribute(&svg, name).and_then(|v| v.parse::<f32>().ok()).unwrap_or(0.0);
-            (Err(e), size("width") as u32, size("height") as u32)
+            let (w, h) = size(&svg);
+            (Err(e), w as u32, h as u32)
         }
     };
     Picture {
@@ -137,6 +137,12 @@ fn rasterise(svg: &str) -> Result<(Vec<u8>, u32, u32), String> {
     );
     let png = pixmap.encode_png().map_err(|e| format!("PNG encoding failed: {e}"))?;
     Ok((png, w.ceil() as u32, h.ceil() as u32))
+}
+
+/// The width and height of the root `<svg>` element (0 where missing or not a number).
+pub(super) fn size(svg: &str) -> (f64, f64) {
+    let number = |name| attribute(svg, name).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    (number("width"), number("height"))
 }
 
 /// The value of an attribute of the root `<svg>` element.

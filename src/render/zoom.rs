@@ -4,6 +4,7 @@
 //! that burst under the whole.
 
 use super::chart::{Chart, Lane};
+use super::picture::size;
 
 /// A burst: at least this share of all events…
 const BURST_SHARE: f64 = 0.3;
@@ -67,22 +68,13 @@ pub fn burst(chart: &Chart) -> Option<(i64, i64, usize)> {
 
 /// Several SVG charts one above the other, as one picture.
 pub fn stack(svgs: &[String]) -> String {
-    let size = |svg: &str, name: &str| -> f64 {
-        let needle = format!(" {name}=\"");
-        svg.find(&needle)
-            .and_then(|at| {
-                let rest = &svg[at + needle.len()..];
-                rest[..rest.find('"')?].parse().ok()
-            })
-            .unwrap_or(0.0)
-    };
-    let width = svgs.iter().map(|s| size(s, "width")).fold(0.0, f64::max);
+    let width = svgs.iter().map(|s| size(s).0).fold(0.0, f64::max);
     let mut y = 0.0;
     let mut body = String::new();
     for svg in svgs {
         // A nested <svg> is placed by its x and y; the opening tag gains a y.
         body.push_str(&svg.replacen("<svg ", &format!("<svg y=\"{y}\" "), 1));
-        y += size(svg, "height");
+        y += size(svg).1;
     }
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{y}\" viewBox=\"0 0 {width} {y}\">{body}</svg>"
