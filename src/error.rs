@@ -56,6 +56,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// A remote service that did not answer usably, in its own words.
+    pub fn service(service: &str, message: impl Into<String>) -> Error {
+        Error::Service {
+            service: service.to_string(),
+            message: message.into(),
+        }
+    }
+
     /// A short stable identifier for the kind of error, used as the error name the
     /// notebook shows and as the diagnostic code.
     pub fn code(&self) -> &'static str {

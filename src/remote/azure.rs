@@ -236,7 +236,7 @@ impl Client {
                 Some("authorization_pending") if Instant::now() < deadline => {}
                 Some("slow_down") => interval += 5,
                 Some("authorization_pending" | "expired_token" | "code_expired") => {
-                    return Err(service(
+                    return Err(Error::service(
                         "Microsoft sign-in",
                         format!(
                             "the device code for tenant {tenant} expired before sign-in was completed; run the cell again for a new code"
@@ -282,7 +282,7 @@ impl Client {
         let token = body
             .get("access_token")
             .and_then(Value::as_str)
-            .ok_or_else(|| service("Microsoft sign-in", "the token answer has no access_token".into()))?
+            .ok_or_else(|| Error::service("Microsoft sign-in", "the token answer has no access_token"))?
             .to_string();
         let lifetime = body.get("expires_in").and_then(Value::as_u64).unwrap_or(3600);
         self.tokens.insert(
@@ -321,7 +321,7 @@ impl Client {
                     400 => "the query was refused".to_string(),
                     s => format!("HTTP {s}"),
                 };
-                Err(service("Log Analytics", format!("{what}: {why}")))
+                Err(Error::service("Log Analytics", format!("{what}: {why}")))
             }
         }
     }
@@ -358,7 +358,7 @@ impl Client {
                         what: "the request".into(),
                     });
                 }
-                Some(Err(e)) => return Err(service("HTTP", e)),
+                Some(Err(e)) => return Err(Error::service("HTTP", e)),
                 Some(Ok(a)) => a,
             };
             let wait = match answer.status {
@@ -371,7 +371,7 @@ impl Client {
                 return Ok(answer);
             }
             if wait > self.limits.max_wait {
-                return Err(service(
+                return Err(Error::service(
                     "HTTP",
                     format!(
                         "the service asks to wait {} s, longer than {} s",
@@ -403,7 +403,7 @@ fn sign_in_failed(tenant: &str, status: u16, body: &Value) -> Error {
         .and_then(Value::as_str)
         .map(|d| d.lines().next().unwrap_or(d).trim().to_string())
         .unwrap_or_else(|| format!("HTTP {status}"));
-    service(
+    Error::service(
         "Microsoft sign-in",
         format!("signing in to tenant {tenant} failed: {why}"),
     )
@@ -428,12 +428,5 @@ fn without_url(e: &reqwest::Error) -> String {
         format!("cannot connect: {text}")
     } else {
         text
-    }
-}
-
-fn service(service: &str, message: String) -> Error {
-    Error::Service {
-        service: service.to_string(),
-        message,
     }
 }

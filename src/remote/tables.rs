@@ -199,13 +199,6 @@ fn parse_datetime(text: &str) -> Option<i64> {
         .or_else(|| crate::time::parse_absolute(text.trim()).map(|t| t.timestamp_micros()))
 }
 
-fn unreadable(service: &str, message: String) -> Error {
-    Error::Service {
-        service: service.to_string(),
-        message,
-    }
-}
-
 /// The builders' columns as a frame, with a warning per column that had misfits.
 fn frame(builders: Vec<Builder>, what: &str) -> Result<Warned<DataFrame>> {
     let height = builders.first().map_or(0, Builder::len);
@@ -234,7 +227,7 @@ pub(super) fn builders<'a>(columns: impl Iterator<Item = (&'a str, &'a str)>) ->
 
 pub(super) fn push_row(builders: &mut [Builder], row: Vec<Value>, what: &str) -> Result<()> {
     if row.len() != builders.len() {
-        return Err(unreadable(
+        return Err(Error::service(
             what,
             format!("a row has {} cells for {} columns", row.len(), builders.len()),
         ));
@@ -249,7 +242,7 @@ pub(super) fn push_row(builders: &mut [Builder], row: Vec<Value>, what: &str) ->
 /// own errors (a `DataSetCompletion` with `HasErrors`, `OneApiErrors`) as warnings.
 pub fn kusto_v2(body: &[u8]) -> Result<Warned<Vec<DataFrame>>> {
     let frames: Vec<Value> = serde_json::from_slice(body)
-        .map_err(|e| unreadable("Kusto v2", format!("the response is not a JSON array of frames: {e}")))?;
+        .map_err(|e| Error::service("Kusto v2", format!("the response is not a JSON array of frames: {e}")))?;
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     for f in frames {
@@ -297,11 +290,11 @@ pub fn kusto_v2(body: &[u8]) -> Result<Warned<Vec<DataFrame>>> {
 /// Defender's hunting results: `{"Schema": [{Name, Type}], "Results": [{…}]}` (MDE) or
 /// `{"schema": [{name, type}], "results": [{…}]}` (Microsoft Graph).
 pub fn defender(body: &[u8]) -> Result<Warned<DataFrame>> {
-    let doc: Value =
-        serde_json::from_slice(body).map_err(|e| unreadable("Defender", format!("the response is not JSON: {e}")))?;
+    let doc: Value = serde_json::from_slice(body)
+        .map_err(|e| Error::service("Defender", format!("the response is not JSON: {e}")))?;
     let pick = |a: &str, b: &str| doc.get(a).or_else(|| doc.get(b)).and_then(Value::as_array).cloned();
     let schema =
-        pick("Schema", "schema").ok_or_else(|| unreadable("Defender", "the response has no Schema/schema".into()))?;
+        pick("Schema", "schema").ok_or_else(|| Error::service("Defender", "the response has no Schema/schema"))?;
     let columns: Vec<(String, String)> = schema
         .iter()
         .map(|c| {
@@ -318,7 +311,7 @@ pub fn defender(body: &[u8]) -> Result<Warned<DataFrame>> {
     let mut b = builders(columns.iter().map(|(n, t)| (n.as_str(), t.as_str())));
     for row in pick("Results", "results").unwrap_or_default() {
         let Value::Object(mut map) = row else {
-            return Err(unreadable("Defender", "a result row is not an object".into()));
+            return Err(Error::service("Defender", "a result row is not an object"));
         };
         let cells = columns
             .iter()
@@ -362,10 +355,10 @@ pub fn log_analytics(body: &[u8]) -> Result<Warned<DataFrame>> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let response = super::stream::ResponseSeed
         .deserialize(&mut de)
-        .map_err(|e| unreadable("Log Analytics", format!("the response is not readable: {e}")))?;
+        .map_err(|e| Error::service("Log Analytics", format!("the response is not readable: {e}")))?;
     let mut tables = response.tables.into_iter();
     let Some((name, first)) = tables.next() else {
-        return Err(unreadable("Log Analytics", "the response has no table".into()));
+        return Err(Error::service("Log Analytics", "the response has no table"));
     };
     let mut result = frame(first, &format!("table {name}"))?;
     let others: Vec<String> = tables.map(|(n, _)| n).collect();
