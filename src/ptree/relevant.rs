@@ -18,23 +18,32 @@ pub fn relevant(tree: &Tree, order: &[usize], budget: usize) -> Vec<usize> {
     if order.len() <= budget {
         return order.to_vec();
     }
-    // How often each image occurs on each host, among the processes of `order`.
-    let key = |k: usize| {
-        let p = &tree.procs[k];
-        (p.host.clone(), p.short_name().to_ascii_lowercase())
-    };
-    let mut counts: HashMap<_, usize> = HashMap::new();
-    for &k in order {
-        *counts.entry(key(k)).or_default() += 1;
+    // How often each image occurs on each host, among the processes of `order`; each
+    // process's key is made once.
+    let keys: Vec<(std::sync::Arc<str>, String)> = order
+        .iter()
+        .map(|&k| {
+            let p = &tree.procs[k];
+            (p.host.clone(), p.short_name().to_ascii_lowercase())
+        })
+        .collect();
+    let mut counts: HashMap<&(std::sync::Arc<str>, String), usize> = HashMap::new();
+    for key in &keys {
+        *counts.entry(key).or_default() += 1;
     }
-    let position: HashMap<usize, usize> = order.iter().enumerate().map(|(i, &k)| (k, i)).collect();
-    let mut by_rarity: Vec<usize> = order.to_vec();
-    // Inferred parents have no image of their own to judge: they come with their children.
-    by_rarity.retain(|&k| !tree.procs[k].inferred());
-    by_rarity.sort_by_key(|&k| (counts[&key(k)], position[&k]));
+    let in_order: std::collections::HashSet<usize> = order.iter().copied().collect();
+    // (how common, position, process); inferred parents have no image of their own to
+    // judge: they come with their children.
+    let mut by_rarity: Vec<(usize, usize, usize)> = order
+        .iter()
+        .enumerate()
+        .filter(|&(_, &k)| !tree.procs[k].inferred())
+        .map(|(i, &k)| (counts[&keys[i]], i, k))
+        .collect();
+    by_rarity.sort_unstable();
     let mut taken = vec![false; tree.procs.len()];
     let mut room = budget;
-    for k in by_rarity {
+    for (_, _, k) in by_rarity {
         if room == 0 {
             break;
         }
@@ -42,7 +51,7 @@ pub fn relevant(tree: &Tree, order: &[usize], budget: usize) -> Vec<usize> {
         let mut chain = vec![k];
         let mut at = tree.procs[k].parent;
         while let Some(p) = at {
-            if !position.contains_key(&p) || taken[p] {
+            if !in_order.contains(&p) || taken[p] {
                 break;
             }
             chain.push(p);
