@@ -22,6 +22,17 @@ fn source(sub: &str) -> LocalSource {
     LocalSource::open("t", &config).unwrap().value
 }
 
+/// `root` opened as source `name`, with its tables' names in order.
+fn open_folder(name: &str, root: &std::path::Path) -> (huntbook::frame::Warned<LocalSource>, Vec<String>) {
+    let config = LocalConfig {
+        path: root.to_path_buf(),
+        ..LocalConfig::default()
+    };
+    let opened = LocalSource::open(name, &config).unwrap();
+    let names = opened.value.tables().map(|t| t.name.clone()).collect();
+    (opened, names)
+}
+
 fn count(source: &LocalSource, sql: &str) -> i64 {
     let df = source.query(sql).unwrap().value;
     df.column(df.get_column_names()[0].as_str())
@@ -297,12 +308,7 @@ fn links_to_folders_are_not_followed() {
         std::os::unix::fs::symlink(&target, root.join("sub").join(name)).unwrap();
         std::os::unix::fs::symlink(&target, root.join(format!("top-{name}"))).unwrap();
     }
-    let config = LocalConfig {
-        path: root.clone(),
-        tables: Default::default(),
-    };
-    let opened = LocalSource::open("case", &config).unwrap();
-    let names: Vec<&str> = opened.value.tables().map(|t| t.name.as_str()).collect();
+    let (opened, names) = open_folder("case", &root);
     assert_eq!(names, ["a"], "{names:?}");
     let links = opened
         .warnings
@@ -323,12 +329,7 @@ fn a_walk_stops_after_its_entry_limit_with_a_warning() {
     for i in 0..=huntbook::source::MAX_ENTRIES {
         std::fs::File::create(root.join("bulk").join(format!("f{i}.txt"))).unwrap();
     }
-    let config = LocalConfig {
-        path: root.clone(),
-        tables: Default::default(),
-    };
-    let opened = LocalSource::open("disk", &config).unwrap();
-    let names: Vec<&str> = opened.value.tables().map(|t| t.name.as_str()).collect();
+    let (opened, names) = open_folder("disk", &root);
     assert_eq!(names, ["a"], "a folder's own files come before its sub-folders");
     let said = opened.warnings.join("\n");
     assert!(said.contains("more than 200000 files and folders"), "{said}");
