@@ -16,6 +16,9 @@ pub struct Provenance {
     pub query: Option<String>,
     /// The time window the query covered, as `start .. end`, when it had one.
     pub window: Option<String>,
+    /// For a query run on a service: where it ran (workspace, database) and the service's
+    /// request ids, which its operators ask for when something went wrong.
+    pub service: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -32,12 +35,18 @@ impl Frame {
                 source: source.into(),
                 query: None,
                 window: None,
+                service: None,
             },
         }
     }
 
     pub fn with_query(mut self, query: impl Into<String>) -> Self {
         self.provenance.query = Some(query.into());
+        self
+    }
+
+    pub fn with_service(mut self, service: impl Into<String>) -> Self {
+        self.provenance.service = Some(service.into());
         self
     }
 

@@ -182,7 +182,7 @@ pub fn iso(t: DateTime<Utc>) -> String {
 }
 
 /// The investigation's time window, as `%time` sets it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeWindow {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,

@@ -35,6 +35,8 @@ def _install_kernelspec() -> Path:
     os.environ["JUPYTER_RUNTIME_DIR"] = str(prefix / "runtime")
     # Keep test runs out of the developer's history file.
     os.environ["HUNTBOOK_HISTORY"] = str(prefix / "history.ndjson")
+    # Kernels started by the tests send nothing beyond 127.0.0.1 (the engine refuses).
+    os.environ["HUNTBOOK_LOOPBACK_ONLY"] = "1"
     return data
 
 

@@ -15,6 +15,8 @@ if [ ! -d ../shared/data ]; then
 fi
 
 target=${CARGO_TARGET_DIR:-$root/target}
+# Every request the kernel or a test makes stays on 127.0.0.1: the engine refuses others.
+export HUNTBOOK_LOOPBACK_ONLY=1
 
 echo "== build the kernel binary"
 cargo build --locked -p huntbook-kernel

@@ -37,6 +37,7 @@ pub fn table_of(frame: &Frame, name: Option<&str>, rows: usize, max_columns: usi
             "source": frame.provenance.source,
             "query": frame.provenance.query,
             "window": frame.provenance.window,
+            "service": frame.provenance.service,
             "rows": frame.height(),
             "columns": frame.width(),
             "shown_rows": rows.min(frame.height()),

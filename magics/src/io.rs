@@ -117,6 +117,12 @@ impl Progress {
                 huntbook::render::escape_html(text)
             ),
         );
+        self.show_bundle(io, &bundle);
+    }
+
+    /// Shows `bundle` (first time) or puts it in place of what was shown.
+    pub fn show_bundle(&mut self, io: &mut dyn Io, bundle: &MimeBundle) {
+        let bundle = bundle.clone();
         if self.shown {
             io.update_display(&bundle, &self.id);
         } else {

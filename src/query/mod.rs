@@ -6,6 +6,7 @@
 //! its file) lists, as msticpy's `qry_prov.Family.name` is. [`render`] turns a query and the
 //! analyst's `name=value` arguments into the query text, checking every parameter's type.
 
+pub mod hunt;
 mod render;
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use hunt::{Hunt, builtin_hunts};
 pub use render::{Dialect, RenderError, kql_escape, render, render_for, sql_time};
 
 /// A parameter's declared type.
@@ -116,34 +118,19 @@ fn same_environment(a: &str, b: &str) -> bool {
             .any(|g| g.contains(&a.as_str()) && g.contains(&b.as_str()))
 }
 
-/// The library Huntbook ships for local sources (`queries/local/`), built into the binary
-/// so it works wherever the kernel runs.
-const BUILTIN_LOCAL: &[(&str, &str)] = &[
-    (
-        "queries/local/windows.yaml",
-        include_str!("../../queries/local/windows.yaml"),
-    ),
-    (
-        "queries/local/linux.yaml",
-        include_str!("../../queries/local/linux.yaml"),
-    ),
-    (
-        "queries/local/network.yaml",
-        include_str!("../../queries/local/network.yaml"),
-    ),
-    (
-        "queries/local/alerts.yaml",
-        include_str!("../../queries/local/alerts.yaml"),
-    ),
-];
+// The library Huntbook ships, built into the binary by build.rs so it works wherever the
+// kernel runs: `BUILTIN_LIBRARY` (queries/local, and msticpy's KQL files under
+// queries/msticpy) and `BUILTIN_HUNTS` (Microsoft Sentinel's hunting queries).
+include!(concat!(env!("OUT_DIR"), "/builtin_queries.rs"));
 
 impl Library {
-    /// The built-in local library, and any of its files that failed to load (the test
-    /// suite loads them all, so an error here is a bug worth showing, not hiding).
-    pub fn builtin_local() -> (Library, Vec<LibraryError>) {
+    /// The built-in library (local queries and msticpy's KQL queries), and any of its
+    /// files that failed to load (the test suite loads them all, so an error here is a bug
+    /// worth showing, not hiding).
+    pub fn builtin() -> (Library, Vec<LibraryError>) {
         let mut library = Library::default();
         let mut errors = Vec::new();
-        for (path, text) in BUILTIN_LOCAL {
+        for (path, text) in BUILTIN_LIBRARY {
             match load_str(text, Path::new(path)) {
                 Ok(q) => library.queries.extend(q),
                 Err(e) => errors.push(e),
@@ -178,16 +165,22 @@ impl Library {
         (library, errors)
     }
 
-    /// The queries for one data environment (msticpy's names and aliases accepted).
+    /// The queries for one data environment (msticpy's names and aliases accepted). When
+    /// the same `Family.name` exists for several aliases (msticpy has most Defender queries
+    /// for both M365D and MDE), the one written for `name` itself is kept.
     pub fn environment(&self, name: &str) -> Library {
-        Library {
-            queries: self
-                .queries
-                .iter()
-                .filter(|q| q.environments.iter().any(|e| same_environment(e, name)))
-                .cloned()
-                .collect(),
-        }
+        let exact = |q: &Query| q.environments.iter().any(|e| e.eq_ignore_ascii_case(name));
+        let mut queries: Vec<Query> = self
+            .queries
+            .iter()
+            .filter(|q| q.environments.iter().any(|e| same_environment(e, name)))
+            .cloned()
+            .collect();
+        queries.sort_by_key(|q| !exact(q));
+        let mut seen = std::collections::HashSet::new();
+        queries.retain(|q| seen.insert(q.key.clone()));
+        queries.sort_by(|a, b| a.key.cmp(&b.key));
+        Library { queries }
     }
 
     /// The query called `Family.name` (the first loaded, when several environments have it).

@@ -1,8 +1,8 @@
-//! Signing in to the Microsoft identity platform and running a query on Log Analytics
-//! (Microsoft Sentinel's workspaces).
+//! Signing in to the Microsoft identity platform, and sending requests to its services.
 //!
-//! Sign-in: client credentials with a secret, or a token given by the caller (from an
-//! environment variable, for automation). Tokens are kept in memory per resource until a
+//! Sign-in: client credentials with a secret, device code (the person signs in on another
+//! device), the Azure CLI's token, or a token given by the caller (from an environment
+//! variable, for automation). Tokens are kept in memory per resource until a
 //! minute before they expire. No token or secret is ever part of an error or a log line:
 //! errors carry the service's own code and message (`AADSTS7000215: Invalid client
 //! secret provided…`), which never echo them.
@@ -14,29 +14,44 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use polars::prelude::DataFrame;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::tables::{log_analytics, service_error};
+use super::Watch;
 use crate::error::{Error, Result};
-use crate::frame::Warned;
 
-/// Where a cloud signs in and where its Log Analytics API is.
+/// Where a cloud signs in and where its services are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cloud {
     pub authority: String,
     pub log_analytics: String,
+    /// Microsoft Graph (Defender's `runHuntingQuery`).
+    pub graph: String,
+    /// The legacy Microsoft Defender for Endpoint API (`advancedqueries/run`).
+    pub mde: String,
 }
 
 impl Cloud {
     /// `public`, `usgov` or `china`.
     pub fn named(name: &str) -> Result<Cloud> {
-        let (authority, api) = match name.to_ascii_lowercase().as_str() {
-            "public" | "global" | "azurecloud" => ("https://login.microsoftonline.com", "https://api.loganalytics.io"),
-            "usgov" | "us-government" | "azureusgovernment" => {
-                ("https://login.microsoftonline.us", "https://api.loganalytics.us")
-            }
-            "china" | "azurechinacloud" => ("https://login.chinacloudapi.cn", "https://api.loganalytics.azure.cn"),
+        let (authority, api, graph, mde) = match name.to_ascii_lowercase().as_str() {
+            "public" | "global" | "azurecloud" => (
+                "https://login.microsoftonline.com",
+                "https://api.loganalytics.io",
+                "https://graph.microsoft.com",
+                "https://api.securitycenter.microsoft.com",
+            ),
+            "usgov" | "us-government" | "azureusgovernment" => (
+                "https://login.microsoftonline.us",
+                "https://api.loganalytics.us",
+                "https://graph.microsoft.us",
+                "https://api-gov.securitycenter.microsoft.us",
+            ),
+            "china" | "azurechinacloud" => (
+                "https://login.chinacloudapi.cn",
+                "https://api.loganalytics.azure.cn",
+                "https://microsoftgraph.chinacloudapi.cn",
+                "https://api.securitycenter.microsoft.com",
+            ),
             other => {
                 return Err(Error::Invalid(format!(
                     "{other:?} is not a cloud: use public, usgov or china (or set authority and endpoint)"
@@ -46,6 +61,8 @@ impl Cloud {
         Ok(Cloud {
             authority: authority.into(),
             log_analytics: api.into(),
+            graph: graph.into(),
+            mde: mde.into(),
         })
     }
 }
@@ -61,8 +78,11 @@ pub enum Credential {
     /// A token the caller already has.
     Token(String),
     /// Sign-in by a person on another device: the verification URL and user code are
-    /// given to the prompt hook ([`Client::on_device_prompt`]) while the client waits.
+    /// told to the [`Watch`] while the client waits.
     DeviceCode { tenant: String, client_id: String },
+    /// The Azure CLI's token (`az account get-access-token`), for the tenant given or the
+    /// CLI's current one.
+    AzureCli { tenant: Option<String> },
 }
 
 impl std::fmt::Debug for Credential {
@@ -79,6 +99,7 @@ impl std::fmt::Debug for Credential {
             Credential::DeviceCode { tenant, client_id } => {
                 write!(f, "DeviceCode {{ tenant: {tenant:?}, client_id: {client_id:?} }}")
             }
+            Credential::AzureCli { tenant } => write!(f, "AzureCli {{ tenant: {tenant:?} }}"),
         }
     }
 }
@@ -104,23 +125,20 @@ impl Default for Limits {
 
 /// A signed-in client of one cloud, with its tokens.
 pub struct Client {
-    cloud: Cloud,
+    pub(super) cloud: Cloud,
     credential: Credential,
-    limits: Limits,
+    pub(super) limits: Limits,
     tokens: HashMap<String, (String, Instant)>,
-    http: reqwest::Client,
-    runtime: tokio::runtime::Runtime,
-    prompt: Option<Prompt>,
+    pub(super) http: reqwest::Client,
+    pub(super) runtime: tokio::runtime::Runtime,
 }
 
-/// Where device-code sign-in shows the person what to do.
-pub type Prompt = Box<dyn FnMut(&str) + Send>;
-
-/// An answer: status, `Retry-After` and body.
-struct Answer {
-    status: u16,
-    retry_after: Option<Duration>,
-    body: Vec<u8>,
+/// An answer: status, `Retry-After`, the service's id for the request, and the body.
+pub(super) struct Answer {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
+    pub request_id: Option<String>,
+    pub body: Vec<u8>,
 }
 
 impl Client {
@@ -141,17 +159,33 @@ impl Client {
             tokens: HashMap::new(),
             http,
             runtime,
-            prompt: None,
         })
     }
 
-    /// Where device-code sign-in tells the person what to do (the service's own message:
-    /// the verification URL and the user code). Without a hook, device code cannot work.
-    pub fn on_device_prompt(&mut self, hook: Prompt) {
-        self.prompt = Some(hook);
+    pub fn cloud(&self) -> &Cloud {
+        &self.cloud
     }
 
-    fn endpoint(&self, tenant: &str, what: &str) -> Result<String> {
+    /// How the client signs in, in words (never a secret): for `%connect`'s summary.
+    pub fn sign_in_method(&self) -> &'static str {
+        match self.credential {
+            Credential::ClientSecret { .. } => "client secret",
+            Credential::Token(_) => "a given token",
+            Credential::DeviceCode { .. } => "device code",
+            Credential::AzureCli { .. } => "Azure CLI",
+        }
+    }
+
+    /// Whether a token for `resource` is in memory and good for more than a minute.
+    pub fn signed_in(&self, resource: &str) -> bool {
+        matches!(self.credential, Credential::Token(_))
+            || self
+                .tokens
+                .get(resource.trim_end_matches('/'))
+                .is_some_and(|(_, until)| Instant::now() + Duration::from_secs(60) < *until)
+    }
+
+    pub(super) fn endpoint(&self, tenant: &str, what: &str) -> Result<String> {
         if tenant.trim().is_empty() {
             return Err(Error::Invalid(
                 "no tenant: give the tenant id or domain (tenant: …)".into(),
@@ -164,102 +198,28 @@ impl Client {
         ))
     }
 
-    fn post_form(&self, url: &str, form: &[(&str, &str)], cancel: &dyn Fn() -> bool) -> Result<(u16, Value)> {
-        let answer = self.send(cancel, || self.http.post(url).form(form))?;
+    pub(super) fn post_form(&self, url: &str, form: &[(&str, &str)], watch: &dyn Watch) -> Result<(u16, Value)> {
+        let answer = self.send(watch, || self.http.post(url).form(form))?;
         Ok((
             answer.status,
             serde_json::from_slice(&answer.body).unwrap_or(Value::Null),
         ))
     }
 
-    /// The device-code flow: ask for a code, show the person where to enter it, then poll
-    /// at the interval the service gives until they have signed in, the code expires, or
-    /// `cancel`.
-    fn device_code(&mut self, tenant: &str, client_id: &str, scope: &str, cancel: &dyn Fn() -> bool) -> Result<Value> {
-        if self.prompt.is_none() {
-            return Err(Error::Invalid(
-                "device-code sign-in needs somewhere to show its code".into(),
-            ));
-        }
-        let (status, start) = self.post_form(
-            &self.endpoint(tenant, "devicecode")?,
-            &[("client_id", client_id), ("scope", scope)],
-            cancel,
-        )?;
-        if status != 200 {
-            return Err(sign_in_failed(tenant, status, &start));
-        }
-        let field = |k: &str| start.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-        let device = field("device_code");
-        let message = match field("message") {
-            m if m.is_empty() => format!(
-                "To sign in, open {} and enter the code {}",
-                field("verification_uri"),
-                field("user_code")
-            ),
-            m => m,
-        };
-        match self.prompt.as_mut() {
-            Some(hook) => hook(&message),
-            None => {
-                return Err(Error::Invalid(
-                    "device-code sign-in needs somewhere to show its code".into(),
-                ));
-            }
-        }
-        let mut interval = start.get("interval").and_then(Value::as_u64).unwrap_or(5).max(1);
-        let deadline =
-            Instant::now() + Duration::from_secs(start.get("expires_in").and_then(Value::as_u64).unwrap_or(900));
-        let url = self.endpoint(tenant, "token")?;
-        loop {
-            let waited = self.runtime.block_on(async {
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(interval)) => true,
-                    _ = until(cancel) => false,
-                }
-            });
-            if !waited {
-                return Err(Error::Cancelled {
-                    what: "device-code sign-in".into(),
-                });
-            }
-            let form = [
-                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-                ("client_id", client_id),
-                ("device_code", device.as_str()),
-            ];
-            let (status, body) = self.post_form(&url, &form, cancel)?;
-            if status == 200 {
-                return Ok(body);
-            }
-            match body.get("error").and_then(Value::as_str) {
-                Some("authorization_pending") if Instant::now() < deadline => {}
-                Some("slow_down") => interval += 5,
-                Some("authorization_pending" | "expired_token" | "code_expired") => {
-                    return Err(Error::service(
-                        "Microsoft sign-in",
-                        format!(
-                            "the device code for tenant {tenant} expired before sign-in was completed; run the cell again for a new code"
-                        ),
-                    ));
-                }
-                _ => return Err(sign_in_failed(tenant, status, &body)),
-            }
-        }
-    }
-
     /// A token for `resource` (`https://api.loganalytics.io`), from memory while it has
     /// more than a minute left.
-    pub fn token(&mut self, resource: &str, cancel: &dyn Fn() -> bool) -> Result<String> {
+    pub fn token(&mut self, resource: &str, watch: &mut dyn Watch) -> Result<String> {
+        let resource = resource.trim_end_matches('/');
         if let Some((token, until)) = self.tokens.get(resource)
             && Instant::now() + Duration::from_secs(60) < *until
         {
             return Ok(token.clone());
         }
-        let scope = format!("{}/.default", resource.trim_end_matches('/'));
+        let scope = format!("{resource}/.default");
         let credential = self.credential.clone();
-        let body = match &credential {
+        let (token, lifetime) = match &credential {
             Credential::Token(t) => return Ok(t.clone()),
+            Credential::AzureCli { tenant } => self.azure_cli(resource, tenant.as_deref(), watch)?,
             Credential::ClientSecret {
                 tenant,
                 client_id,
@@ -271,85 +231,51 @@ impl Client {
                     ("client_secret", secret.as_str()),
                     ("scope", scope.as_str()),
                 ];
-                let (status, body) = self.post_form(&self.endpoint(tenant, "token")?, &form, cancel)?;
+                let (status, body) = self.post_form(&self.endpoint(tenant, "token")?, &form, watch)?;
                 if status != 200 {
                     return Err(sign_in_failed(tenant, status, &body));
                 }
-                body
+                token_of(&body)?
             }
-            Credential::DeviceCode { tenant, client_id } => self.device_code(tenant, client_id, &scope, cancel)?,
+            Credential::DeviceCode { tenant, client_id } => {
+                token_of(&self.device_code(tenant, client_id, &scope, watch)?)?
+            }
         };
-        let token = body
-            .get("access_token")
-            .and_then(Value::as_str)
-            .ok_or_else(|| Error::service("Microsoft sign-in", "the token answer has no access_token"))?
-            .to_string();
-        let lifetime = body.get("expires_in").and_then(Value::as_u64).unwrap_or(3600);
-        self.tokens.insert(
-            resource.to_string(),
-            (token.clone(), Instant::now() + Duration::from_secs(lifetime)),
-        );
+        self.tokens
+            .insert(resource.to_string(), (token.clone(), Instant::now() + lifetime));
         Ok(token)
     }
 
-    /// Runs `kql` on a Log Analytics workspace over `timespan` (ISO 8601 `start/end`).
-    pub fn log_analytics(
-        &mut self,
-        workspace: &str,
-        kql: &str,
-        timespan: Option<&str>,
-        cancel: &dyn Fn() -> bool,
-    ) -> Result<Warned<DataFrame>> {
-        let base = self.cloud.log_analytics.trim_end_matches('/').to_string();
-        let token = self.token(&base, cancel)?;
-        let url = format!("{base}/v1/workspaces/{workspace}/query");
-        let mut body = json!({ "query": kql });
-        if let Some(t) = timespan {
-            body["timespan"] = Value::String(t.to_string());
-        }
-        let answer = self.send(cancel, || self.http.post(&url).bearer_auth(&token).json(&body))?;
-        match answer.status {
-            200 => log_analytics(&answer.body),
-            status => {
-                let parsed: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
-                let why = parsed.get("error").map(service_error).unwrap_or_else(|| {
-                    String::from_utf8_lossy(&answer.body[..answer.body.len().min(300)]).into_owned()
-                });
-                let what = match status {
-                    404 => format!("workspace {workspace} was not found"),
-                    401 | 403 => format!("not allowed to query workspace {workspace}"),
-                    400 => "the query was refused".to_string(),
-                    s => format!("HTTP {s}"),
-                };
-                Err(Error::service("Log Analytics", format!("{what}: {why}")))
-            }
-        }
-    }
-
     /// Sends a request made by `make`, honouring 429 and retrying 5xx, until `cancel`.
-    fn send(&self, cancel: &dyn Fn() -> bool, make: impl Fn() -> reqwest::RequestBuilder) -> Result<Answer> {
+    pub(super) fn send(&self, watch: &dyn Watch, make: impl Fn() -> reqwest::RequestBuilder) -> Result<Answer> {
         let mut tries = 0;
         loop {
-            let request = make();
+            let request = make().build().map_err(|e| Error::service("HTTP", without_url(&e)))?;
+            refuse_off_loopback(request.url().host_str().unwrap_or_default())?;
             let answer = self.runtime.block_on(async {
                 let sent = async {
-                    let response = request.send().await.map_err(|e| without_url(&e))?;
+                    let response = self.http.execute(request).await.map_err(|e| without_url(&e))?;
                     let status = response.status().as_u16();
                     let retry_after = response
                         .headers()
                         .get("retry-after")
                         .and_then(|v| v.to_str().ok())
                         .and_then(crate::ti::parse_retry_after);
+                    let request_id = ["x-ms-request-id", "request-id", "x-ms-activity-id"]
+                        .iter()
+                        .find_map(|h| response.headers().get(*h)?.to_str().ok())
+                        .map(str::to_string);
                     let body = response.bytes().await.map_err(|e| without_url(&e))?.to_vec();
                     Ok::<_, String>(Answer {
                         status,
                         retry_after,
+                        request_id,
                         body,
                     })
                 };
                 tokio::select! {
                     a = sent => Some(a),
-                    _ = until(cancel) => None,
+                    _ = until(watch) => None,
                 }
             });
             let answer = match answer {
@@ -383,7 +309,7 @@ impl Client {
             let cancelled = self.runtime.block_on(async {
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => false,
-                    _ = until(cancel) => true,
+                    _ = until(watch) => true,
                 }
             });
             if cancelled {
@@ -397,7 +323,7 @@ impl Client {
 
 /// A sign-in refusal in the service's words (the first line of `error_description`:
 /// `AADSTS7000215: Invalid client secret provided…`), which never echo a secret.
-fn sign_in_failed(tenant: &str, status: u16, body: &Value) -> Error {
+pub(super) fn sign_in_failed(tenant: &str, status: u16, body: &Value) -> Error {
     let why = body
         .get("error_description")
         .and_then(Value::as_str)
@@ -409,9 +335,35 @@ fn sign_in_failed(tenant: &str, status: u16, body: &Value) -> Error {
     )
 }
 
-/// Resolves when `cancel` says so (polled every 50 ms).
-async fn until(cancel: &dyn Fn() -> bool) {
-    while !cancel() {
+/// The variable that keeps every request on the loopback address: the test suites set it,
+/// so an example or a misconfigured test cannot reach a real service.
+pub const LOOPBACK_ONLY: &str = "HUNTBOOK_LOOPBACK_ONLY";
+
+/// An error when [`LOOPBACK_ONLY`] is set and `host` is not the loopback address.
+pub(super) fn refuse_off_loopback(host: &str) -> Result<()> {
+    let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]" | "::1");
+    if !loopback && std::env::var_os(LOOPBACK_ONLY).is_some_and(|v| !v.is_empty() && v != "0") {
+        return Err(Error::service(
+            "HTTP",
+            format!("{LOOPBACK_ONLY} is set: nothing is sent to {host}, only to the loopback address"),
+        ));
+    }
+    Ok(())
+}
+
+/// The token in a token answer and how long it lasts.
+pub(super) fn token_of(body: &Value) -> Result<(String, Duration)> {
+    let token = body
+        .get("access_token")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::service("Microsoft sign-in", "the token answer has no access_token"))?;
+    let lifetime = body.get("expires_in").and_then(Value::as_u64).unwrap_or(3600);
+    Ok((token.to_string(), Duration::from_secs(lifetime)))
+}
+
+/// Resolves when the person asks to stop (polled every 50 ms).
+pub(super) async fn until(watch: &dyn Watch) {
+    while !watch.cancelled() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

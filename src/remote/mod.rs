@@ -1,12 +1,38 @@
 //! Microsoft's log services as sources: Microsoft Sentinel (the Log Analytics query API),
-//! Microsoft Defender (advanced hunting) and Azure Data Explorer. A query runs on the
-//! service and only its result comes back.
+//! Microsoft Defender (advanced hunting, through Microsoft Graph or the legacy MDE API)
+//! and Azure Data Explorer. A query runs on the service and only its result comes back.
 //!
-//! So far: the services' result formats into typed frames ([`tables`], streamed for Log
-//! Analytics), and signing in (client credentials, device code, a given token) and Log
-//! Analytics queries ([`azure`]). The Azure CLI token, Defender and Azure Data Explorer
-//! requests and the `%connect` kinds are the next steps of the same issue.
+//! [`tables`] reads the services' result formats into typed frames (streamed for Log
+//! Analytics); [`azure`] signs in to the Microsoft identity platform and sends requests;
+//! [`services`] is one query on one service, with what the service said about its result.
 
 pub mod azure;
+pub mod services;
+mod signin;
 mod stream;
 pub mod tables;
+
+pub use azure::{Client, Cloud, Credential, Limits};
+pub use services::{Answered, DefenderApi, Service};
+
+/// What a running request reports to, and asks of, the person waiting for it.
+pub trait Watch {
+    /// Whether the person asked to stop.
+    fn cancelled(&self) -> bool;
+    /// Whether [`Watch::tell`] reaches a person, so a flow that needs one does not wait
+    /// for nobody.
+    fn can_tell(&self) -> bool;
+    /// Shows the person something they must act on (the device code).
+    fn tell(&mut self, text: &str);
+}
+
+/// A bare cancel check: nowhere to tell anything.
+impl<F: Fn() -> bool> Watch for F {
+    fn cancelled(&self) -> bool {
+        self()
+    }
+    fn can_tell(&self) -> bool {
+        false
+    }
+    fn tell(&mut self, _text: &str) {}
+}

@@ -157,6 +157,9 @@ fn html(frame: &Frame, view: &View, options: &TableOptions, shown: usize, cells:
     if let Some(window) = &frame.provenance.window {
         let _ = write!(out, " · window <code>{}</code>", escape_html(window));
     }
+    if let Some(service) = &frame.provenance.service {
+        let _ = write!(out, " · <small>{}</small>", escape_html(service));
+    }
     out.push_str("</div>");
     out.push_str("<div class=\"hb-scroll\"><table><thead><tr><th></th>");
     // Styles that matter are inline: an untrusted notebook loses the <style> element, and
@@ -234,6 +237,9 @@ fn text(frame: &Frame, view: &View, options: &TableOptions, shown: usize, cells:
     // Query results say where and when they came from, in text as in HTML.
     if let Some(window) = &frame.provenance.window {
         let _ = writeln!(out, "from {} · window {window}", frame.provenance.source);
+    }
+    if let Some(service) = &frame.provenance.service {
+        let _ = writeln!(out, "{service}");
     }
     let mut shortened = false;
     let columns: Vec<Vec<String>> = df

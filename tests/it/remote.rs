@@ -146,6 +146,7 @@ fn defender_results_in_both_forms() {
 /// secret.
 mod service {
     use huntbook::remote::azure::{Client, Cloud, Credential, Limits};
+    use huntbook::remote::{Service, Watch};
     use huntbook::ti::replay::{ReplayServer, Route};
     use std::time::Duration;
 
@@ -165,6 +166,8 @@ mod service {
         Cloud {
             authority: url.to_string(),
             log_analytics: url.to_string(),
+            graph: url.to_string(),
+            mde: url.to_string(),
         }
     }
 
@@ -181,6 +184,36 @@ mod service {
             retries: 3,
         };
         Client::new(cloud, credential, limits).unwrap()
+    }
+
+    /// A Log Analytics query, as the client sends it.
+    fn la(
+        c: &mut Client,
+        workspace: &str,
+        kql: &str,
+        timespan: Option<&str>,
+        cancel: &dyn Fn() -> bool,
+    ) -> huntbook::Result<polars::prelude::DataFrame> {
+        let service = Service::LogAnalytics {
+            workspace: workspace.into(),
+        };
+        let mut watch = || cancel();
+        c.query(&service, kql, timespan, &mut watch).map(|a| a.frame)
+    }
+
+    /// A person watching: every message told is kept.
+    struct Person(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl Watch for Person {
+        fn cancelled(&self) -> bool {
+            false
+        }
+        fn can_tell(&self) -> bool {
+            true
+        }
+        fn tell(&mut self, text: &str) {
+            self.0.lock().unwrap().push(text.to_string());
+        }
     }
 
     const TOKEN: &str = r#"{"token_type":"Bearer","expires_in":3599,"access_token":"eyJ0eXAi.replayed.token"}"#;
@@ -207,15 +240,15 @@ mod service {
         let never = || false;
         let window = "2023-02-20T00:00:00Z/2023-02-21T00:00:00Z";
         for _ in 0..2 {
-            let got = c
-                .log_analytics(
-                    "8ecf8077-cf51-4820-aadd-14040956f35d",
-                    "SecurityAlert | take 3",
-                    Some(window),
-                    &never,
-                )
-                .unwrap();
-            assert_eq!(got.value.shape(), (3, 34));
+            let got = la(
+                &mut c,
+                "8ecf8077-cf51-4820-aadd-14040956f35d",
+                "SecurityAlert | take 3",
+                Some(window),
+                &never,
+            )
+            .unwrap();
+            assert_eq!(got.shape(), (3, 34));
         }
         let log = server.requests();
         let token_requests: Vec<_> = log.iter().filter(|r| r.target.ends_with("/token")).collect();
@@ -259,8 +292,7 @@ mod service {
         .unwrap();
         let never = || false;
         let mut c = client(&server.url(), SECRET);
-        let e = c
-            .log_analytics("ws1", "SecurityAlert | wher x", None, &never)
+        let e = la(&mut c, "ws1", "SecurityAlert | wher x", None, &never)
             .unwrap_err()
             .to_string();
         assert!(
@@ -269,15 +301,14 @@ mod service {
             ),
             "{e}"
         );
-        let e2 = c
-            .log_analytics("ws1", "SecurityAlert | wher x", None, &never)
+        let e2 = la(&mut c, "ws1", "SecurityAlert | wher x", None, &never)
             .unwrap_err()
             .to_string();
         assert!(
             e2.contains("the query was refused") && e2.contains("Query could not be parsed at 'wher' on line [1,15]"),
             "{e2}"
         );
-        let e3 = c.log_analytics("nope", "T", None, &never).unwrap_err().to_string();
+        let e3 = la(&mut c, "nope", "T", None, &never).unwrap_err().to_string();
         assert!(
             e3.contains("workspace nope was not found") && e3.contains("WorkspaceNotFoundError"),
             "{e3}"
@@ -307,7 +338,7 @@ mod service {
         let mut c = client(&server.url(), SECRET);
         let started = std::time::Instant::now();
         let cancel = move || started.elapsed() > Duration::from_millis(300);
-        let e = c.log_analytics("ws", "T", None, &cancel).unwrap_err();
+        let e = la(&mut c, "ws", "T", None, &cancel).unwrap_err();
         assert!(matches!(e, huntbook::error::Error::Cancelled { .. }), "{e}");
         let mut lost = Client::new(
             loopback(&server.url()),
@@ -320,7 +351,7 @@ mod service {
         )
         .unwrap();
         let e = lost
-            .token("https://api.loganalytics.io", &|| false)
+            .token("https://api.loganalytics.io", &mut || false)
             .unwrap_err()
             .to_string();
         assert!(e.contains("no tenant"), "{e}");
@@ -372,9 +403,9 @@ mod service {
         };
         let shown = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
         let mut c = Client::new(cloud.clone(), device(), Limits::default()).unwrap();
-        let seen = shown.clone();
-        c.on_device_prompt(Box::new(move |m| seen.lock().unwrap().push(m.to_string())));
-        let token = c.token("https://api.loganalytics.io", &|| false).unwrap();
+        let token = c
+            .token("https://api.loganalytics.io", &mut Person(shown.clone()))
+            .unwrap();
         assert_eq!(token, "eyJ0eXAi.replayed.token");
         assert!(shown.lock().unwrap()[0].contains("https://microsoft.com/devicelogin and enter the code FQK5HW3UF"));
         let polls: Vec<_> = server
@@ -391,9 +422,8 @@ mod service {
         assert!(polls[0].body.contains("device_code=dev-code-1"));
         // The next sign-in (another resource) gets a new code that expires unused.
         let mut later = Client::new(cloud, device(), Limits::default()).unwrap();
-        later.on_device_prompt(Box::new(|_| {}));
         let e = later
-            .token("https://api.loganalytics.io", &|| false)
+            .token("https://api.loganalytics.io", &mut Person(Default::default()))
             .unwrap_err()
             .to_string();
         assert!(
@@ -403,7 +433,7 @@ mod service {
         let before = server.requests().len();
         let mut silent = Client::new(loopback(&server.url()), device(), Limits::default()).unwrap();
         let e = silent
-            .token("https://api.loganalytics.io", &|| false)
+            .token("https://api.loganalytics.io", &mut || false)
             .unwrap_err()
             .to_string();
         assert_eq!(

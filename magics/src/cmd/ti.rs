@@ -254,7 +254,18 @@ fn sentinel_rows(queries: &[Query], source: Option<&str>, ctx: &mut Context) -> 
         .cloned()
         .collect();
     let mut read = || -> Result<(polars::prelude::DataFrame, String, Vec<String>), String> {
-        let (src, mut notes) = ctx.sources.resolve(source)?;
+        let (src, mut notes) = ctx.sources.resolve(source, ctx.secrets)?;
+        let src = match src {
+            crate::sources::Connected::Local(s) => s,
+            crate::sources::Connected::Remote(r) => {
+                return Err(format!(
+                    "source {} is a {} service: the sentinel provider matches a local source's {TABLE} table \
+                     (query the workspace's table into a folder, or name a local source under ti.providers.sentinel.source)",
+                    r.name,
+                    r.spec.kind_name()
+                ));
+            }
+        };
         let scanned = src.scan(TABLE).map_err(|e| format!("source {}: {e}", src.name))?;
         notes.extend(scanned.warnings);
         let mut lf = scanned.value;

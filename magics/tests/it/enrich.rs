@@ -441,6 +441,10 @@ fn whois_says_when_the_asn_database_cannot_be_opened() {
 /// a prompt — may fail, and only with the error that says so.
 #[test]
 fn every_example_runs() {
+    // The examples name real services; nothing may leave the loopback address. Each test
+    // is a process of its own under nextest, so setting the variable here touches no other.
+    // SAFETY: no other thread of this process reads or writes the environment now.
+    unsafe { std::env::set_var(huntbook::remote::azure::LOOPBACK_ONLY, "1") };
     let srv = replay();
     let dir = tempfile::tempdir().unwrap();
     let url = srv.url();
@@ -474,6 +478,17 @@ fn every_example_runs() {
     let may_fail: &[(&str, &str)] = &[
         ("%connect evidence --kind local --path ./case-1234", "source-error"),
         ("%secret virustotal", "no-prompt"),
+        // A real workspace, refused by HUNTBOOK_LOOPBACK_ONLY; the replayed ones are tested
+        // in sources.rs.
+        (
+            "%connect soc --kind sentinel --workspace 8ecf8077-cf51-4820-aadd-14040956f35d --tenant contoso.onmicrosoft.com",
+            "service-error",
+        ),
+        (
+            "%%query --source soc --split-by 1d\nSecurityAlert | where TimeGenerated between (datetime({start}) .. datetime({end})) | summarize n=count() by AlertName",
+            "no-such-source",
+        ),
+        ("%query hunt --all --tactic CredentialAccess", "wrong-source"),
     ];
     let sigs: Vec<_> = interp.registry().signatures().collect();
     let mut ran = 0;

@@ -1,12 +1,4 @@
-//! The data sources of a session and the query library they use.
-//!
-//! A source is connected with `%connect`, from `huntbook.yaml`, or — with nothing set up —
-//! is the built-in `sample` source over the shared sample data, so a first notebook can
-//! query something at once. The last source connected is the current one; `--source`
-//! picks another for one query.
-//!
-//! `huntbook.yaml` is looked for in the kernel's working folder and the folders above it
-//! (or at `$HUNTBOOK_CONFIG`):
+//! `huntbook.yaml`: where it is looked for, and what it says.
 //!
 //! ```yaml
 //! sources:
@@ -15,6 +7,15 @@
 //!     path: ./evidence            # relative to this file
 //!     tables:                     # extra tables, as globs under path
 //!       SecurityAlert: alerts/*.json
+//!   soc:
+//!     kind: sentinel              # or defender (api: graph | mde), kusto (cluster, database)
+//!     workspace: 8ecf8077-cf51-4820-aadd-14040956f35d   # or a list: stacked, with a Workspace column
+//!     tenant: contoso.onmicrosoft.com
+//!     auth: secret                # secret | device | cli | token (chosen from what is set when absent)
+//!     client_id: 11111111-2222-3333-4444-555555555555
+//!     client_secret: env:SOC_SECRET   # or %secret soc; token: env:NAME for auth: token
+//!     cloud: public               # usgov | china; authority:/endpoint: for other endpoints
+//!     timeout: 3m
 //! queries:                        # folders of extra query files (override built-ins)
 //!   - ./my-queries
 //! ```
@@ -22,12 +23,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use huntbook::query::Library;
-use huntbook::source::{LocalConfig, LocalSource};
+use huntbook::source::LocalConfig;
 use serde::Deserialize;
 
-/// The name of the built-in source over the shared sample data.
-pub const SAMPLE: &str = "sample";
+use super::remote::{REMOTE_KINDS, RemoteFields, RemoteKind, RemoteSpec};
+use crate::enrich::KeyRef;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -58,6 +58,85 @@ struct RawSource {
     path: Option<PathBuf>,
     #[serde(default)]
     tables: BTreeMap<String, OneOrMany>,
+    // The remote kinds' fields (see remote::RemoteFields).
+    workspace: Option<OneOrMany>,
+    tenant: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    token: Option<String>,
+    auth: Option<String>,
+    cloud: Option<String>,
+    authority: Option<String>,
+    endpoint: Option<String>,
+    cluster: Option<String>,
+    database: Option<String>,
+    api: Option<String>,
+    timeout: Option<String>,
+}
+
+/// `env:NAME` or the value itself.
+pub fn key_ref(text: String) -> KeyRef {
+    match text.trim().strip_prefix("env:") {
+        Some(var) => KeyRef::Env(var.trim().to_string()),
+        None => KeyRef::Value(crate::secrets::Secret::new(text)),
+    }
+}
+
+impl RawSource {
+    fn into_spec(self, base: &Path, origin: String) -> Result<SourceSpec, String> {
+        let remote_fields = RemoteFields {
+            workspaces: self.workspace.map(OneOrMany::into_vec).unwrap_or_default(),
+            tenant: self.tenant,
+            client_id: self.client_id,
+            client_secret: self.client_secret.map(key_ref),
+            token: self.token.map(key_ref),
+            auth: self.auth,
+            cloud: self.cloud,
+            authority: self.authority,
+            endpoint: self.endpoint,
+            cluster: self.cluster,
+            database: self.database,
+            api: self.api,
+            timeout: self.timeout,
+        };
+        match (self.kind.as_str(), RemoteKind::named(&self.kind)) {
+            ("local", _) => {
+                if remote_fields != RemoteFields::default() {
+                    return Err("a local source takes path and tables only".into());
+                }
+                let path = self.path.ok_or("it is local but has no path")?;
+                Ok(SourceSpec {
+                    kind: self.kind,
+                    local: LocalConfig {
+                        path: base.join(path),
+                        tables: self.tables.into_iter().map(|(k, v)| (k, v.into_vec())).collect(),
+                    },
+                    remote: None,
+                    origin,
+                })
+            }
+            (_, Some(kind)) => {
+                if self.path.is_some() || !self.tables.is_empty() {
+                    return Err(format!("a {} source takes no path or tables", self.kind));
+                }
+                Ok(SourceSpec::remote(RemoteSpec::new(kind, remote_fields)?, origin))
+            }
+            (other, None) => Err(unknown_kind(other)),
+        }
+    }
+}
+
+/// "… is not a source kind", with the kinds and the likely one.
+pub fn unknown_kind(kind: &str) -> String {
+    let kinds = std::iter::once("local").chain(REMOTE_KINDS.iter().copied());
+    let mut text = format!(
+        "{kind:?} is not a source kind: the kinds are {}",
+        kinds.clone().collect::<Vec<_>>().join(", ")
+    );
+    if let Some(s) = crate::diag::did_you_mean(kind, kinds) {
+        text.push_str(&format!(" (did you mean {s}?)"));
+    }
+    text
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -147,9 +226,26 @@ fn env_outside_credentials(value: &serde_yaml::Value, at: &str) -> Option<String
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceSpec {
     pub kind: String,
+    /// A local source's folder and tables (empty for a remote one).
     pub local: LocalConfig,
+    /// A remote source's settings.
+    pub remote: Option<RemoteSpec>,
     /// Where the spec came from: `huntbook.yaml`'s path, or "built in".
     pub origin: String,
+}
+
+impl SourceSpec {
+    pub fn remote(spec: RemoteSpec, origin: String) -> SourceSpec {
+        SourceSpec {
+            kind: spec.kind_name().to_string(),
+            local: LocalConfig {
+                path: PathBuf::new(),
+                tables: BTreeMap::new(),
+            },
+            remote: Some(spec),
+            origin,
+        }
+    }
 }
 
 /// `huntbook.yaml`, read.
@@ -214,24 +310,10 @@ impl Config {
         let base = file.parent().unwrap_or(Path::new("."));
         let mut sources = BTreeMap::new();
         for (name, s) in raw.sources {
-            let path = match (&s.path, s.kind.as_str()) {
-                (Some(p), _) => base.join(p),
-                (None, "local") => {
-                    return Err(format!("{}: source {name} is local but has no path", file.display()));
-                }
-                (None, _) => PathBuf::new(),
-            };
-            sources.insert(
-                name,
-                SourceSpec {
-                    kind: s.kind,
-                    local: LocalConfig {
-                        path,
-                        tables: s.tables.into_iter().map(|(k, v)| (k, v.into_vec())).collect(),
-                    },
-                    origin: file.display().to_string(),
-                },
-            );
+            let spec = s
+                .into_spec(base, file.display().to_string())
+                .map_err(|e| format!("{}: source {name}: {e}", file.display()))?;
+            sources.insert(name, spec);
         }
         let geoip = raw.geoip.map(|g| {
             let mut paths = match &g.folder {
@@ -253,190 +335,6 @@ impl Config {
             geoip,
             ti,
         })
-    }
-}
-
-/// The shared sample data: `$HUNTBOOK_SAMPLE_DATA`, or a `shared/data` folder beside one
-/// of the folders above the working folder or the kernel binary.
-pub fn sample_data() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("HUNTBOOK_SAMPLE_DATA") {
-        return Some(PathBuf::from(p));
-    }
-    let mut starts = Vec::new();
-    if let Ok(cwd) = std::env::current_dir() {
-        starts.push(cwd);
-    }
-    if let Ok(exe) = std::env::current_exe() {
-        starts.push(exe);
-    }
-    starts
-        .iter()
-        .flat_map(|s| s.ancestors().map(|a| a.join("shared/data")).collect::<Vec<_>>())
-        .find(|p| p.is_dir())
-}
-
-/// The sample source's setup: every file a table, and the library's table names mapped
-/// onto the sample data where its files are not already so named.
-pub fn sample_spec(path: PathBuf) -> SourceSpec {
-    let mut tables = BTreeMap::new();
-    tables.insert(
-        "SecurityAlert".to_string(),
-        vec!["msticpy/alerts/localdata_alerts_list.json".to_string()],
-    );
-    tables.insert(
-        "ThreatIntelligenceIndicator".to_string(),
-        vec!["msticpy/ti/sentinel_threatintelligenceindicator.csv".to_string()],
-    );
-    SourceSpec {
-        kind: "local".into(),
-        local: LocalConfig { path, tables },
-        origin: "built in".into(),
-    }
-}
-
-/// The connected sources, the current one, the configuration and the query library.
-#[derive(Debug, Default)]
-pub struct Sources {
-    connected: BTreeMap<String, LocalSource>,
-    current: Option<String>,
-    config: Option<Config>,
-    library: Option<Library>,
-    /// Problems met loading the configuration or the library, shown by `%connect` and
-    /// `%query list` until they are fixed.
-    pub problems: Vec<String>,
-}
-
-impl Sources {
-    pub fn config(&mut self) -> &Config {
-        if self.config.is_none() {
-            let start = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-            let config = Config::discover(&start).unwrap_or_else(|e| {
-                self.problems.push(e);
-                Config::default()
-            });
-            self.config = Some(config);
-        }
-        self.config.as_ref().expect("set above")
-    }
-
-    /// Replaces the configuration (and so the query library built from it).
-    pub fn set_config(&mut self, config: Config) {
-        self.config = Some(config);
-        self.library = None;
-    }
-
-    /// The query library: the built-in local queries, then the configured folders.
-    pub fn library(&mut self) -> &Library {
-        if self.library.is_none() {
-            let (mut library, errors) = Library::builtin_local();
-            self.problems.extend(errors.iter().map(|e| e.to_string()));
-            for dir in self.config().query_paths.clone() {
-                let (extra, errors) = Library::load_dir(&dir);
-                self.problems.extend(errors.iter().map(|e| e.to_string()));
-                library.merge(extra);
-            }
-            self.library = Some(library);
-        }
-        self.library.as_ref().expect("set above")
-    }
-
-    /// Every source that can be named: configured, connected, and `sample`.
-    pub fn known(&mut self) -> Vec<(String, SourceSpec)> {
-        let mut out: BTreeMap<String, SourceSpec> = self.config().sources.clone();
-        if let Some(path) = sample_data() {
-            out.entry(SAMPLE.to_string()).or_insert_with(|| sample_spec(path));
-        }
-        for (name, s) in &self.connected {
-            out.entry(name.clone()).or_insert_with(|| SourceSpec {
-                kind: "local".into(),
-                local: LocalConfig {
-                    path: s.root.clone(),
-                    tables: BTreeMap::new(),
-                },
-                origin: "%connect".into(),
-            });
-        }
-        out.into_iter().collect()
-    }
-
-    /// The spec a name refers to, when it is configured or is `sample`.
-    pub fn spec(&mut self, name: &str) -> Option<SourceSpec> {
-        if let Some(s) = self.config().sources.get(name) {
-            return Some(s.clone());
-        }
-        (name == SAMPLE).then(sample_data).flatten().map(sample_spec)
-    }
-
-    /// Stores an opened source and makes it current.
-    pub fn connect(&mut self, source: LocalSource) {
-        self.current = Some(source.name.clone());
-        self.connected.insert(source.name.clone(), source);
-    }
-
-    /// Opens a source from its spec (not yet made current).
-    pub fn open(&mut self, name: &str, spec: &SourceSpec) -> Result<Vec<String>, String> {
-        if spec.kind != "local" {
-            return Err(format!(
-                "source {name} is of kind {:?}; this version of Huntbook connects local sources only \
-                 (the SIEM and threat-intelligence services come in a later version)",
-                spec.kind
-            ));
-        }
-        let opened = LocalSource::open(name, &spec.local).map_err(|e| match e {
-            huntbook::Error::NoMatch { .. } => {
-                format!("source {name}: there is no folder {}", spec.local.path.display())
-            }
-            other => format!("source {name}: {other}"),
-        })?;
-        self.connected.insert(name.to_string(), opened.value);
-        Ok(opened.warnings)
-    }
-
-    /// The source a query runs on: the one named, else the current one, else `sample`.
-    /// Opens it on first use; the warnings are those of opening it.
-    pub fn resolve(&mut self, name: Option<&str>) -> Result<(&LocalSource, Vec<String>), String> {
-        let name = match name.or(self.current.as_deref()) {
-            Some(n) => n.to_string(),
-            None => {
-                if sample_data().is_none() {
-                    return Err("no source is connected: connect one with  %connect NAME --path FOLDER".into());
-                }
-                self.current = Some(SAMPLE.to_string());
-                SAMPLE.to_string()
-            }
-        };
-        let mut warnings = Vec::new();
-        if !self.connected.contains_key(&name) {
-            let Some(spec) = self.spec(&name) else {
-                let known: Vec<String> = self.known().into_iter().map(|(n, _)| n).collect();
-                return Err(format!(
-                    "there is no source {name:?} (sources: {}); connect a folder with  %connect {name} --path FOLDER",
-                    if known.is_empty() {
-                        "none".to_string()
-                    } else {
-                        known.join(", ")
-                    }
-                ));
-            };
-            warnings = self.open(&name, &spec)?;
-        }
-        Ok((self.connected.get(&name).expect("opened above"), warnings))
-    }
-
-    pub fn make_current(&mut self, name: &str) {
-        self.current = Some(name.to_string());
-    }
-
-    pub fn get(&self, name: &str) -> Option<&LocalSource> {
-        self.connected.get(name)
-    }
-
-    pub fn current(&self) -> Option<&str> {
-        self.current.as_deref()
-    }
-
-    pub fn connected_names(&self) -> impl Iterator<Item = &str> {
-        self.connected.keys().map(String::as_str)
     }
 }
 

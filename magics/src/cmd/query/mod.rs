@@ -1,13 +1,15 @@
-//! `%query`: the query library — list, describe, run by name — and `%%query` for a raw
-//! statement in the source's language (SQL for local sources).
+//! `%query`: the query library — list, describe, run by name — `%%query` for a raw
+//! statement in the source's language (SQL for local sources, KQL for Microsoft's
+//! services), and `%query hunt` for Microsoft Sentinel's hunting queries.
 
-use std::collections::BTreeMap;
+mod hunt;
+mod remote;
+mod run;
 
 use huntbook::Frame;
-use huntbook::query::{Dialect, Query, RenderError, render_for, sql_time};
+use huntbook::query::Query;
 use huntbook::render::escape::escape_html;
 use huntbook::source::TIME_COLUMN;
-use huntbook::time::{TimeWindow, parse_time};
 use polars::prelude::*;
 
 use crate::args::Args;
@@ -20,21 +22,28 @@ use huntbook::render::grid::{Cell, Grid};
 
 pub struct QueryMagic;
 
-/// The data environment of local sources, in msticpy's name.
-const LOCAL: &str = "LocalData";
-
 static SIGNATURE: Signature = Signature {
     name: "query",
     summary: "Run a hunting query from the library, or a raw query, on the current source",
     description: "`%query list [TEXT]` lists the library's queries (those whose name or description holds TEXT); \
 `%query describe NAME` shows one with its parameters; `%query NAME name=value …` runs one. Parameters are checked \
 against their declared types; times may be absolute (2019-02-10T06:00) or relative (-3d, -3d@d). start and end come \
-from the %time window unless given. `%%query` runs the statement below it as written (SQL for local sources), with \
-{start} and {end} replaced by the %time window. --print shows the query without running it. Every result says which \
-source and window produced it; columns empty in every returned row of a library query are left out.",
+from the %time window unless given. The library is the one for the source's kind: local queries, or msticpy's KQL \
+queries for sentinel and defender sources, with values rendered as KQL literals. `%%query` runs the statement below it \
+as written (SQL for local sources, KQL for the services), with {start} and {end} replaced by the %time window (in KQL \
+a datetime(…) literal, or the bare time inside datetime({start})). On a service the query runs there and only its \
+result comes back; --split-by 1d runs a long window in chunks, keeping the chunks that succeed and naming those that \
+failed. `%query hunt list [TEXT] [--tactic T]` lists Microsoft Sentinel's hunting queries, `%query hunt NAME` runs one \
+over the %time window on a sentinel source, and `%query hunt --all [--tactic T]` runs them all: one row per hunt, the \
+hits below. --print shows the query without running it. Every result says which source and window produced it; \
+columns empty in every returned row of a library query are left out.",
     forms: Forms::Both,
     params: &[
-        Param::new("query", Kind::Text, "list, describe, or the query's name (Family.name)"),
+        Param::new(
+            "query",
+            Kind::Text,
+            "list, describe, hunt, or the query's name (Family.name)",
+        ),
         Param::new(
             "params",
             Kind::Words,
@@ -51,6 +60,14 @@ source and window produced it; columns empty in every returned row of a library 
         )
         .short('s'),
         Opt::flag("print", "show the query that would run, without running it"),
+        Opt::value(
+            "split-by",
+            "SPAN",
+            Kind::Text,
+            "run the window in chunks of SPAN on a service (1d, 6h)",
+        ),
+        Opt::value("tactic", "TACTIC", Kind::Text, "hunt: only hunts of this ATT&CK tactic"),
+        Opt::flag("all", "hunt: run every hunting query (or every one of --tactic)"),
     ],
     body: Some("a statement in the source's query language; {start} and {end} are the %time window"),
     returns: "a frame",
@@ -68,6 +85,14 @@ source and window produced it; columns empty in every returned row of a library 
             "%%query --source sample\nSELECT EventID, COUNT(*) AS n FROM WindowsEvent GROUP BY EventID ORDER BY n DESC",
             "a raw SQL query on the sample source",
         ),
+        Example::new(
+            "%%query --source soc --split-by 1d\nSecurityAlert | where TimeGenerated between (datetime({start}) .. datetime({end})) | summarize n=count() by AlertName",
+            "KQL on a Sentinel workspace, a day at a time",
+        ),
+        Example::new(
+            "%query hunt --all --tactic CredentialAccess",
+            "every Sentinel hunting query of one tactic over the %time window",
+        ),
     ],
 };
 
@@ -81,6 +106,8 @@ enum Action<'a> {
     Named(&'a Spanned, &'a [Spanned]),
     /// `%%query` and its statement.
     Raw(&'a Spanned),
+    /// `%query hunt …`: Microsoft Sentinel's hunting queries.
+    Hunt(&'a [Spanned]),
 }
 
 /// The call, read once from its arguments.
@@ -90,6 +117,10 @@ struct Plan<'a> {
     source: Option<&'a Spanned>,
     /// Only show what would run.
     print: bool,
+    /// `--split-by`: chunks of the window, each its own request.
+    split: Option<(chrono::Duration, &'a Spanned)>,
+    tactic: Option<&'a Spanned>,
+    all: bool,
 }
 
 impl<'a> Plan<'a> {
@@ -107,6 +138,7 @@ impl<'a> Plan<'a> {
             (Some(body), None) => Action::Raw(body),
             (None, None) => Action::List(words),
             (None, Some(q)) if q.text == "list" => Action::List(words),
+            (None, Some(q)) if q.text == "hunt" => Action::Hunt(words),
             (None, Some(q)) if q.text == "describe" => match words.first() {
                 Some(name) => Action::Describe(name),
                 None => {
@@ -119,10 +151,37 @@ impl<'a> Plan<'a> {
             },
             (None, Some(q)) => Action::Named(q, words),
         };
+        let split = match args.option("split-by") {
+            Some(s) => {
+                let span = huntbook::time::parse_span(&s.text)
+                    .map_err(|e| Diagnostic::new("bad-value", e).at(s.span.clone()))?;
+                if span < chrono::Duration::minutes(1) {
+                    return Err(
+                        Diagnostic::new("bad-value", "--split-by takes a span of a minute or more").at(s.span.clone()),
+                    );
+                }
+                Some((span, s))
+            }
+            None => None,
+        };
+        let (tactic, all) = (args.option("tactic"), args.flag("all"));
+        if !matches!(action, Action::Hunt(_)) {
+            if let Some(t) = tactic {
+                return Err(Diagnostic::new("bad-argument", "--tactic is for  %query hunt").at(t.span.clone()));
+            }
+            if all {
+                return Err(
+                    Diagnostic::new("bad-argument", "--all is for  %query hunt --all").at(args.call_span.clone())
+                );
+            }
+        }
         Ok(Plan {
             action,
             source: args.option("source"),
             print: args.flag("print"),
+            split,
+            tactic,
+            all,
         })
     }
 }
@@ -135,23 +194,26 @@ impl Magic for QueryMagic {
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
         let plan = Plan::from_args(args)?;
         match plan.action {
-            Action::List(words) => list(words, ctx),
+            Action::List(words) => list(words, &plan, ctx),
             Action::Describe(name) => {
-                let query = find(ctx, name)?;
+                let query = find(ctx, &plan, name)?;
                 Ok(Outcome::new(Value::Result(describe(&query))))
             }
-            Action::Named(name, words) => run_named(name, words, &plan, ctx),
-            Action::Raw(body) => raw(body, &plan, ctx),
+            Action::Named(name, words) => run::named(name, words, &plan, ctx),
+            Action::Raw(body) => run::raw(body, &plan, ctx),
+            Action::Hunt(words) => hunt::hunt(words, &plan, ctx),
         }
     }
 }
 
-fn library_queries(ctx: &mut Context) -> Vec<Query> {
-    ctx.sources.library().environment(LOCAL).queries
+/// The library's queries for the source a call runs on (its data environment).
+fn library_queries(ctx: &mut Context, plan: &Plan) -> Vec<Query> {
+    let env = ctx.sources.environment(plan.source.map(|s| s.text.as_str()));
+    ctx.sources.library().environment(env).queries
 }
 
-fn find(ctx: &mut Context, name: &Spanned) -> Result<Query, Diagnostic> {
-    let queries = library_queries(ctx);
+fn find(ctx: &mut Context, plan: &Plan, name: &Spanned) -> Result<Query, Diagnostic> {
+    let queries = library_queries(ctx, plan);
     if let Some(q) = queries.iter().find(|q| q.key == name.text) {
         return Ok(q.clone());
     }
@@ -178,15 +240,16 @@ fn find(ctx: &mut Context, name: &Spanned) -> Result<Query, Diagnostic> {
     })
 }
 
-fn list(words: &[Spanned], ctx: &mut Context) -> Result<Outcome, Diagnostic> {
+fn list(words: &[Spanned], plan: &Plan, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
     let text = words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
-    let library = ctx.sources.library().environment(LOCAL);
+    let env = ctx.sources.environment(plan.source.map(|s| s.text.as_str()));
+    let library = ctx.sources.library().environment(env);
     let problems = ctx.sources.problems.clone();
     let found: Vec<&Query> = library.search(&text).collect();
     if found.is_empty() {
         return Err(Diagnostic::new(
             "no-such-query",
-            format!("no query's name or description holds {text:?}"),
+            format!("no {env} query's name or description holds {text:?}"),
         )
         .hint("%query list shows them all"));
     }
@@ -227,7 +290,10 @@ fn list(words: &[Spanned], ctx: &mut Context) -> Result<Outcome, Diagnostic> {
         ),
     ])
     .expect("columns of one length");
-    Ok(Outcome::warned(Value::Frame(Frame::new(df, "query library")), problems))
+    Ok(Outcome::warned(
+        Value::Frame(Frame::new(df, format!("query library ({env})"))),
+        problems,
+    ))
 }
 
 fn describe(q: &Query) -> Figure {
@@ -270,108 +336,8 @@ fn describe(q: &Query) -> Figure {
     Figure::rich(html, text).heading(q.key.clone())
 }
 
-fn run_named(name: &Spanned, words: &[Spanned], plan: &Plan, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
-    let query = find(ctx, name)?;
-    let mut given: BTreeMap<String, String> = BTreeMap::new();
-    let mut spans: BTreeMap<String, std::ops::Range<usize>> = BTreeMap::new();
-    for word in words {
-        let Some((param, value)) = word.text.split_once('=') else {
-            return Err(Diagnostic::new(
-                "bad-argument",
-                format!("{:?} is not a parameter: write name=value", word.text),
-            )
-            .at(word.span.clone())
-            .hint(format!("{} takes {}", query.key, param_list(&query))));
-        };
-        let Some(canonical) = query.param_named(param) else {
-            let d = Diagnostic::new("unknown-parameter", format!("{} has no parameter {param}", query.key))
-                .at(word.span.start..word.span.start + param.len());
-            return Err(match did_you_mean(param, query.params.keys().map(String::as_str)) {
-                Some(s) => d.hint(format!(
-                    "did you mean {s}? ({} takes {})",
-                    query.key,
-                    param_list(&query)
-                )),
-                None => d.hint(format!("{} takes {}", query.key, param_list(&query))),
-            });
-        };
-        if given.insert(canonical.to_string(), value.to_string()).is_some() {
-            return Err(
-                Diagnostic::new("repeated-option", format!("{canonical} is given twice")).at(word.span.clone()),
-            );
-        }
-        spans.insert(canonical.to_string(), word.span.clone());
-    }
-    // The %time window fills start and end where the call does not.
-    let now = chrono::Utc::now();
-    let mut from_window = false;
-    if let Some(w) = ctx.window.as_ref() {
-        for (param, t) in [("start", w.start), ("end", w.end)] {
-            if query.params.contains_key(param) && !given.contains_key(param) {
-                given.insert(param.to_string(), huntbook::time::iso(t));
-                from_window = true;
-            }
-        }
-    }
-    let rendered = render_for(&query, &given, now, Dialect::Sql).map_err(|e| {
-        let span = match &e {
-            RenderError::WrongType { param, .. } => spans.get(param).cloned(),
-            _ => None,
-        };
-        let d = Diagnostic::new("bad-parameter", e.to_string()).at(span.unwrap_or(name.span.clone()));
-        d.hint(format!("%query describe {} shows its parameters", query.key))
-    })?;
-    let window = window_text(&query, &given, now, from_window);
-    if plan.print {
-        return Ok(printed(plan, ctx, &rendered, window.as_deref()));
-    }
-    let (source, mut warnings) = source_for(plan, ctx, &name.span)?;
-    let result = source.query(&rendered).map_err(|e| {
-        let d = Diagnostic::engine(e, Some(name.span.clone()));
-        if query.params.contains_key("table") {
-            d.hint("give table=NAME for another table, or map the name in huntbook.yaml under the source's tables:")
-        } else {
-            d
-        }
-    })?;
-    warnings.extend(result.warnings);
-    let source_name = source.name.clone();
-    let df = tidy(result.value);
-    let mut frame = Frame::new(df, source_name).with_query(rendered);
-    if let Some(w) = window {
-        frame = frame.with_window(w);
-    }
-    Ok(Outcome::warned(Value::Frame(frame), warnings))
-}
-
 fn param_list(q: &Query) -> String {
     q.params.keys().cloned().collect::<Vec<_>>().join(", ")
-}
-
-/// `start .. end` for a query with a window, whether from %time or the query's defaults.
-fn window_text(
-    q: &Query,
-    given: &BTreeMap<String, String>,
-    now: chrono::DateTime<chrono::Utc>,
-    from_window: bool,
-) -> Option<String> {
-    let value = |name: &str| -> Option<chrono::DateTime<chrono::Utc>> {
-        let text = given.get(name).cloned().or_else(|| {
-            q.params
-                .get(name)?
-                .default
-                .as_ref()
-                .and_then(|d| d.as_str().map(str::to_string))
-        })?;
-        parse_time(&text, now).ok()
-    };
-    let (start, end) = (value("start")?, value("end")?);
-    let w = TimeWindow { start, end }.to_string();
-    Some(if from_window {
-        w
-    } else {
-        format!("{w}, the query's default")
-    })
 }
 
 /// `--print`: the query with the source (`--source`, or the current one) and window it
@@ -390,19 +356,6 @@ fn printed(plan: &Plan, ctx: &Context, query: &str, window: Option<&str>) -> Out
     Outcome::new(Value::Result(Figure::preformatted(text)))
 }
 
-/// The source a query runs on (`--source`, else the current one), opened if need be; an
-/// unknown one is an error at `--source`, or at `fallback` when none was given.
-fn source_for<'a>(
-    plan: &Plan,
-    ctx: &'a mut Context,
-    fallback: &std::ops::Range<usize>,
-) -> Result<(&'a huntbook::source::LocalSource, Vec<String>), Diagnostic> {
-    let source_arg = plan.source;
-    ctx.sources
-        .resolve(source_arg.map(|s| s.text.as_str()))
-        .map_err(|e| Diagnostic::new("no-such-source", e).at(source_arg.map_or(fallback.clone(), |s| s.span.clone())))
-}
-
 /// Library results: the time column first, and columns that hold nothing in any returned
 /// row left out (event-log tables carry every field of every event type).
 fn tidy(df: DataFrame) -> DataFrame {
@@ -415,34 +368,4 @@ fn tidy(df: DataFrame) -> DataFrame {
     let mut order: Vec<PlSmallStr> = keep.iter().filter(|n| n.as_str() == TIME_COLUMN).cloned().collect();
     order.extend(keep.into_iter().filter(|n| n.as_str() != TIME_COLUMN));
     df.select(order).expect("the frame's own columns")
-}
-
-fn raw(body: &Spanned, plan: &Plan, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
-    let mut statement = body.text.trim().trim_end_matches(';').to_string();
-    let mut window = None;
-    if statement.contains("{start}") || statement.contains("{end}") {
-        let Some(w) = ctx.window.as_ref() else {
-            return Err(Diagnostic::new(
-                "no-time-window",
-                "the statement uses {start}/{end} but no time window is set",
-            )
-            .at(body.span.clone())
-            .hint("set one first:  %time last 24h  or  %time 2019-02-10 .. 2019-02-12"));
-        };
-        statement = statement
-            .replace("{start}", &sql_time(w.start))
-            .replace("{end}", &sql_time(w.end));
-        window = Some(w.to_string());
-    }
-    if plan.print {
-        return Ok(printed(plan, ctx, &statement, window.as_deref()));
-    }
-    let (source, mut warnings) = source_for(plan, ctx, &body.span)?;
-    let result = source
-        .query(&statement)
-        .map_err(|e| Diagnostic::engine(e, Some(body.span.clone())).hint("%connect NAME lists a source's tables"))?;
-    warnings.extend(result.warnings);
-    let mut frame = Frame::new(result.value, source.name.clone()).with_query(statement);
-    frame = frame.with_window(window.unwrap_or_else(|| "none (the statement does not use {start}/{end})".into()));
-    Ok(Outcome::warned(Value::Frame(frame), warnings))
 }

@@ -1,0 +1,300 @@
+//! Running a library query or a raw statement: on a local source here (SQL), on a
+//! service through [`super::remote`] (KQL).
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use huntbook::Frame;
+use huntbook::query::{Dialect, Query, RenderError, render_for, sql_time};
+use huntbook::source::LocalSource;
+use huntbook::time::{TimeWindow, iso, parse_time};
+
+use super::remote::{self, Chunk};
+use super::{Plan, find, param_list, printed, tidy};
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::parse::Spanned;
+use crate::registry::{Context, Outcome, Value};
+use crate::sources::{Connected, LOCAL_ENVIRONMENT};
+
+type Given = (BTreeMap<String, String>, BTreeMap<String, Range<usize>>);
+
+/// The call's `name=value` words, checked against the query's parameters.
+fn given_params(query: &Query, words: &[Spanned]) -> Result<Given, Diagnostic> {
+    let mut given: BTreeMap<String, String> = BTreeMap::new();
+    let mut spans: BTreeMap<String, std::ops::Range<usize>> = BTreeMap::new();
+    for word in words {
+        let Some((param, value)) = word.text.split_once('=') else {
+            return Err(Diagnostic::new(
+                "bad-argument",
+                format!("{:?} is not a parameter: write name=value", word.text),
+            )
+            .at(word.span.clone())
+            .hint(format!("{} takes {}", query.key, param_list(query))));
+        };
+        let Some(canonical) = query.param_named(param) else {
+            let d = Diagnostic::new("unknown-parameter", format!("{} has no parameter {param}", query.key))
+                .at(word.span.start..word.span.start + param.len());
+            return Err(match did_you_mean(param, query.params.keys().map(String::as_str)) {
+                Some(s) => d.hint(format!("did you mean {s}? ({} takes {})", query.key, param_list(query))),
+                None => d.hint(format!("{} takes {}", query.key, param_list(query))),
+            });
+        };
+        if given.insert(canonical.to_string(), value.to_string()).is_some() {
+            return Err(
+                Diagnostic::new("repeated-option", format!("{canonical} is given twice")).at(word.span.clone()),
+            );
+        }
+        spans.insert(canonical.to_string(), word.span.clone());
+    }
+    Ok((given, spans))
+}
+
+/// Whether the call's source is one of Microsoft's services (KQL) rather than local (SQL).
+pub(super) fn on_service(ctx: &mut Context, plan: &Plan) -> bool {
+    ctx.sources.environment(plan.source.map(|s| s.text.as_str())) != LOCAL_ENVIRONMENT
+}
+
+pub(super) fn named(name: &Spanned, words: &[Spanned], plan: &Plan, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
+    let query = find(ctx, plan, name)?;
+    let (mut given, spans) = given_params(&query, words)?;
+    // The %time window fills start and end where the call does not.
+    let now = chrono::Utc::now();
+    let mut from_window = false;
+    if let Some(w) = ctx.window.as_ref() {
+        for (param, t) in [("start", w.start), ("end", w.end)] {
+            if query.params.contains_key(param) && !given.contains_key(param) {
+                given.insert(param.to_string(), iso(t));
+                from_window = true;
+            }
+        }
+    }
+    let service = on_service(ctx, plan);
+    let dialect = if service { Dialect::Kql } else { Dialect::Sql };
+    let render = |given: &BTreeMap<String, String>| {
+        render_for(&query, given, now, dialect).map_err(|e| {
+            let span = match &e {
+                RenderError::WrongType { param, .. } => spans.get(param).cloned(),
+                _ => None,
+            };
+            let d = Diagnostic::new("bad-parameter", e.to_string()).at(span.unwrap_or(name.span.clone()));
+            d.hint(format!("%query describe {} shows its parameters", query.key))
+        })
+    };
+    let rendered = render(&given)?;
+    let window = window_of(&query, &given, now);
+    let window_text = window.map(|w| {
+        if from_window {
+            w.to_string()
+        } else {
+            format!("{w}, the query's default")
+        }
+    });
+    if plan.print {
+        return Ok(printed(plan, ctx, &rendered, window_text.as_deref()));
+    }
+    if service {
+        let chunks = match (plan.split, window) {
+            (None, _) => vec![Chunk { kql: rendered, window }],
+            (Some((span, at)), Some(w)) => remote::chunks(w, span, at)?
+                .into_iter()
+                .map(|c| {
+                    let mut g = given.clone();
+                    g.insert("start".into(), iso(c.start));
+                    g.insert("end".into(), iso(c.end));
+                    Ok(Chunk {
+                        kql: render(&g)?,
+                        window: Some(c),
+                    })
+                })
+                .collect::<Result<_, Diagnostic>>()?,
+            (Some((_, at)), None) => {
+                return Err(
+                    Diagnostic::new("no-time-window", format!("{} has no start and end to split", query.key))
+                        .at(at.span.clone()),
+                );
+            }
+        };
+        return remote::run(ctx, plan, &name.span, chunks, window_text, true);
+    }
+    let (source, mut warnings) = local_source(plan, ctx, &name.span)?;
+    refuse_split(plan)?;
+    let result = source.query(&rendered).map_err(|e| {
+        let d = Diagnostic::engine(e, Some(name.span.clone()));
+        if query.params.contains_key("table") {
+            d.hint("give table=NAME for another table, or map the name in huntbook.yaml under the source's tables:")
+        } else {
+            d
+        }
+    })?;
+    warnings.extend(result.warnings);
+    let mut frame = Frame::new(tidy(result.value), source.name.clone()).with_query(rendered);
+    if let Some(w) = window_text {
+        frame = frame.with_window(w);
+    }
+    Ok(Outcome::warned(Value::Frame(frame), warnings))
+}
+
+fn refuse_split(plan: &Plan) -> Result<(), Diagnostic> {
+    match plan.split {
+        Some((_, at)) => Err(Diagnostic::new(
+            "bad-argument",
+            "--split-by is for sources on a service (sentinel, defender, kusto); a local source reads the whole window at once",
+        )
+        .at(at.span.clone())),
+        None => Ok(()),
+    }
+}
+
+/// The window a query with start and end covers, from %time or its defaults.
+fn window_of(q: &Query, given: &BTreeMap<String, String>, now: chrono::DateTime<chrono::Utc>) -> Option<TimeWindow> {
+    let value = |name: &str| -> Option<chrono::DateTime<chrono::Utc>> {
+        let text = given.get(name).cloned().or_else(|| {
+            q.params
+                .get(name)?
+                .default
+                .as_ref()
+                .and_then(|d| d.as_str().map(str::to_string))
+        })?;
+        parse_time(&text, now).ok()
+    };
+    Some(TimeWindow {
+        start: value("start")?,
+        end: value("end")?,
+    })
+}
+
+/// The local source a query runs on (`--source`, else the current one), opened if need
+/// be; an unknown one is an error at `--source`, or at `fallback` when none was given.
+fn local_source<'a>(
+    plan: &Plan,
+    ctx: &'a mut Context,
+    fallback: &Range<usize>,
+) -> Result<(&'a LocalSource, Vec<String>), Diagnostic> {
+    let source_arg = plan.source;
+    let at = source_arg.map_or(fallback.clone(), |s| s.span.clone());
+    let (connected, warnings) = ctx
+        .sources
+        .resolve(source_arg.map(|s| s.text.as_str()), ctx.secrets)
+        .map_err(|e| Diagnostic::new("no-such-source", e).at(at.clone()))?;
+    match connected {
+        Connected::Local(s) => Ok((s, warnings)),
+        Connected::Remote(r) => Err(Diagnostic::internal(format!("source {} is not local", r.name)).at(at)),
+    }
+}
+
+/// `{start}`/`{end}` in a KQL statement: the bare time where the statement writes
+/// `datetime({start})`, else a whole `datetime(…)` literal.
+pub(super) fn kql_times(statement: &str, w: &TimeWindow) -> String {
+    let mut out = String::with_capacity(statement.len() + 64);
+    let mut rest = statement;
+    while let Some(at) = rest.find(['{']) {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let (token, t) = if from.starts_with("{start}") {
+            ("{start}", w.start)
+        } else if from.starts_with("{end}") {
+            ("{end}", w.end)
+        } else {
+            out.push('{');
+            rest = &from[1..];
+            continue;
+        };
+        if out.trim_end().ends_with("datetime(") {
+            out.push_str(&iso(t));
+        } else {
+            out.push_str(&format!("datetime({})", iso(t)));
+        }
+        rest = &from[token.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+pub(super) fn raw(body: &Spanned, plan: &Plan, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
+    let statement = body.text.trim().trim_end_matches(';').to_string();
+    let uses_window = statement.contains("{start}") || statement.contains("{end}");
+    let window = match (uses_window, ctx.window.as_ref()) {
+        (false, _) => None,
+        (true, Some(w)) => Some(*w),
+        (true, None) => {
+            return Err(Diagnostic::new(
+                "no-time-window",
+                "the statement uses {start}/{end} but no time window is set",
+            )
+            .at(body.span.clone())
+            .hint("set one first:  %time last 24h  or  %time 2019-02-10 .. 2019-02-12"));
+        }
+    };
+    let window_text = window
+        .map(|w| w.to_string())
+        .unwrap_or_else(|| "none (the statement does not use {start}/{end})".into());
+    if on_service(ctx, plan) {
+        let chunks = match (plan.split, window) {
+            (None, _) => vec![Chunk {
+                kql: window.map_or(statement.clone(), |w| kql_times(&statement, &w)),
+                window,
+            }],
+            (Some((span, at)), Some(w)) => remote::chunks(w, span, at)?
+                .into_iter()
+                .map(|c| Chunk {
+                    kql: kql_times(&statement, &c),
+                    window: Some(c),
+                })
+                .collect(),
+            (Some((_, at)), None) => {
+                return Err(Diagnostic::new(
+                    "no-time-window",
+                    "--split-by splits the {start}/{end} window, and the statement uses neither",
+                )
+                .at(at.span.clone()));
+            }
+        };
+        if plan.print {
+            return Ok(printed(plan, ctx, &chunks[0].kql, Some(&window_text)));
+        }
+        return remote::run(ctx, plan, &body.span, chunks, Some(window_text), false);
+    }
+    let statement = match window {
+        Some(w) => statement
+            .replace("{start}", &sql_time(w.start))
+            .replace("{end}", &sql_time(w.end)),
+        None => statement,
+    };
+    if plan.print {
+        return Ok(printed(plan, ctx, &statement, Some(&window_text)));
+    }
+    let (source, mut warnings) = local_source(plan, ctx, &body.span)?;
+    refuse_split(plan)?;
+    let result = source
+        .query(&statement)
+        .map_err(|e| Diagnostic::engine(e, Some(body.span.clone())).hint("%connect NAME lists a source's tables"))?;
+    warnings.extend(result.warnings);
+    let frame = Frame::new(result.value, source.name.clone())
+        .with_query(statement)
+        .with_window(window_text);
+    Ok(Outcome::warned(Value::Frame(frame), warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kql_times_fill_datetime_or_make_one() {
+        let w = TimeWindow {
+            start: "2026-11-01T00:00:00Z".parse().unwrap(),
+            end: "2026-11-02T06:00:00Z".parse().unwrap(),
+        };
+        assert_eq!(
+            kql_times(
+                "T | where TimeGenerated between (datetime({start}) .. datetime( {end}))",
+                &w
+            ),
+            "T | where TimeGenerated between (datetime(2026-11-01T00:00:00Z) .. datetime( 2026-11-02T06:00:00Z))"
+        );
+        assert_eq!(
+            kql_times("T | where TimeGenerated > {start} | extend x = dynamic({\"a\": 1})", &w),
+            "T | where TimeGenerated > datetime(2026-11-01T00:00:00Z) | extend x = dynamic({\"a\": 1})"
+        );
+    }
+}

@@ -1,0 +1,69 @@
+//! What a magic shows while a service works: the device code to sign in with (updated
+//! once signed in) and a progress line, both replaced in place; and the interrupt that
+//! stops it.
+
+use huntbook::remote::Watch;
+use huntbook::render::escape_html;
+
+use crate::bundle::MimeBundle;
+use crate::io::{Io, Progress};
+
+/// A [`Watch`] over a cell's output.
+pub struct CellWatch<'a> {
+    io: &'a mut dyn Io,
+    prompt: Option<Progress>,
+    progress: Progress,
+}
+
+impl<'a> CellWatch<'a> {
+    pub fn new(io: &'a mut dyn Io) -> Self {
+        CellWatch {
+            io,
+            prompt: None,
+            progress: Progress::new("remote"),
+        }
+    }
+
+    /// Shows or updates the progress line.
+    pub fn status(&mut self, text: &str) {
+        self.progress.show(self.io, text);
+    }
+
+    /// After sign-in: the device-code prompt, if one was shown, says it is done.
+    pub fn signed_in(&mut self, text: &str) {
+        if let Some(p) = self.prompt.as_mut() {
+            p.show(self.io, text);
+        }
+    }
+}
+
+impl Watch for CellWatch<'_> {
+    fn cancelled(&self) -> bool {
+        self.io.interrupted()
+    }
+
+    fn can_tell(&self) -> bool {
+        true
+    }
+
+    /// The service's message, with its link made a link and the code set apart.
+    fn tell(&mut self, text: &str) {
+        let mut html = escape_html(text);
+        for word in text.split_whitespace() {
+            let word = word.trim_end_matches(['.', ',']);
+            if word.starts_with("https://") {
+                let e = escape_html(word);
+                html = html.replacen(
+                    &e,
+                    &format!("<a href=\"{e}\" target=\"_blank\" rel=\"noopener\">{e}</a>"),
+                    1,
+                );
+            } else if word.len() >= 8 && word.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+                html = html.replacen(word, &format!("<b><code>{word}</code></b>"), 1);
+            }
+        }
+        let bundle = MimeBundle::text(text).with("text/html", format!("<div class=\"hb-signin\">🔑 {html}</div>"));
+        let prompt = self.prompt.get_or_insert_with(|| Progress::new("signin"));
+        prompt.show_bundle(self.io, &bundle);
+    }
+}
