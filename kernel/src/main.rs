@@ -65,21 +65,22 @@ fn install(args: &[String]) -> Result<(), String> {
 }
 
 const REPLAY_USAGE: &str = "\
-Usage: huntbook replay ROUTES.json [--for SECONDS] [--write-config FILE [--geoip FOLDER]]
+Usage: huntbook replay ROUTES.json… [--for SECONDS] [--write-config FILE [--geoip FOLDER]]
 
-Serves recorded threat-intel answers on 127.0.0.1 (a free port), prints its URL, and runs
+Serves recorded service answers on 127.0.0.1 (a free port), prints its URL, and runs
 until stopped (Ctrl-C) or for SECONDS. --write-config writes a huntbook.yaml that points
-the providers at it (placeholder keys: the server checks none; a cache of its own beside
-the file) and, with --geoip, at the MaxMind databases in FOLDER. For example, from the
-checkout, before opening notebooks/threat-intel.ipynb:
+the threat-intel providers at it (placeholder keys: the server checks none; a cache of its
+own beside the file), a sentinel source `soc` when the routes replay Microsoft sign-in and
+Log Analytics, and, with --geoip, the MaxMind databases in FOLDER. For example, from the
+checkout, before opening notebooks/threat-intel.ipynb or notebooks/sentinel-hunt.ipynb:
 
-  huntbook replay tests/notebooks/ti-replay.json --write-config notebooks/huntbook.yaml \\
-      --geoip ../shared/data/geoip/test-data";
+  huntbook replay tests/notebooks/ti-replay.json tests/notebooks/sentinel-replay.json \\
+      --write-config notebooks/huntbook.yaml --geoip ../shared/data/geoip/test-data";
 
 /// Serves recorded provider answers on a loopback port, for offline demos and the
 /// notebook tests: prints the URL, then serves until stopped (or for `--for` seconds).
 fn replay(args: &[String]) -> Result<(), String> {
-    let mut routes = None;
+    let mut routes = Vec::new();
     let mut seconds = None;
     let mut config = None;
     let mut geoip = None;
@@ -101,14 +102,19 @@ fn replay(args: &[String]) -> Result<(), String> {
             "--write-config" => config = Some(PathBuf::from(value("a file to write")?)),
             "--geoip" => geoip = Some(PathBuf::from(value("a folder")?)),
             other if other.starts_with('-') => return Err(format!("unknown option {other:?}\n\n{REPLAY_USAGE}")),
-            other if routes.is_none() => routes = Some(PathBuf::from(other)),
-            other => return Err(format!("unexpected argument {other:?}\n\n{REPLAY_USAGE}")),
+            other => routes.push(PathBuf::from(other)),
         }
     }
-    let routes = routes.ok_or(format!("replay needs a routes file\n\n{REPLAY_USAGE}"))?;
-    let server = huntbook::ti::replay::ReplayServer::from_file(&routes).map_err(|e| e.to_string())?;
+    if routes.is_empty() {
+        return Err(format!("replay needs a routes file\n\n{REPLAY_USAGE}"));
+    }
+    let server = huntbook::ti::replay::ReplayServer::from_files(&routes).map_err(|e| e.to_string())?;
     if let Some(file) = &config {
-        let text = replay_config(&server.url(), file, geoip.as_deref())?;
+        let mut text = replay_config(&server.url(), file, geoip.as_deref())?;
+        let paths: Vec<String> = routes.iter().filter_map(|r| std::fs::read_to_string(r).ok()).collect();
+        if paths.iter().any(|t| t.contains("\"/la/v1/workspaces/")) {
+            text.push_str(&replay_sources(&server.url()));
+        }
         std::fs::write(file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         eprintln!("wrote {}", file.display());
     }
@@ -155,6 +161,16 @@ fn replay_config(url: &str, file: &std::path::Path, geoip: Option<&std::path::Pa
         ));
     }
     Ok(text)
+}
+
+/// The replayed Microsoft Sentinel workspace as source `soc`, signing in with a client
+/// secret at the replayed authority (`/aad`) and querying the replayed API (`/la`).
+fn replay_sources(url: &str) -> String {
+    format!(
+        "sources:\n  soc:\n    kind: sentinel\n    workspace: 8ecf8077-cf51-4820-aadd-14040956f35d\n\
+         \x20   tenant: contoso.onmicrosoft.com\n    client_id: 11111111-2222-3333-4444-555555555555\n\
+         \x20   client_secret: replay-demo-secret\n    authority: {url}/aad\n    endpoint: {url}/la\n"
+    )
 }
 
 fn run_kernel(args: &[String]) -> Result<(), String> {

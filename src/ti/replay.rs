@@ -51,6 +51,9 @@ pub struct Route {
     /// How many requests this route answers; unlimited when absent.
     #[serde(default)]
     pub times: Option<usize>,
+    /// Milliseconds to wait before answering (a slow service, for timeouts).
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
 }
 
 fn ok() -> u16 {
@@ -126,10 +129,25 @@ impl ReplayServer {
 
     /// Reads routes from a JSON file; body files are relative to it.
     pub fn from_file(routes: &Path) -> std::io::Result<ReplayServer> {
-        let text = std::fs::read_to_string(routes)?;
-        let parsed: Vec<Route> = serde_json::from_str(&text)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {e}", routes.display())))?;
-        Self::start(parsed, routes.parent().unwrap_or(Path::new(".")))
+        Self::from_files(&[routes.to_path_buf()])
+    }
+
+    /// Routes from several JSON files, in order (each one's body files relative to it).
+    pub fn from_files(files: &[PathBuf]) -> std::io::Result<ReplayServer> {
+        let mut all = Vec::new();
+        for routes in files {
+            let text = std::fs::read_to_string(routes)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", routes.display())))?;
+            let parsed: Vec<Route> = serde_json::from_str(&text).map_err(|e| {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {e}", routes.display()))
+            })?;
+            let base = routes.parent().unwrap_or(Path::new("."));
+            all.extend(parsed.into_iter().map(|mut r| {
+                r.body_file = r.body_file.map(|f| base.join(f));
+                r
+            }));
+        }
+        Self::start(all, Path::new("."))
     }
 
     /// `http://127.0.0.1:PORT`
@@ -201,6 +219,9 @@ fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         match found {
             Some(l) => {
                 l.used += 1;
+                if let Some(ms) = l.route.delay_ms {
+                    std::thread::sleep(Duration::from_millis(ms));
+                }
                 (l.route.status, l.route.headers.clone(), l.body.clone())
             }
             None => (

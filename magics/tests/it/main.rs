@@ -15,3 +15,4 @@ mod hostile;
 mod magics;
 mod ptree;
 mod query;
+mod remote;
