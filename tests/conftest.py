@@ -53,8 +53,9 @@ def shared_data() -> Path:
 
 
 def _start_replay() -> None:
-    """Threat-intel providers for the notebooks: the binary's loopback replay server with
-    the providers' recorded answers, and a huntbook.yaml pointing the providers at it (with
+    """Threat-intel providers and a Sentinel workspace for the notebooks: the binary's
+    loopback replay server with the services' recorded answers, and a huntbook.yaml
+    pointing the providers and the `soc` source at it (with
     a fresh cache, and MaxMind's test databases for %geoip). Kernels inherit
     HUNTBOOK_CONFIG from this process."""
     import atexit
@@ -63,10 +64,11 @@ def _start_replay() -> None:
     if not binary.exists():
         return
     routes = ROOT / "tests" / "notebooks" / "ti-replay.json"
+    sentinel = ROOT / "tests" / "notebooks" / "sentinel-replay.json"
     work = Path(tempfile.mkdtemp(prefix="huntbook-ti-"))
     # The same command the README gives for opening notebooks/threat-intel.ipynb by hand.
     proc = subprocess.Popen(
-        [str(binary), "replay", str(routes), "--write-config", str(work / "huntbook.yaml"),
+        [str(binary), "replay", str(routes), str(sentinel), "--write-config", str(work / "huntbook.yaml"),
          "--geoip", str(SHARED_DATA / "geoip" / "test-data"), "--for", "7200"],
         stdout=subprocess.PIPE,
         text=True,

@@ -140,3 +140,34 @@ def test_threat_intel_notebook_enriches_and_caches(shared_data):
     assert "EXAMPLE-RO-NET" in _plain(owner) and "89.35.39.0/24" in _plain(owner)
     sentinel = next(c for s, c in by_source.items() if "--providers sentinel" in s)
     assert "sentinel=warning" in _plain(next(o for o in sentinel.outputs if o.output_type == "execute_result"))
+
+
+def test_sentinel_notebook_runs_the_same_hunt_locally_and_on_the_workspace(shared_data):
+    """The Sentinel notebook against the replayed workspace: the same library query on the
+    sample source and on `soc` (with the workspace and request id in the result), the Impact
+    hunts with the lockout hunt hitting and the SigninLogs one failing with the service's
+    words, and no secret or token anywhere in the saved notebook."""
+    path = ROOT / "notebooks" / "sentinel-hunt.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, kernel_name="huntbook", timeout=120, resources={"metadata": {"path": str(path.parent)}}).execute()
+    by_source = {c.source: c for c in nb.cells if c.cell_type == "code"}
+
+    def texts(prefix):
+        cell = next(c for s, c in by_source.items() if s.startswith(prefix))
+        return "\n".join(_plain(o) for o in cell.outputs)
+
+    assert "local_alerts: 25 rows" in texts("%connect sample")
+    remote = texts("%time 2023-02-20 .. 2023-02-21\nalerts")
+    assert "from soc" in remote and "request 51c2d7e4-replayed-alerts" in remote
+    assert "datetime(2023-02-20T00:00:00Z)" in texts("%query SecurityAlert.list_alerts --print")
+    assert "(2 requests" in texts("%%query --split-by 1d")
+    hunts = texts("impact = %query hunt --all")
+    cell = next(c for s, c in by_source.items() if s.startswith("impact = %query hunt --all"))
+    html = "".join("".join(o.get("data", {}).get("text/html", "")) for o in cell.outputs)
+    assert "2 hit, 1 failed" in hunts and "SEM0100" in html and "<details>" in html
+    lockouts = next(c for s, c in by_source.items() if s.startswith("%%sql"))
+    rows = next(o for o in lockouts.outputs if o.output_type == "execute_result")["data"][
+        "application/vnd.dataresource+json"]["data"]
+    assert [r["Account"] for r in rows] == ["CONTOSO\\alice", "CONTOSO\\svc-backup"]
+    saved = nbformat.writes(nb)
+    assert "replay-demo-secret" not in saved and "replayed.sentinel-token" not in saved
