@@ -11,14 +11,8 @@
 use std::io::Write;
 use std::time::Instant;
 
-fn status(field: &str) -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(field))
-        .map(|l| l[field.len()..].trim().to_string())
-        .unwrap_or_else(|| "?".into())
-}
+mod common;
+use common::status;
 
 const COLUMNS: &[(&str, &str)] = &[
     ("TenantId", "guid"),

@@ -9,16 +9,10 @@ use std::io::{BufRead, BufWriter, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use huntbook::source::{LocalConfig, LocalSource};
+mod common;
+use common::status;
 
-fn status(field: &str) -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(field))
-        .map(|l| l[field.len()..].trim().to_string())
-        .unwrap_or_else(|| "?".into())
-}
+use huntbook::source::{LocalConfig, LocalSource};
 
 fn main() {
     let megabytes: u64 = std::env::args()
