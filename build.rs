@@ -29,7 +29,9 @@ fn main() {
     for file in &files {
         let relative = file.strip_prefix(&root).expect("under the root");
         let name = relative.to_string_lossy().replace('\\', "/");
-        let line = format!("    ({name:?}, include_str!({:?})),\n", file.display().to_string());
+        // Relative to the crate being compiled, not this script's checkout: one target
+        // folder may serve several checkouts (CI's fresh clones), whose paths differ.
+        let line = format!("    ({name:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/{name}\"))),\n");
         if name.starts_with("queries/sentinel-hunting/") {
             hunts.push_str(&line);
         } else {
