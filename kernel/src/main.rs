@@ -111,8 +111,7 @@ fn replay(args: &[String]) -> Result<(), String> {
     let server = huntbook::ti::replay::ReplayServer::from_files(&routes).map_err(|e| e.to_string())?;
     if let Some(file) = &config {
         let mut text = replay_config(&server.url(), file, geoip.as_deref())?;
-        let paths: Vec<String> = routes.iter().filter_map(|r| std::fs::read_to_string(r).ok()).collect();
-        if paths.iter().any(|t| t.contains("\"/la/v1/workspaces/")) {
+        if server.serves("/la/v1/workspaces/") {
             text.push_str(&replay_sources(&server.url()));
         }
         std::fs::write(file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;

@@ -68,6 +68,32 @@ pub enum KeyRef {
     Value(Secret),
 }
 
+impl KeyRef {
+    /// `env:NAME`, or the value itself.
+    pub fn parse(text: String) -> KeyRef {
+        match text.trim_start().strip_prefix("env:") {
+            Some(var) => KeyRef::Env(var.trim().to_string()),
+            None => KeyRef::Value(Secret::new(text)),
+        }
+    }
+
+    /// The key: the value written, or the variable's when it is set and not blank.
+    pub fn value(&self) -> Option<String> {
+        match self {
+            KeyRef::Value(s) => Some(s.expose().to_string()),
+            KeyRef::Env(var) => env_value(var),
+        }
+    }
+}
+
+/// A variable's value, trimmed, when it is set and not blank.
+pub(crate) fn env_value(var: &str) -> Option<String> {
+    std::env::var(var)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
 /// Where a provider's key is taken from, in the order that decides. No `Debug`: it holds
 /// the key.
 pub enum KeyFrom {
@@ -144,10 +170,7 @@ impl ProviderSettings {
             (Some(KeyRef::Value(s)), None) => KeyFrom::File(s.expose().to_string()),
             (Some(KeyRef::Env(var)), None) => KeyFrom::Env {
                 var: var.clone(),
-                value: std::env::var(var)
-                    .ok()
-                    .map(|v| v.trim().to_string())
-                    .filter(|v| !v.is_empty()),
+                value: env_value(var),
             },
             (None, None) => KeyFrom::Nowhere,
         }
@@ -172,10 +195,7 @@ impl TiSettings {
             let p = p.unwrap_or_default();
             let at = |field: &str| format!("ti.providers.{name}.{field}");
             let settings = ProviderSettings {
-                key: p.key.map(|k| match k.strip_prefix("env:") {
-                    Some(var) => KeyRef::Env(var.trim().to_string()),
-                    None => KeyRef::Value(Secret::new(k)),
-                }),
+                key: p.key.map(KeyRef::parse),
                 url: p.url,
                 rate: p
                     .rate

@@ -7,6 +7,7 @@ use huntbook::render::escape_html;
 
 use crate::bundle::MimeBundle;
 use crate::io::{Io, Progress};
+use crate::sources::RemoteSource;
 
 /// A [`Watch`] over a cell's output.
 pub struct CellWatch<'a> {
@@ -29,11 +30,21 @@ impl<'a> CellWatch<'a> {
         self.progress.show(self.io, text);
     }
 
-    /// After sign-in: the device-code prompt, if one was shown, says it is done.
-    pub fn signed_in(&mut self, text: &str) {
-        if let Some(p) = self.prompt.as_mut() {
-            p.show(self.io, text);
+    /// Signs `source` in, saying so here: what it is doing, then that it is done (in the
+    /// device-code prompt too, if one was shown) or that it failed.
+    pub fn sign_in(&mut self, source: &mut RemoteSource) -> huntbook::Result<()> {
+        let who = format!("{} ({})", source.name, source.sign_in_method());
+        self.status(&format!("signing in for {who}…"));
+        if let Err(e) = source.sign_in(self) {
+            self.status(&format!("{}: not signed in", source.name));
+            return Err(e);
         }
+        let done = format!("signed in for {who}");
+        if let Some(p) = self.prompt.as_mut() {
+            p.show(self.io, &format!("✓ {done}"));
+        }
+        self.status(&done);
+        Ok(())
     }
 }
 

@@ -162,10 +162,6 @@ impl Client {
         })
     }
 
-    pub fn cloud(&self) -> &Cloud {
-        &self.cloud
-    }
-
     /// How the client signs in, in words (never a secret): for `%connect`'s summary.
     pub fn sign_in_method(&self) -> &'static str {
         match self.credential {
@@ -219,7 +215,7 @@ impl Client {
         let credential = self.credential.clone();
         let (token, lifetime) = match &credential {
             Credential::Token(t) => return Ok(t.clone()),
-            Credential::AzureCli { tenant } => self.azure_cli(resource, tenant.as_deref(), watch)?,
+            Credential::AzureCli { tenant } => self.azure_cli(resource, tenant.as_deref(), &*watch)?,
             Credential::ClientSecret {
                 tenant,
                 client_id,
@@ -306,18 +302,24 @@ impl Client {
                     ),
                 ));
             }
-            let cancelled = self.runtime.block_on(async {
-                tokio::select! {
-                    _ = tokio::time::sleep(wait) => false,
-                    _ = until(watch) => true,
-                }
-            });
-            if cancelled {
+            if self.pause(wait, watch) {
                 return Err(Error::Cancelled {
                     what: "the request".into(),
                 });
             }
         }
+    }
+}
+
+impl Client {
+    /// Waits `how_long`, or less if the person asks to stop: whether they did.
+    pub(super) fn pause(&self, how_long: Duration, watch: &dyn Watch) -> bool {
+        self.runtime.block_on(async {
+            tokio::select! {
+                _ = tokio::time::sleep(how_long) => false,
+                _ = until(watch) => true,
+            }
+        })
     }
 }
 
@@ -339,10 +341,22 @@ pub(super) fn sign_in_failed(tenant: &str, status: u16, body: &Value) -> Error {
 /// so an example or a misconfigured test cannot reach a real service.
 pub const LOOPBACK_ONLY: &str = "HUNTBOOK_LOOPBACK_ONLY";
 
+/// Whether `host` (a URL's host, without its port) is the loopback address.
+pub fn is_loopback(host: &str) -> bool {
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]" | "::1")
+}
+
+/// The host of an http(s) URL, without its port; `None` when it is not one.
+pub fn url_host(url: &str) -> Option<String> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    matches!(parsed.scheme(), "http" | "https")
+        .then(|| parsed.host_str().map(str::to_string))
+        .flatten()
+}
+
 /// An error when [`LOOPBACK_ONLY`] is set and `host` is not the loopback address.
 pub(super) fn refuse_off_loopback(host: &str) -> Result<()> {
-    let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]" | "::1");
-    if !loopback && std::env::var_os(LOOPBACK_ONLY).is_some_and(|v| !v.is_empty() && v != "0") {
+    if !is_loopback(host) && std::env::var_os(LOOPBACK_ONLY).is_some_and(|v| !v.is_empty() && v != "0") {
         return Err(Error::service(
             "HTTP",
             format!("{LOOPBACK_ONLY} is set: nothing is sent to {host}, only to the loopback address"),

@@ -12,7 +12,7 @@ mod signin;
 mod stream;
 pub mod tables;
 
-pub use azure::{Client, Cloud, Credential, Limits};
+pub use azure::{Client, Cloud, Credential, Limits, is_loopback, url_host};
 pub use services::{Answered, DefenderApi, Service};
 
 /// What a running request reports to, and asks of, the person waiting for it.

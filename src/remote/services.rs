@@ -142,7 +142,8 @@ impl Client {
         let token = self.token(&base, watch)?;
         let url = service.url(&base);
         let body = service.body(kql, timespan, self.limits.timeout.as_secs());
-        let client_id = request_id();
+        // The id the services log the request under, for support cases.
+        let client_id = uuid::Uuid::new_v4().to_string();
         let wait = format!("wait={}", self.limits.timeout.as_secs());
         let answer = self.send(&*watch, || {
             self.http
@@ -222,24 +223,4 @@ fn limits_met(service: &Service, rows: usize, bytes: usize) -> Vec<String> {
         _ => {}
     }
     out
-}
-
-/// A fresh request id in the GUID form the services log (`x-ms-client-request-id`).
-fn request_id() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNT: AtomicU64 = AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(COUNT.fetch_add(1, Ordering::Relaxed));
-    let a = h.finish();
-    h.write_u64(a);
-    let b = h.finish();
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        0x8000 | (b >> 48) & 0x3fff,
-        b & 0xffff_ffff_ffff
-    )
 }

@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::Watch;
-use super::azure::{Client, sign_in_failed, until};
-
+use super::azure::{Client, sign_in_failed};
 use crate::error::{Error, Result};
 
 impl Client {
@@ -52,13 +51,7 @@ impl Client {
             Instant::now() + Duration::from_secs(start.get("expires_in").and_then(Value::as_u64).unwrap_or(900));
         let url = self.endpoint(tenant, "token")?;
         loop {
-            let waited = self.runtime.block_on(async {
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(interval)) => true,
-                    _ = until(&*watch) => false,
-                }
-            });
-            if !waited {
+            if self.pause(Duration::from_secs(interval), &*watch) {
                 return Err(Error::Cancelled {
                     what: "device-code sign-in".into(),
                 });
@@ -95,7 +88,7 @@ impl Client {
         &self,
         resource: &str,
         tenant: Option<&str>,
-        watch: &mut dyn Watch,
+        watch: &dyn Watch,
     ) -> Result<(String, Duration)> {
         super::azure::refuse_off_loopback("the Azure CLI")?;
         let mut command = Command::new(std::env::var_os("HUNTBOOK_AZ").unwrap_or_else(|| "az".into()));

@@ -155,6 +155,12 @@ impl ReplayServer {
         format!("http://{}", self.addr)
     }
 
+    /// Whether a route answers a path starting with `prefix`.
+    pub fn serves(&self, prefix: &str) -> bool {
+        let routes = self.shared.routes.lock().expect("not poisoned");
+        routes.iter().any(|l| l.route.path.starts_with(prefix))
+    }
+
     /// Every request received so far.
     pub fn requests(&self) -> Vec<Recorded> {
         self.shared.log.lock().expect("not poisoned").clone()
@@ -207,7 +213,7 @@ fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         Some((p, q)) => (p.to_string(), Some(q.to_string())),
         None => (target.clone(), None),
     };
-    let (status, extra, payload) = {
+    let (status, extra, payload, delay) = {
         let mut routes = shared.routes.lock().expect("not poisoned");
         let found = routes.iter_mut().find(|l| {
             l.route.method.eq_ignore_ascii_case(&method)
@@ -219,10 +225,12 @@ fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         match found {
             Some(l) => {
                 l.used += 1;
-                if let Some(ms) = l.route.delay_ms {
-                    std::thread::sleep(Duration::from_millis(ms));
-                }
-                (l.route.status, l.route.headers.clone(), l.body.clone())
+                (
+                    l.route.status,
+                    l.route.headers.clone(),
+                    l.body.clone(),
+                    l.route.delay_ms,
+                )
             }
             None => (
                 404,
@@ -230,9 +238,14 @@ fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                 serde_json::json!({"error": format!("no recorded answer for {method} {target}")})
                     .to_string()
                     .into_bytes(),
+                None,
             ),
         }
     };
+    // A slow answer waits outside the lock.
+    if let Some(ms) = delay {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
     shared.log.lock().expect("not poisoned").push(Recorded {
         method,
         target,

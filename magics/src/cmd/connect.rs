@@ -236,18 +236,11 @@ impl Magic for Connect {
             .sources
             .open(&name.text, &spec, ctx.secrets)
             .map_err(|e| Diagnostic::new("source-error", e).at(span.clone()))?;
-        if let Some(Connected::Remote(remote)) = ctx.sources.get_mut(&name.text) {
-            let mut watch = CellWatch::new(ctx.io);
-            watch.status(&format!("signing in for {} ({})…", name.text, remote.sign_in_method()));
-            let signed = remote.sign_in(&mut watch);
-            if let Err(e) = signed {
-                watch.status(&format!("{}: not signed in", name.text));
-                ctx.sources.disconnect(&name.text);
-                return Err(Diagnostic::engine(e, Some(span)));
-            }
-            let done = format!("signed in for {} ({})", name.text, remote.sign_in_method());
-            watch.signed_in(&format!("✓ {done}"));
-            watch.status(&done);
+        if let Some(Connected::Remote(remote)) = ctx.sources.get_mut(&name.text)
+            && let Err(e) = CellWatch::new(ctx.io).sign_in(remote)
+        {
+            ctx.sources.disconnect(&name.text);
+            return Err(Diagnostic::engine(e, Some(span)));
         }
         ctx.sources.make_current(&name.text);
         Ok(summary(ctx, &name.text, warnings))

@@ -74,22 +74,14 @@ struct RawSource {
     timeout: Option<String>,
 }
 
-/// `env:NAME` or the value itself.
-pub fn key_ref(text: String) -> KeyRef {
-    match text.trim().strip_prefix("env:") {
-        Some(var) => KeyRef::Env(var.trim().to_string()),
-        None => KeyRef::Value(crate::secrets::Secret::new(text)),
-    }
-}
-
 impl RawSource {
     fn into_spec(self, base: &Path, origin: String) -> Result<SourceSpec, String> {
         let remote_fields = RemoteFields {
             workspaces: self.workspace.map(OneOrMany::into_vec).unwrap_or_default(),
             tenant: self.tenant,
             client_id: self.client_id,
-            client_secret: self.client_secret.map(key_ref),
-            token: self.token.map(key_ref),
+            client_secret: self.client_secret.map(KeyRef::parse),
+            token: self.token.map(KeyRef::parse),
             auth: self.auth,
             cloud: self.cloud,
             authority: self.authority,

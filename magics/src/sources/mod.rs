@@ -14,7 +14,7 @@ use std::path::PathBuf;
 mod config;
 pub mod remote;
 
-pub use config::{CREDENTIAL_FIELDS, Config, SourceSpec, key_ref, unknown_kind};
+pub use config::{CREDENTIAL_FIELDS, Config, SourceSpec, unknown_kind};
 pub use remote::{RemoteKind, RemoteSource, RemoteSpec};
 
 use huntbook::query::{Hunt, Library};

@@ -8,7 +8,7 @@ use huntbook::Frame;
 use huntbook::remote::{Client, Cloud, Credential, DefenderApi, Limits, Service, Watch};
 use polars::prelude::*;
 
-use crate::enrich::KeyRef;
+use crate::enrich::{KeyRef, env_value};
 use crate::secrets::Secrets;
 
 /// The remote kinds, as `kind:` names them.
@@ -108,15 +108,8 @@ pub struct RemoteSpec {
 /// A URL a token may be sent to: https, or http on the loopback address only.
 fn checked_url(field: &str, url: &str) -> Result<String, String> {
     let url = url.trim().trim_end_matches('/');
-    let host = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| format!("{field} {url:?} is not an http(s) URL"))?;
-    let host = host.split(['/', '?']).next().unwrap_or_default();
-    let loopback = ["127.0.0.1", "localhost", "[::1]"]
-        .iter()
-        .any(|l| host == *l || host.starts_with(&format!("{l}:")));
-    if url.starts_with("http://") && !loopback {
+    let host = huntbook::remote::url_host(url).ok_or_else(|| format!("{field} {url:?} is not an http(s) URL"))?;
+    if url.starts_with("http://") && !huntbook::remote::is_loopback(&host) {
         return Err(format!(
             "{field} {url:?} is plain http: tokens are sent only over https (or to the loopback address)"
         ));
@@ -253,27 +246,18 @@ impl RemoteSpec {
         }
     }
 
-    fn key(r: &KeyRef) -> Option<String> {
-        match r {
-            KeyRef::Value(s) => Some(s.expose().to_string()),
-            KeyRef::Env(var) => std::env::var(var).ok().filter(|v| !v.trim().is_empty()),
-        }
-    }
-
     /// The client secret: `%secret NAME` first, then the configured one, then
     /// `AZURE_CLIENT_SECRET` (as Azure's own tools read it).
     fn secret(&self, name: &str, secrets: &Secrets) -> Option<String> {
         secrets
             .get(name)
             .map(|s| s.expose().to_string())
-            .or_else(|| self.client_secret.as_ref().and_then(Self::key))
-            .or_else(|| std::env::var("AZURE_CLIENT_SECRET").ok().filter(|v| !v.is_empty()))
+            .or_else(|| self.client_secret.as_ref().and_then(KeyRef::value))
+            .or_else(|| env_value("AZURE_CLIENT_SECRET"))
     }
 
     fn client_id(&self) -> Option<String> {
-        self.client_id
-            .clone()
-            .or_else(|| std::env::var("AZURE_CLIENT_ID").ok().filter(|v| !v.is_empty()))
+        self.client_id.clone().or_else(|| env_value("AZURE_CLIENT_ID"))
     }
 
     /// The sign-in that applies: the one configured, else a token if one is given, a
@@ -313,9 +297,7 @@ impl RemoteSpec {
                 }
             }
             Auth::Token => match &self.token {
-                Some(KeyRef::Env(var)) if Self::key(&KeyRef::Env(var.clone())).is_none() => {
-                    out.push(format!("the token: {var} is not set"))
-                }
+                Some(r @ KeyRef::Env(var)) if r.value().is_none() => out.push(format!("the token: {var} is not set")),
                 None => out.push("the token: set token: env:NAME".into()),
                 _ => {}
             },
@@ -345,7 +327,7 @@ impl RemoteSpec {
             Auth::Cli => Credential::AzureCli {
                 tenant: self.tenant.clone(),
             },
-            Auth::Token => Credential::Token(self.token.as_ref().and_then(Self::key).unwrap_or_default()),
+            Auth::Token => Credential::Token(self.token.as_ref().and_then(KeyRef::value).unwrap_or_default()),
         })
     }
 }
@@ -400,15 +382,20 @@ impl RemoteSource {
         self.client.sign_in_method()
     }
 
+    /// What the source's tokens are for: its service's base URL (every workspace of a
+    /// sentinel source shares one).
+    fn resource(&self) -> String {
+        self.spec.services()[0].resource(&self.spec.cloud)
+    }
+
     /// Signs in for the source's service (device code and the CLI wait here).
     pub fn sign_in(&mut self, watch: &mut dyn Watch) -> huntbook::Result<()> {
-        let resource = self.spec.services()[0].resource(&self.spec.cloud);
+        let resource = self.resource();
         self.client.token(&resource, watch).map(|_| ())
     }
 
     pub fn signed_in(&self) -> bool {
-        let resource = self.spec.services()[0].resource(&self.spec.cloud);
-        self.client.signed_in(&resource)
+        self.client.signed_in(&self.resource())
     }
 
     /// The query library's data environment.
@@ -422,10 +409,7 @@ impl RemoteSource {
     pub fn run(&mut self, kql: &str, timespan: Option<&str>, watch: &mut dyn Watch) -> huntbook::Result<Gathered> {
         let services = self.spec.services();
         let several = services.len() > 1;
-        let mut frames = Vec::new();
-        let mut warnings = Vec::new();
-        let mut request_ids = Vec::new();
-        let mut bytes = 0;
+        let mut parts = Vec::new();
         let mut failed = Vec::new();
         for service in &services {
             let label = match service {
@@ -434,45 +418,66 @@ impl RemoteSource {
             };
             match self.client.query(service, kql, timespan, watch) {
                 Ok(answer) => {
-                    let mut df = answer.frame;
+                    let mut frame = answer.frame;
+                    let mut warnings = answer.warnings;
                     if several {
-                        df.with_column(Column::new("Workspace".into(), vec![label.clone(); df.height()]))
+                        frame
+                            .with_column(Column::new("Workspace".into(), vec![label.clone(); frame.height()]))
                             .map_err(huntbook::Error::from)?;
+                        warnings = warnings
+                            .into_iter()
+                            .map(|w| format!("workspace {label}: {w}"))
+                            .collect();
                     }
-                    warnings.extend(
-                        answer.warnings.into_iter().map(
-                            |w| {
-                                if several { format!("workspace {label}: {w}") } else { w }
-                            },
-                        ),
-                    );
-                    request_ids.push(answer.request_id);
-                    bytes += answer.bytes;
-                    frames.push(df);
+                    parts.push(Gathered {
+                        frame,
+                        warnings,
+                        request_ids: vec![answer.request_id],
+                        bytes: answer.bytes,
+                    });
                 }
                 Err(e @ huntbook::Error::Cancelled { .. }) => return Err(e),
                 Err(e) if !several => return Err(e),
                 Err(e) => failed.push(format!("workspace {label}: {e}")),
             }
         }
-        if frames.is_empty() {
+        if parts.is_empty() {
             return Err(huntbook::Error::service(
                 "Log Analytics",
                 format!("every workspace failed: {}", failed.join("; ")),
             ));
         }
-        warnings.extend(failed.into_iter().map(|f| format!("{f} (its rows are missing)")));
-        Ok(Gathered {
-            frame: stack(frames)?,
-            warnings,
-            request_ids,
-            bytes,
-        })
+        let mut gathered = Gathered::stacked(parts)?;
+        gathered
+            .warnings
+            .extend(failed.into_iter().map(|f| format!("{f} (its rows are missing)")));
+        Ok(gathered)
+    }
+}
+
+impl Gathered {
+    /// The parts' rows one under the other, with all their warnings, request ids and bytes.
+    pub fn stacked(parts: Vec<Gathered>) -> huntbook::Result<Gathered> {
+        let mut out = Gathered {
+            frame: DataFrame::empty(),
+            warnings: Vec::new(),
+            request_ids: Vec::new(),
+            bytes: 0,
+        };
+        let mut frames = Vec::with_capacity(parts.len());
+        for p in parts {
+            out.warnings.extend(p.warnings);
+            out.request_ids.extend(p.request_ids);
+            out.bytes += p.bytes;
+            frames.push(p.frame);
+        }
+        out.frame = stack(frames)?;
+        Ok(out)
     }
 }
 
 /// Frames one under the other; columns missing from some are null there.
-pub fn stack(mut frames: Vec<DataFrame>) -> huntbook::Result<DataFrame> {
+fn stack(mut frames: Vec<DataFrame>) -> huntbook::Result<DataFrame> {
     if frames.len() == 1 {
         return Ok(frames.pop().expect("one"));
     }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use huntbook::ti::replay::{Recorded, ReplayServer, Route};
+use huntbook::ti::replay::{Recorded, ReplayServer};
 use huntbook_magics::Interpreter;
 use serde_json::{Value, json};
 
@@ -18,27 +18,18 @@ fn routes_file() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/notebooks/sentinel-replay.json")
 }
 
-fn route(method: &str, path: &str, status: u16, body: Value) -> Route {
+fn route(method: &str, path: &str, status: u16, body: Value) -> Value {
     let mut r = json!({"method": method, "path": path, "status": status});
     r.as_object_mut().unwrap().extend(body.as_object().unwrap().clone());
-    serde_json::from_value(r).unwrap()
+    r
 }
 
 /// The recorded routes, after `extra` (which win, being first).
-fn server(extra: Vec<Route>) -> ReplayServer {
-    let text = std::fs::read_to_string(routes_file()).unwrap();
-    let mut routes = extra;
-    let base = routes_file().parent().unwrap().to_path_buf();
-    routes.extend(
-        serde_json::from_str::<Vec<Route>>(&text)
-            .unwrap()
-            .into_iter()
-            .map(|mut r| {
-                r.body_file = r.body_file.map(|f| base.join(f));
-                r
-            }),
-    );
-    ReplayServer::start(routes, Path::new(".")).unwrap()
+fn server(extra: Vec<Value>) -> ReplayServer {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("extra.json");
+    std::fs::write(&first, serde_json::to_string(&extra).unwrap()).unwrap();
+    ReplayServer::from_files(&[first, routes_file()]).unwrap()
 }
 
 fn interp(dir: &Path, yaml: &str) -> Interpreter {

@@ -10,7 +10,7 @@ use huntbook::time::{TimeWindow, iso};
 use polars::prelude::*;
 
 use super::Plan;
-use super::remote::{self, Chunk};
+use super::remote;
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::figure::Figure;
 use crate::parse::Spanned;
@@ -65,19 +65,9 @@ pub(super) fn hunt(words: &[Spanned], plan: &Plan, ctx: &mut Context) -> Result<
     if plan.print {
         return Ok(super::printed(plan, ctx, &windowed.kql, Some(&window.to_string())));
     }
-    let chunks = match plan.split {
-        None => vec![Chunk {
-            kql: windowed.kql,
-            window: Some(window),
-        }],
-        Some((span, at)) => remote::chunks(window, span, at)?
-            .into_iter()
-            .map(|c| Chunk {
-                kql: found.over(&c).kql,
-                window: Some(c),
-            })
-            .collect(),
-    };
+    let chunks = remote::plan_chunks(plan, Some(window), windowed.kql, "a hunt needs a window", |c| {
+        Ok(found.over(c).kql)
+    })?;
     let mut outcome = remote::run(ctx, plan, &span, chunks, Some(window.to_string()), false)?;
     outcome.warnings.insert(0, format!("{}: {}", found.name, windowed.note));
     Ok(outcome)

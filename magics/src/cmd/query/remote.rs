@@ -12,7 +12,7 @@ use crate::diag::Diagnostic;
 use crate::parse::Spanned;
 use crate::registry::{Context, Outcome, Value};
 use crate::sources::Connected;
-use crate::sources::remote::{Gathered, RemoteSource, frame_of, stack};
+use crate::sources::remote::{Gathered, RemoteSource, frame_of};
 use crate::waiting::CellWatch;
 
 /// The most chunks one `--split-by` may make.
@@ -25,7 +25,7 @@ pub(super) struct Chunk {
 }
 
 /// The window cut into spans of `span` (the last one shorter).
-pub(super) fn chunks(w: TimeWindow, span: chrono::Duration, at: &Spanned) -> Result<Vec<TimeWindow>, Diagnostic> {
+fn chunks(w: TimeWindow, span: chrono::Duration, at: &Spanned) -> Result<Vec<TimeWindow>, Diagnostic> {
     let count = ((w.end - w.start).num_seconds() as f64 / span.num_seconds() as f64).ceil() as usize;
     if count > MAX_CHUNKS {
         return Err(Diagnostic::new(
@@ -47,6 +47,31 @@ pub(super) fn chunks(w: TimeWindow, span: chrono::Duration, at: &Spanned) -> Res
     Ok(out)
 }
 
+/// The requests a query makes: `whole` over `window`, or with `--split-by` one per chunk
+/// of the window, each its text from `over`. Splitting without a window is an error at
+/// `--split-by` that says `no_window`.
+pub(super) fn plan_chunks(
+    plan: &Plan,
+    window: Option<TimeWindow>,
+    whole: String,
+    no_window: &str,
+    over: impl Fn(&TimeWindow) -> Result<String, Diagnostic>,
+) -> Result<Vec<Chunk>, Diagnostic> {
+    match (plan.split, window) {
+        (None, _) => Ok(vec![Chunk { kql: whole, window }]),
+        (Some((span, at)), Some(w)) => chunks(w, span, at)?
+            .into_iter()
+            .map(|c| {
+                Ok(Chunk {
+                    kql: over(&c)?,
+                    window: Some(c),
+                })
+            })
+            .collect(),
+        (Some((_, at)), None) => Err(Diagnostic::new("no-time-window", no_window).at(at.span.clone())),
+    }
+}
+
 /// Signs the source in when it has no token yet (device code shows its code here).
 pub(super) fn signed_in(
     source: &mut RemoteSource,
@@ -56,20 +81,9 @@ pub(super) fn signed_in(
     if source.signed_in() {
         return Ok(());
     }
-    watch.status(&format!(
-        "signing in for {} ({})…",
-        source.name,
-        source.sign_in_method()
-    ));
-    source
-        .sign_in(watch)
-        .map_err(|e| Diagnostic::engine(e, Some(span.clone())))?;
-    watch.signed_in(&format!(
-        "✓ signed in for {} ({})",
-        source.name,
-        source.sign_in_method()
-    ));
-    Ok(())
+    watch
+        .sign_in(source)
+        .map_err(|e| Diagnostic::engine(e, Some(span.clone())))
 }
 
 /// The remote source a call runs on, opened if need be.
@@ -131,20 +145,7 @@ pub(super) fn run(
             Diagnostic::new("service-error", format!("every chunk failed: {}", failed.join("; "))).at(span.clone()),
         );
     }
-    let mut gathered = Gathered {
-        frame: polars::prelude::DataFrame::empty(),
-        warnings: Vec::new(),
-        request_ids: Vec::new(),
-        bytes: 0,
-    };
-    let mut frames = Vec::new();
-    for p in parts {
-        gathered.warnings.extend(p.warnings);
-        gathered.request_ids.extend(p.request_ids);
-        gathered.bytes += p.bytes;
-        frames.push(p.frame);
-    }
-    gathered.frame = stack(frames).map_err(|e| Diagnostic::engine(e, Some(span.clone())))?;
+    let mut gathered = Gathered::stacked(parts).map_err(|e| Diagnostic::engine(e, Some(span.clone())))?;
     if !failed.is_empty() {
         warnings.push(format!(
             "{} of {total} chunks failed and their rows are missing: {}",

@@ -9,7 +9,7 @@ use huntbook::query::{Dialect, Query, RenderError, render_for, sql_time};
 use huntbook::source::LocalSource;
 use huntbook::time::{TimeWindow, iso, parse_time};
 
-use super::remote::{self, Chunk};
+use super::remote;
 use super::{Plan, find, param_list, printed, tidy};
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::parse::Spanned;
@@ -93,27 +93,13 @@ pub(super) fn named(name: &Spanned, words: &[Spanned], plan: &Plan, ctx: &mut Co
         return Ok(printed(plan, ctx, &rendered, window_text.as_deref()));
     }
     if service {
-        let chunks = match (plan.split, window) {
-            (None, _) => vec![Chunk { kql: rendered, window }],
-            (Some((span, at)), Some(w)) => remote::chunks(w, span, at)?
-                .into_iter()
-                .map(|c| {
-                    let mut g = given.clone();
-                    g.insert("start".into(), iso(c.start));
-                    g.insert("end".into(), iso(c.end));
-                    Ok(Chunk {
-                        kql: render(&g)?,
-                        window: Some(c),
-                    })
-                })
-                .collect::<Result<_, Diagnostic>>()?,
-            (Some((_, at)), None) => {
-                return Err(
-                    Diagnostic::new("no-time-window", format!("{} has no start and end to split", query.key))
-                        .at(at.span.clone()),
-                );
-            }
-        };
+        let no_window = format!("{} has no start and end to split", query.key);
+        let chunks = remote::plan_chunks(plan, window, rendered, &no_window, |c| {
+            let mut g = given.clone();
+            g.insert("start".into(), iso(c.start));
+            g.insert("end".into(), iso(c.end));
+            render(&g)
+        })?;
         return remote::run(ctx, plan, &name.span, chunks, window_text, true);
     }
     let (source, mut warnings) = local_source(plan, ctx, &name.span)?;
@@ -229,26 +215,14 @@ pub(super) fn raw(body: &Spanned, plan: &Plan, ctx: &mut Context) -> Result<Outc
         .map(|w| w.to_string())
         .unwrap_or_else(|| "none (the statement does not use {start}/{end})".into());
     if on_service(ctx, plan) {
-        let chunks = match (plan.split, window) {
-            (None, _) => vec![Chunk {
-                kql: window.map_or(statement.clone(), |w| kql_times(&statement, &w)),
-                window,
-            }],
-            (Some((span, at)), Some(w)) => remote::chunks(w, span, at)?
-                .into_iter()
-                .map(|c| Chunk {
-                    kql: kql_times(&statement, &c),
-                    window: Some(c),
-                })
-                .collect(),
-            (Some((_, at)), None) => {
-                return Err(Diagnostic::new(
-                    "no-time-window",
-                    "--split-by splits the {start}/{end} window, and the statement uses neither",
-                )
-                .at(at.span.clone()));
-            }
-        };
+        let whole = window.map_or(statement.clone(), |w| kql_times(&statement, &w));
+        let chunks = remote::plan_chunks(
+            plan,
+            window,
+            whole,
+            "--split-by splits the {start}/{end} window, and the statement uses neither",
+            |c| Ok(kql_times(&statement, c)),
+        )?;
         if plan.print {
             return Ok(printed(plan, ctx, &chunks[0].kql, Some(&window_text)));
         }
