@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::tables::{Builder, Cell, builders, push_row};
+use super::tables::{Builder, builders, push_row};
 
 pub(super) struct Response {
     pub(super) tables: Vec<(String, Vec<Builder>)>,
@@ -158,12 +158,21 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
         let width = self.0.len();
         let mut i = 0;
-        while let Some(cell) = seq.next_element_seed(CellSeed)? {
-            let b = self
-                .0
-                .get_mut(i)
-                .ok_or_else(|| de::Error::custom(format!("a row has more cells than the {width} columns")))?;
-            b.push(cell);
+        loop {
+            let more = match self.0.get_mut(i) {
+                Some(b) => seq.next_element_seed(CellInto(b))?.is_some(),
+                None => {
+                    if seq.next_element::<IgnoredAny>()?.is_some() {
+                        return Err(de::Error::custom(format!(
+                            "a row has more cells than the {width} columns"
+                        )));
+                    }
+                    false
+                }
+            };
+            if !more {
+                break;
+            }
             i += 1;
         }
         if i != width {
@@ -173,50 +182,61 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
     }
 }
 
-struct CellSeed;
+/// One cell, put into its column's builder as it is read: text borrowed from the answer
+/// where it has no escapes, never an owned copy on the way.
+struct CellInto<'a>(&'a mut Builder);
 
-impl<'de> DeserializeSeed<'de> for CellSeed {
-    type Value = Cell;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Cell, D::Error> {
+impl<'de> DeserializeSeed<'de> for CellInto<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for CellSeed {
-    type Value = Cell;
+impl<'de> Visitor<'de> for CellInto<'_> {
+    type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a cell")
     }
-    fn visit_unit<E>(self) -> std::result::Result<Cell, E> {
-        Ok(Cell::Null)
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        self.0.push_null();
+        Ok(())
     }
-    fn visit_none<E>(self) -> std::result::Result<Cell, E> {
-        Ok(Cell::Null)
+    fn visit_none<E>(self) -> std::result::Result<(), E> {
+        self.0.push_null();
+        Ok(())
     }
-    fn visit_bool<E>(self, v: bool) -> std::result::Result<Cell, E> {
-        Ok(Cell::Bool(v))
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<(), E> {
+        self.0.push_bool(v);
+        Ok(())
     }
-    fn visit_i64<E>(self, v: i64) -> std::result::Result<Cell, E> {
-        Ok(Cell::Int(v))
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<(), E> {
+        self.0.push_int(v);
+        Ok(())
     }
-    fn visit_u64<E>(self, v: u64) -> std::result::Result<Cell, E> {
-        Ok(i64::try_from(v).map_or(Cell::Real(v as f64), Cell::Int))
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<(), E> {
+        match i64::try_from(v) {
+            Ok(i) => self.0.push_int(i),
+            Err(_) => self.0.push_real(v as f64),
+        }
+        Ok(())
     }
-    fn visit_f64<E>(self, v: f64) -> std::result::Result<Cell, E> {
-        Ok(Cell::Real(v))
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<(), E> {
+        self.0.push_real(v);
+        Ok(())
     }
-    fn visit_str<E>(self, v: &str) -> std::result::Result<Cell, E> {
-        Ok(Cell::Text(v.to_string()))
+    fn visit_str<E>(self, v: &str) -> std::result::Result<(), E> {
+        self.0.push_str(v);
+        Ok(())
     }
-    fn visit_string<E>(self, v: String) -> std::result::Result<Cell, E> {
-        Ok(Cell::Text(v))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Cell, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<(), A::Error> {
         let v = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-        Ok(Cell::Json(v.to_string()))
+        self.0.push_json(&v.to_string());
+        Ok(())
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Cell, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<(), A::Error> {
         let v = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(Cell::Json(v.to_string()))
+        self.0.push_json(&v.to_string());
+        Ok(())
     }
 }
