@@ -7,6 +7,7 @@
 //! given the file written with --keep), peak memory under 3x the answer's size.
 //!
 //! cargo bench --bench log_analytics_parse -- [ROWS] [--keep FILE]   (default 1000000)
+//! cargo bench --bench log_analytics_parse -- --from FILE             (read a kept answer)
 
 use std::io::Write;
 use std::time::Instant;
@@ -67,6 +68,20 @@ fn main() {
         .position(|a| a == "--keep")
         .and_then(|i| args.get(i + 1))
         .cloned();
+    let from = args
+        .iter()
+        .position(|a| a == "--from")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let body = match &from {
+        Some(path) => std::fs::read(path).expect("the --from file is readable"),
+        None => answer(rows, keep.as_deref()),
+    };
+    read(&body);
+}
+
+/// The answer of `rows` rows, written to `keep` if given.
+fn answer(rows: u64, keep: Option<&str>) -> Vec<u8> {
     let started = Instant::now();
     let mut body = Vec::with_capacity(rows as usize * 320);
     body.extend_from_slice(b"{\"tables\":[{\"name\":\"PrimaryResult\",\"columns\":[");
@@ -90,15 +105,19 @@ fn main() {
         body.len() as f64 / 1_048_576.0,
         started.elapsed().as_secs_f64()
     );
-    if let Some(path) = &keep {
+    if let Some(path) = keep {
         std::fs::write(path, &body).expect("the --keep file is writable");
         println!("wrote it to {path}");
     }
+    body
+}
+
+fn read(body: &[u8]) {
     // Start the peak count afresh (Linux: clear_refs 5 resets VmHWM), with the answer held.
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let before = status("VmHWM:");
     let started = Instant::now();
-    let got = huntbook::remote::tables::log_analytics(&body).expect("a well-formed answer");
+    let got = huntbook::remote::tables::log_analytics(body).expect("a well-formed answer");
     let seconds = started.elapsed().as_secs_f64();
     let df = got.value;
     println!(

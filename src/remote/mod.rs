@@ -7,6 +7,7 @@
 //! [`services`] is one query on one service, with what the service said about its result.
 
 pub mod azure;
+mod rows;
 pub mod services;
 mod signin;
 mod stream;

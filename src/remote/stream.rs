@@ -1,4 +1,5 @@
-//! The streaming reader of Log Analytics responses: serde seeds that put each row's cells
+//! The serde reader of Log Analytics responses, for what the fast reader ([`super::rows`])
+//! gives up on, with serde's errors: serde seeds that put each row's cells
 //! straight into the column builders of [`super::tables`], so no JSON tree of the response
 //! is ever built. Rows that come before their columns (the service writes columns first)
 //! are held as values and added when the columns are known.
@@ -10,13 +11,22 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::Value;
 
 use super::tables::{Builder, builders, push_row};
+use crate::error::{Error, Result};
 
 pub(super) struct Response {
-    pub(super) tables: Vec<(String, Vec<Builder>)>,
+    /// Each table's name and its rows as parts, each part a full set of column builders.
+    pub(super) tables: Vec<(String, Vec<Vec<Builder>>)>,
     pub(super) error: Option<Value>,
 }
 
-pub(super) struct ResponseSeed;
+/// The whole answer read by serde, or what makes it unreadable.
+pub(super) fn read(body: &[u8]) -> Result<Response> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let response = ResponseSeed.deserialize(&mut de).and_then(|r| de.end().map(|()| r));
+    response.map_err(|e| Error::service("Log Analytics", format!("the response is not readable: {e}")))
+}
+
+struct ResponseSeed;
 
 impl<'de> DeserializeSeed<'de> for ResponseSeed {
     type Value = Response;
@@ -51,21 +61,21 @@ impl<'de> Visitor<'de> for ResponseSeed {
 struct TablesSeed;
 
 impl<'de> DeserializeSeed<'de> for TablesSeed {
-    type Value = Vec<(String, Vec<Builder>)>;
+    type Value = Vec<(String, Vec<Vec<Builder>>)>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
 impl<'de> Visitor<'de> for TablesSeed {
-    type Value = Vec<(String, Vec<Builder>)>;
+    type Value = Vec<(String, Vec<Vec<Builder>>)>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a list of tables")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
         let mut out = Vec::new();
-        while let Some(table) = seq.next_element_seed(TableSeed)? {
-            out.push(table);
+        while let Some((name, columns)) = seq.next_element_seed(TableSeed)? {
+            out.push((name, vec![columns]));
         }
         Ok(out)
     }
@@ -102,7 +112,7 @@ impl<'de> Visitor<'de> for TableSeed {
                 "name" => name = map.next_value()?,
                 "columns" => {
                     let specs: Vec<ColumnSpec> = map.next_value()?;
-                    columns = Some(builders(specs.iter().map(|c| (c.name.as_str(), c.kind.as_str()))));
+                    columns = Some(builders(specs.iter().map(|c| (c.name.as_str(), c.kind.as_str())), 0));
                 }
                 "rows" => match columns.as_mut() {
                     Some(b) => map.next_value_seed(RowsSeed(b))?,

@@ -1,9 +1,9 @@
 //! Query results of the Microsoft services into frames with typed columns.
 //!
 //! Log Analytics (`{"tables": [{"name", "columns": [{name, type}], "rows": [[…]]}]}`) is read
-//! as it streams: each row's cells go straight into per-column builders, so a response of a
-//! million rows never exists as a tree of JSON values (msticpy's driver builds one, then a
-//! pandas frame from it). Azure Data Explorer's v2 frames and Defender's `Schema`/`Results`
+//! in one pass, on every core ([`super::rows`]): each row's cells go straight into
+//! per-column builders, so a response of a million rows never exists as a tree of JSON
+//! values (msticpy's driver builds one, then a pandas frame from it). Azure Data Explorer's v2 frames and Defender's `Schema`/`Results`
 //! (both Microsoft Graph's `runHuntingQuery` and the MDE `advancedqueries/run` form) are
 //! read into the same builders from the parsed response.
 //!
@@ -15,7 +15,6 @@
 
 use chrono::DateTime;
 use polars::prelude::*;
-use serde::de::DeserializeSeed;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -55,22 +54,26 @@ pub(super) struct Builder {
     name: String,
     kind: ColumnType,
     text: StringChunkedBuilder,
-    ints: Vec<Option<i64>>,
-    reals: Vec<Option<f64>>,
-    bools: Vec<Option<bool>>,
+    ints: PrimitiveChunkedBuilder<Int64Type>,
+    reals: PrimitiveChunkedBuilder<Float64Type>,
+    bools: BooleanChunkedBuilder,
     rows: usize,
     misfits: usize,
 }
 
 impl Builder {
-    fn new(name: String, kind: ColumnType) -> Builder {
+    /// A builder with room for `rows` values in the buffer its type uses.
+    fn new(name: String, kind: ColumnType, rows: usize) -> Builder {
+        let room = |k: ColumnType| if k == kind { rows } else { 0 };
+        let n = || PlSmallStr::from(name.as_str());
+        let ints = room(ColumnType::Long).max(room(ColumnType::Datetime));
         Builder {
-            text: StringChunkedBuilder::new(name.as_str().into(), 0),
+            text: StringChunkedBuilder::new(n(), room(ColumnType::Text).max(room(ColumnType::Dynamic))),
+            ints: PrimitiveChunkedBuilder::new(n(), ints),
+            reals: PrimitiveChunkedBuilder::new(n(), room(ColumnType::Real)),
+            bools: BooleanChunkedBuilder::new(n(), room(ColumnType::Bool)),
             name,
             kind,
-            ints: Vec::new(),
-            reals: Vec::new(),
-            bools: Vec::new(),
             rows: 0,
             misfits: 0,
         }
@@ -92,9 +95,9 @@ impl Builder {
         self.rows += 1;
         match self.kind {
             ColumnType::Text | ColumnType::Dynamic => self.text.append_null(),
-            ColumnType::Datetime | ColumnType::Long => self.ints.push(None),
-            ColumnType::Real => self.reals.push(None),
-            ColumnType::Bool => self.bools.push(None),
+            ColumnType::Datetime | ColumnType::Long => self.ints.append_null(),
+            ColumnType::Real => self.reals.append_null(),
+            ColumnType::Bool => self.bools.append_null(),
         }
     }
 
@@ -113,10 +116,10 @@ impl Builder {
                 self.text.append_value(s);
                 true
             }
-            ColumnType::Datetime => parse_datetime(s).map(|t| self.ints.push(Some(t))).is_some(),
-            ColumnType::Long => s.trim().parse().ok().map(|v| self.ints.push(Some(v))).is_some(),
+            ColumnType::Datetime => parse_datetime(s).map(|t| self.ints.append_value(t)).is_some(),
+            ColumnType::Long => s.trim().parse().ok().map(|v| self.ints.append_value(v)).is_some(),
             // Kusto writes non-finite reals as text.
-            ColumnType::Real => s.trim().parse().ok().map(|v| self.reals.push(Some(v))).is_some(),
+            ColumnType::Real => s.trim().parse().ok().map(|v| self.reals.append_value(v)).is_some(),
             ColumnType::Bool => {
                 let v = if s.eq_ignore_ascii_case("true") {
                     Some(true)
@@ -125,7 +128,7 @@ impl Builder {
                 } else {
                     None
                 };
-                v.map(|v| self.bools.push(Some(v))).is_some()
+                v.map(|v| self.bools.append_value(v)).is_some()
             }
         };
         if fitted {
@@ -138,9 +141,9 @@ impl Builder {
     pub(super) fn push_int(&mut self, i: i64) {
         match self.kind {
             ColumnType::Text | ColumnType::Dynamic => self.text.append_value(i.to_string()),
-            ColumnType::Long => self.ints.push(Some(i)),
-            ColumnType::Real => self.reals.push(Some(i as f64)),
-            ColumnType::Bool if i == 0 || i == 1 => self.bools.push(Some(i == 1)),
+            ColumnType::Long => self.ints.append_value(i),
+            ColumnType::Real => self.reals.append_value(i as f64),
+            ColumnType::Bool if i == 0 || i == 1 => self.bools.append_value(i == 1),
             ColumnType::Bool | ColumnType::Datetime => return self.push_misfit(),
         }
         self.rows += 1;
@@ -149,8 +152,8 @@ impl Builder {
     pub(super) fn push_real(&mut self, f: f64) {
         match self.kind {
             ColumnType::Text | ColumnType::Dynamic => self.text.append_value(f.to_string()),
-            ColumnType::Long if f.fract() == 0.0 && f.abs() < 9.2e18 => self.ints.push(Some(f as i64)),
-            ColumnType::Real => self.reals.push(Some(f)),
+            ColumnType::Long if f.fract() == 0.0 && f.abs() < 9.2e18 => self.ints.append_value(f as i64),
+            ColumnType::Real => self.reals.append_value(f),
             ColumnType::Long | ColumnType::Bool | ColumnType::Datetime => return self.push_misfit(),
         }
         self.rows += 1;
@@ -159,7 +162,7 @@ impl Builder {
     pub(super) fn push_bool(&mut self, b: bool) {
         match self.kind {
             ColumnType::Text | ColumnType::Dynamic => self.text.append_value(if b { "true" } else { "false" }),
-            ColumnType::Bool => self.bools.push(Some(b)),
+            ColumnType::Bool => self.bools.append_value(b),
             ColumnType::Long | ColumnType::Real | ColumnType::Datetime => return self.push_misfit(),
         }
         self.rows += 1;
@@ -181,16 +184,16 @@ impl Builder {
     }
 
     fn finish(self) -> Result<Column> {
-        let name: PlSmallStr = self.name.as_str().into();
         Ok(match self.kind {
             ColumnType::Text | ColumnType::Dynamic => self.text.finish().into_column(),
-            ColumnType::Long => Column::new(name, self.ints),
-            ColumnType::Real => Column::new(name, self.reals),
-            ColumnType::Bool => Column::new(name, self.bools),
-            ColumnType::Datetime => Column::new(name, self.ints).cast(&DataType::Datetime(
-                TimeUnit::Microseconds,
-                Some(polars::prelude::TimeZone::UTC),
-            ))?,
+            ColumnType::Long => self.ints.finish().into_column(),
+            ColumnType::Real => self.reals.finish().into_column(),
+            ColumnType::Bool => self.bools.finish().into_column(),
+            ColumnType::Datetime => self
+                .ints
+                .finish()
+                .into_datetime(TimeUnit::Microseconds, Some(polars::prelude::TimeZone::UTC))
+                .into_column(),
         })
     }
 }
@@ -283,29 +286,44 @@ fn utc_micros(b: &[u8]) -> Option<i64> {
     Some((days * 86_400 + hour * 3600 + minute * 60 + second) * 1_000_000 + micros)
 }
 
-/// The builders' columns as a frame, with a warning per column that had misfits.
-fn frame(builders: Vec<Builder>, what: &str) -> Result<Warned<DataFrame>> {
-    let height = builders.first().map_or(0, Builder::len);
+/// The builders' columns as a frame, with a warning per column that had misfits. The rows
+/// may come in parts (read on several cores), each a full set of builders; the frame holds
+/// them in order, one chunk each.
+fn frame(parts: Vec<Vec<Builder>>, what: &str) -> Result<Warned<DataFrame>> {
     let mut warnings = Vec::new();
-    let mut columns = Vec::with_capacity(builders.len());
-    for b in builders {
-        if b.misfits > 0 {
-            warnings.push(format!(
-                "{what}: {} value(s) of column {} are not of its type ({:?}) and are null",
-                b.misfits, b.name, b.kind
-            ));
+    if let Some(first) = parts.first() {
+        for (i, b) in first.iter().enumerate() {
+            let misfits: usize = parts.iter().map(|p| p[i].misfits).sum();
+            if misfits > 0 {
+                warnings.push(format!(
+                    "{what}: {misfits} value(s) of column {} are not of its type ({:?}) and are null",
+                    b.name, b.kind
+                ));
+            }
         }
-        columns.push(b.finish()?);
+    }
+    let mut value: Option<DataFrame> = None;
+    for part in parts {
+        let height = part.first().map_or(0, Builder::len);
+        let columns = part.into_iter().map(Builder::finish).collect::<Result<Vec<_>>>()?;
+        let df = DataFrame::new(height, columns)?;
+        match value.as_mut() {
+            Some(v) => {
+                v.vstack_mut_owned(df)?;
+            }
+            None => value = Some(df),
+        }
     }
     Ok(Warned {
-        value: DataFrame::new(height, columns)?,
+        value: value.unwrap_or_default(),
         warnings,
     })
 }
 
-pub(super) fn builders<'a>(columns: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<Builder> {
+/// Builders for the columns (name, service type), each with room for `rows` values.
+pub(super) fn builders<'a>(columns: impl Iterator<Item = (&'a str, &'a str)>, rows: usize) -> Vec<Builder> {
     columns
-        .map(|(name, kind)| Builder::new(name.to_string(), ColumnType::of(kind)))
+        .map(|(name, kind)| Builder::new(name.to_string(), ColumnType::of(kind), rows))
         .collect()
 }
 
@@ -340,7 +358,7 @@ pub fn kusto_v2(body: &[u8]) -> Result<Warned<Vec<DataFrame>>> {
                         (get("ColumnName"), get("ColumnType"))
                     })
                     .collect();
-                let mut b = builders(names.iter().map(|(n, t)| (n.as_str(), t.as_str())));
+                let mut b = builders(names.iter().map(|(n, t)| (n.as_str(), t.as_str())), 0);
                 let rows = match f.get("Rows") {
                     Some(Value::Array(rows)) => rows.clone(),
                     _ => Vec::new(),
@@ -352,7 +370,7 @@ pub fn kusto_v2(body: &[u8]) -> Result<Warned<Vec<DataFrame>>> {
                         other => warnings.push(format!("the service reported: {}", service_error(&other))),
                     }
                 }
-                let table = frame(b, "Kusto v2")?;
+                let table = frame(vec![b], "Kusto v2")?;
                 warnings.extend(table.warnings);
                 out.push(table.value);
             }
@@ -392,7 +410,7 @@ pub fn defender(body: &[u8]) -> Result<Warned<DataFrame>> {
             (get("Name", "name"), get("Type", "type"))
         })
         .collect();
-    let mut b = builders(columns.iter().map(|(n, t)| (n.as_str(), t.as_str())));
+    let mut b = builders(columns.iter().map(|(n, t)| (n.as_str(), t.as_str())), 0);
     for row in pick("Results", "results").unwrap_or_default() {
         let Value::Object(mut map) = row else {
             return Err(Error::service("Defender", "a result row is not an object"));
@@ -403,7 +421,7 @@ pub fn defender(body: &[u8]) -> Result<Warned<DataFrame>> {
             .collect();
         push_row(&mut b, cells, "Defender")?;
     }
-    frame(b, "Defender")
+    frame(vec![b], "Defender")
 }
 
 /// The text of a service's error object: its code and message, and the inner ones.
@@ -435,11 +453,18 @@ pub fn service_error(error: &Value) -> String {
 
 /// A Log Analytics response: its first table as a frame (the others, rare, are named in a
 /// warning), and a partial-result `error` as a warning. Rows are read as they stream.
+///
+/// The fast reader ([`super::rows`]) reads it; where it gives up, the serde reader
+/// ([`super::stream`]) reads it again and says what is wrong.
 pub fn log_analytics(body: &[u8]) -> Result<Warned<DataFrame>> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let response = super::stream::ResponseSeed
-        .deserialize(&mut de)
-        .map_err(|e| Error::service("Log Analytics", format!("the response is not readable: {e}")))?;
+    let response = match super::rows::read(body) {
+        Some(response) => response,
+        None => super::stream::read(body)?,
+    };
+    log_analytics_frame(response)
+}
+
+pub(super) fn log_analytics_frame(response: super::stream::Response) -> Result<Warned<DataFrame>> {
     let mut tables = response.tables.into_iter();
     let Some((name, first)) = tables.next() else {
         return Err(Error::service("Log Analytics", "the response has no table"));
