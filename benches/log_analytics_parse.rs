@@ -13,7 +13,7 @@ use std::io::Write;
 use std::time::Instant;
 
 mod common;
-use common::status;
+use common::{cpu_seconds, status};
 
 const COLUMNS: &[(&str, &str)] = &[
     ("TenantId", "guid"),
@@ -116,9 +116,11 @@ fn read(body: &[u8]) {
     // Start the peak count afresh (Linux: clear_refs 5 resets VmHWM), with the answer held.
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let before = status("VmHWM:");
+    let (user, system) = cpu_seconds();
     let started = Instant::now();
     let got = huntbook::remote::tables::log_analytics(body).expect("a well-formed answer");
     let seconds = started.elapsed().as_secs_f64();
+    let (user_after, system_after) = cpu_seconds();
     let df = got.value;
     println!(
         "{} rows × {} columns in {seconds:.2} s ({:.0} rows/s, {:.0} MB/s); warnings: {}",
@@ -127,6 +129,11 @@ fn read(body: &[u8]) {
         df.height() as f64 / seconds,
         body.len() as f64 / 1_048_576.0 / seconds,
         got.warnings.len()
+    );
+    println!(
+        "CPU time of the read, on all cores: user {:.2} s, system {:.2} s",
+        user_after - user,
+        system_after - system
     );
     println!(
         "peak resident memory while reading, the answer included: {} (before, with the answer: {before}); answer {:.1} MB",

@@ -14,6 +14,8 @@ pub struct CellWatch<'a> {
     io: &'a mut dyn Io,
     prompt: Option<Progress>,
     progress: Progress,
+    /// What the progress line says, before how long the service has been waited for.
+    doing: String,
 }
 
 impl<'a> CellWatch<'a> {
@@ -22,11 +24,13 @@ impl<'a> CellWatch<'a> {
             io,
             prompt: None,
             progress: Progress::new("remote"),
+            doing: String::new(),
         }
     }
 
     /// Shows or updates the progress line.
     pub fn status(&mut self, text: &str) {
+        self.doing = text.to_string();
         self.progress.show(self.io, text);
     }
 
@@ -55,6 +59,15 @@ impl Watch for CellWatch<'_> {
 
     fn can_tell(&self) -> bool {
         true
+    }
+
+    fn waiting(&mut self, waited: std::time::Duration) {
+        let line = format!(
+            "{} — waiting for the service: {} s",
+            self.doing.trim_end_matches('…'),
+            waited.as_secs()
+        );
+        self.progress.show(self.io, &line);
     }
 
     /// The service's message, with its link made a link and the code set apart.

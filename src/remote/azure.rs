@@ -194,7 +194,7 @@ impl Client {
         ))
     }
 
-    pub(super) fn post_form(&self, url: &str, form: &[(&str, &str)], watch: &dyn Watch) -> Result<(u16, Value)> {
+    pub(super) fn post_form(&self, url: &str, form: &[(&str, &str)], watch: &mut dyn Watch) -> Result<(u16, Value)> {
         let answer = self.send(watch, || self.http.post(url).form(form))?;
         Ok((
             answer.status,
@@ -243,7 +243,7 @@ impl Client {
     }
 
     /// Sends a request made by `make`, honouring 429 and retrying 5xx, until `cancel`.
-    pub(super) fn send(&self, watch: &dyn Watch, make: impl Fn() -> reqwest::RequestBuilder) -> Result<Answer> {
+    pub(super) fn send(&self, watch: &mut dyn Watch, make: impl Fn() -> reqwest::RequestBuilder) -> Result<Answer> {
         let mut tries = 0;
         loop {
             let request = make().build().map_err(|e| Error::service("HTTP", without_url(&e)))?;
@@ -269,10 +269,7 @@ impl Client {
                         body,
                     })
                 };
-                tokio::select! {
-                    a = sent => Some(a),
-                    _ = until(watch) => None,
-                }
+                waiting(sent, watch).await
             });
             let answer = match answer {
                 None => {
@@ -302,7 +299,7 @@ impl Client {
                     ),
                 ));
             }
-            if self.pause(wait, watch) {
+            if self.pause(wait, &*watch) {
                 return Err(Error::Cancelled {
                     what: "the request".into(),
                 });
@@ -376,6 +373,29 @@ pub(super) fn token_of(body: &Value) -> Result<(String, Duration)> {
 }
 
 /// Resolves when the person asks to stop (polled every 50 ms).
+/// `work` to its end, or `None` if the person asks to stop first; while it runs, the
+/// watch hears once a second how long it has waited.
+async fn waiting<T>(work: impl std::future::Future<Output = T>, watch: &mut dyn Watch) -> Option<T> {
+    tokio::pin!(work);
+    let started = Instant::now();
+    let mut told = 0;
+    loop {
+        tokio::select! {
+            done = &mut work => return Some(done),
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {
+                if watch.cancelled() {
+                    return None;
+                }
+                let waited = started.elapsed();
+                if waited.as_secs() > told {
+                    told = waited.as_secs();
+                    watch.waiting(waited);
+                }
+            }
+        }
+    }
+}
+
 pub(super) async fn until(watch: &dyn Watch) {
     while !watch.cancelled() {
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -25,6 +25,9 @@ pub trait Watch {
     fn can_tell(&self) -> bool;
     /// Shows the person something they must act on (the device code).
     fn tell(&mut self, text: &str);
+    /// A request has been waiting for the service this long (called about once a second),
+    /// so the person sees it is alive.
+    fn waiting(&mut self, _for: std::time::Duration) {}
 }
 
 /// A bare cancel check: nowhere to tell anything.

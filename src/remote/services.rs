@@ -145,7 +145,7 @@ impl Client {
         // The id the services log the request under, for support cases.
         let client_id = uuid::Uuid::new_v4().to_string();
         let wait = format!("wait={}", self.limits.timeout.as_secs());
-        let answer = self.send(&*watch, || {
+        let answer = self.send(&mut *watch, || {
             self.http
                 .post(&url)
                 .bearer_auth(&token)

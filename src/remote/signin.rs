@@ -30,7 +30,7 @@ impl Client {
         let (status, start) = self.post_form(
             &self.endpoint(tenant, "devicecode")?,
             &[("client_id", client_id), ("scope", scope)],
-            &*watch,
+            &mut *watch,
         )?;
         if status != 200 {
             return Err(sign_in_failed(tenant, status, &start));
@@ -61,7 +61,7 @@ impl Client {
                 ("client_id", client_id),
                 ("device_code", device.as_str()),
             ];
-            let (status, body) = self.post_form(&url, &form, &*watch)?;
+            let (status, body) = self.post_form(&url, &form, &mut *watch)?;
             if status == 200 {
                 return Ok(body);
             }

@@ -284,3 +284,31 @@ def test_history_survives_a_restart(kernel):
     latest = kc.get_shell_msg(timeout=TIMEOUT)["content"]["history"][-1]
     assert latest[2] == "%echo after the restart"
     assert latest[0] == before[0] + 1, "a restarted kernel starts a new history session"
+
+
+def test_interrupt_stops_a_remote_query_and_keeps_the_session(kernel, shared_data):
+    """A query on the replayed Sentinel workspace (conftest's `soc` source) whose answer
+    takes a minute: the cell's progress line counts the seconds waited, in place, and an
+    interrupt ends the request at once, leaving the session's frames."""
+    km, kc = kernel
+    content, _ = run(kc, f"logons = %load {shared_data}/msticpy/logons/localdata_host_logons.csv")
+    assert content["status"] == "ok"
+    msg_id = kc.execute("%%query --source soc\nSlowTable_CL | take 10")
+    waited = []
+    deadline = time.monotonic() + TIMEOUT
+    while not any("waiting for the service: 2 s" in w for w in waited):
+        assert time.monotonic() < deadline, waited
+        msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "update_display_data":
+            waited.append(msg["content"]["data"]["text/plain"])
+    assert any("waiting for the service: 1 s" in w for w in waited), waited
+    km.interrupt_kernel()
+    # The answer would take 60 s; TIMEOUT is half that: only an interrupted request answers.
+    reply = kc.get_shell_msg(timeout=TIMEOUT)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "interrupted"
+    content, outputs = run(kc, "%show logons --rows 1")
+    assert content["status"] == "ok"
+    result = [m for m in outputs if m["msg_type"] == "execute_result"][0]
+    assert "<b>logons</b> · 25 rows × 20 columns" in result["content"]["data"]["text/html"]

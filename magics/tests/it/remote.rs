@@ -196,6 +196,39 @@ fn what_the_service_says_about_a_result_is_a_warning() {
     assert!(shown.contains("E_QUERY_RESULT_SET_TOO_LARGE"), "{shown}");
 }
 
+/// One slow request: the progress line says how long the service has been waited for,
+/// once a second, in place; then the result comes as usual.
+#[test]
+fn a_slow_answer_shows_the_wait_as_it_grows() {
+    let answer = json!({"tables": [{"name": "PrimaryResult", "columns": [{"name": "Computer", "type": "string"}], "rows": [["WS01"]]}]});
+    let srv = server(vec![route(
+        "POST",
+        &format!("/la/v1/workspaces/{WS}/query"),
+        200,
+        json!({"body_contains": "Heartbeat", "delay_ms": 2400, "body": answer.to_string()}),
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut i = interp(dir.path(), &sentinel(&srv.url(), WS, ""));
+    let (outcome, io) = run(&mut i, "%%query --source soc\nHeartbeat | distinct Computer");
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let updates: Vec<String> = io
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            huntbook_magics::io::Event::Update(b, _) => Some(b.plain().to_string()),
+            _ => None,
+        })
+        .filter(|t| t.contains("waiting for the service"))
+        .collect();
+    for seconds in ["1 s", "2 s"] {
+        assert!(
+            updates.iter().any(|u| u.starts_with("querying soc (workspace")
+                && u.ends_with(&format!("waiting for the service: {seconds}"))),
+            "{updates:?}"
+        );
+    }
+}
+
 #[test]
 fn a_slow_service_times_out_with_the_sources_own_limit() {
     let srv = server(vec![route(
