@@ -28,6 +28,9 @@ pub struct Cloud {
     pub graph: String,
     /// The legacy Microsoft Defender for Endpoint API (`advancedqueries/run`).
     pub mde: String,
+    /// Where queries are sent instead of the service's own address (a proxy, a replay
+    /// server). Tokens are still asked for the service, which is their audience.
+    pub endpoint: Option<String>,
 }
 
 impl Cloud {
@@ -63,6 +66,7 @@ impl Cloud {
             log_analytics: api.into(),
             graph: graph.into(),
             mde: mde.into(),
+            endpoint: None,
         })
     }
 }

@@ -51,7 +51,8 @@ impl Service {
         }
     }
 
-    /// The service's base URL, which is also the resource its tokens are for.
+    /// The service's base URL, which is also the resource its tokens are for (requests go
+    /// to the cloud's `endpoint` instead, when it has one).
     pub fn resource(&self, cloud: &Cloud) -> String {
         let base = match self {
             Service::LogAnalytics { .. } => &cloud.log_analytics,
@@ -138,8 +139,12 @@ impl Client {
         timespan: Option<&str>,
         watch: &mut dyn Watch,
     ) -> Result<Answered> {
-        let base = service.resource(&self.cloud);
-        let token = self.token(&base, watch)?;
+        let resource = service.resource(&self.cloud);
+        let token = self.token(&resource, watch)?;
+        let base = match &self.cloud.endpoint {
+            Some(e) if !matches!(service, Service::Kusto { .. }) => e.trim_end_matches('/').to_string(),
+            _ => resource,
+        };
         let url = service.url(&base);
         let body = service.body(kql, timespan, self.limits.timeout.as_secs());
         // The id the services log the request under, for support cases.

@@ -168,6 +168,7 @@ mod service {
             log_analytics: url.to_string(),
             graph: url.to_string(),
             mde: url.to_string(),
+            endpoint: None,
         }
     }
 

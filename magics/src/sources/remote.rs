@@ -143,13 +143,8 @@ impl RemoteSpec {
             Some(other) => return Err(format!("api {other:?} is not a Defender API: graph or mde")),
         };
         if let Some(e) = &f.endpoint {
-            let url = checked_url("endpoint", e)?;
-            match (kind, api) {
-                (RemoteKind::Sentinel, _) => cloud.log_analytics = url,
-                (RemoteKind::Defender, DefenderApi::Graph) => cloud.graph = url,
-                (RemoteKind::Defender, DefenderApi::Mde) => cloud.mde = url,
-                (RemoteKind::Kusto, _) => {}
-            }
+            // Kusto's was refused above: its cluster is its address.
+            cloud.endpoint = Some(checked_url("endpoint", e)?);
         }
         let workspaces: Vec<String> = f
             .workspaces
@@ -235,8 +230,14 @@ impl RemoteSpec {
                 self.workspaces.join(", ")
             ),
             RemoteKind::Defender => match self.api {
-                DefenderApi::Graph => format!("advanced hunting at {}", self.cloud.graph),
-                DefenderApi::Mde => format!("advanced hunting at {}", self.cloud.mde),
+                DefenderApi::Graph => format!(
+                    "advanced hunting at {}",
+                    self.cloud.endpoint.as_deref().unwrap_or(&self.cloud.graph)
+                ),
+                DefenderApi::Mde => format!(
+                    "advanced hunting at {}",
+                    self.cloud.endpoint.as_deref().unwrap_or(&self.cloud.mde)
+                ),
             },
             RemoteKind::Kusto => format!(
                 "database {} on {}",
@@ -334,6 +335,10 @@ impl RemoteSpec {
 
 /// Whether the Azure CLI is on PATH.
 pub fn az_installed() -> bool {
+    // A program named to run instead of az (see the engine's sign-in).
+    if std::env::var_os("HUNTBOOK_AZ").is_some_and(|p| std::path::Path::new(&p).is_file()) {
+        return true;
+    }
     let Some(path) = std::env::var_os("PATH") else {
         return false;
     };

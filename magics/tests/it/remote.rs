@@ -196,6 +196,67 @@ fn what_the_service_says_about_a_result_is_a_warning() {
     assert!(shown.contains("E_QUERY_RESULT_SET_TOO_LARGE"), "{shown}");
 }
 
+/// Signed in as the Azure CLI is (`auth: cli`): the CLI is asked for a token for Log
+/// Analytics in the source's tenant, the query carries it, and the CLI's own refusal is
+/// the error. The CLI is a stand-in script (`HUNTBOOK_AZ`), so nothing leaves the machine.
+#[test]
+fn the_azure_cli_gives_the_token_and_its_refusal_is_the_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let srv = server(vec![]);
+    let dir = tempfile::tempdir().unwrap();
+    let script = |name: &str, body: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"{}/args\"\n{body}\n",
+                dir.path().display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    };
+    let good = script(
+        "az-good",
+        r#"echo '{"accessToken": "eyJ.cli-token", "expires_on": 4102444800, "tokenType": "Bearer"}'"#,
+    );
+    let bad = script(
+        "az-bad",
+        "echo 'WARNING: a warning first' >&2\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1",
+    );
+    let yaml = sentinel(&srv.url(), WS, "    auth: cli\n").replace(&format!("    client_secret: {SECRET}\n"), "");
+    // SAFETY: each test is a process of its own under nextest.
+    unsafe { std::env::set_var("HUNTBOOK_AZ", &good) };
+    let mut i = interp(dir.path(), &yaml);
+    ok(&mut i, "%%query --source soc\nSecurityEvent | take 1");
+    let args = std::fs::read_to_string(dir.path().join("args")).unwrap();
+    assert_eq!(
+        args.lines().collect::<Vec<_>>(),
+        [
+            "account",
+            "get-access-token",
+            "--output",
+            "json",
+            "--resource",
+            "https://api.loganalytics.io",
+            "--tenant",
+            "contoso.onmicrosoft.com"
+        ]
+    );
+    let log = srv.requests();
+    let sent = queries(&log);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0.headers["authorization"], "Bearer eyJ.cli-token");
+    assert!(log.iter().all(|r| !r.target.ends_with("/token")), "no Entra ID sign-in");
+
+    unsafe { std::env::set_var("HUNTBOOK_AZ", &bad) };
+    let mut i = interp(dir.path(), &yaml);
+    let e = fails(&mut i, "%%query --source soc\nSecurityEvent | take 1", "service-error");
+    assert!(e.contains("ERROR: Please run 'az login' to setup account."), "{e}");
+    assert!(!e.contains("WARNING"), "{e}");
+}
+
 /// One slow request: the progress line says how long the service has been waited for,
 /// once a second, in place; then the result comes as usual.
 #[test]
@@ -360,8 +421,12 @@ fn defender_and_data_explorer_speak_their_own_apis() {
         .filter(|r| r.target.ends_with("/token"))
         .map(|r| r.body.clone())
         .collect();
+    // Tokens are for the services themselves (their audience), wherever the requests go;
+    // a Data Explorer cluster is its own audience.
     assert!(
-        scopes.iter().any(|b| b.contains("%2Fgraph%2F.default"))
+        scopes
+            .iter()
+            .any(|b| b.contains("scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"))
             && scopes.iter().any(|b| b.contains("%2Fadx%2F.default")),
         "{scopes:?}"
     );
