@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::diag::{Diagnostic, Span, did_you_mean};
 use crate::parse::{MagicCall, Spanned, Token, is_identifier, tokenize};
 use crate::signature::{Kind, Opt, Signature};
+use crate::values::{Values, Word, in_word};
 
 /// The validated arguments of one magic call.
 #[derive(Debug, Clone, Default)]
@@ -20,15 +21,29 @@ pub struct Args {
     defaulted: Vec<&'static str>,
     /// Parameters whose word was quoted: always literal text, never FRAME.COLUMN.
     quoted: Vec<&'static str>,
+    /// Words of a [`Kind::Words`] parameter that ended in a list (`host={hosts.Computer}`):
+    /// the word's index and the list's values.
+    word_lists: BTreeMap<usize, Vec<String>>,
     pub body: Option<Spanned>,
     /// Where the whole call sits, for errors about the call as such.
     pub call_span: Span,
 }
 
 impl Args {
-    /// Checks the call's arguments against the signature (phase two).
+    /// Checks the call's arguments against the signature (phase two), with session
+    /// values left as written.
     pub fn parse(sig: &Signature, call: &MagicCall) -> Result<Args, Diagnostic> {
-        let tokens = tokenize(&call.args.text, call.args.span.start)?;
+        Args::parse_with(sig, call, None)
+    }
+
+    /// Checks the call's arguments against the signature, each `{…}` in them replaced by
+    /// the session value it names ([`crate::values`]).
+    pub fn parse_with(sig: &Signature, call: &MagicCall, values: Option<&Values>) -> Result<Args, Diagnostic> {
+        let mut tokens = tokenize(&call.args.text, call.args.span.start)?;
+        let lists = match values {
+            Some(v) => interpolate(&mut tokens, v)?,
+            None => BTreeMap::new(),
+        };
         let mut args = Args {
             body: call.body.clone(),
             call_span: call.name.span.start..call.args.span.end,
@@ -50,8 +65,18 @@ impl Args {
                 && token.text.len() > 1
                 && !token.text[1..].starts_with(|c: char| c.is_ascii_digit() || c == '.');
             if is_option {
-                index += args.option_at(sig, &tokens, index - 1)?;
-            } else if args.positional_at(sig, call, &tokens, index - 1, &mut positional)? {
+                let taken = args.option_at(sig, &tokens, index - 1)?;
+                if taken > 0
+                    && let Some((_, refused)) = lists.get(&index)
+                {
+                    return Err(refused.clone());
+                }
+                index += taken;
+            } else if let Some((items, refused)) = lists.get(&(index - 1)) {
+                if !args.list_at(sig, &tokens[index - 1], items, positional) {
+                    return Err(refused.clone());
+                }
+            } else if args.positional_at(sig, call, &tokens, index - 1, &mut positional, values)? {
                 // A `rest` parameter took every word that was left.
                 break;
             }
@@ -102,6 +127,30 @@ impl Args {
         Ok(taken)
     }
 
+    /// A word that ended in a list, for a [`Kind::Words`] parameter: one word per value
+    /// (`{hosts.Computer}`), or one word that keeps the list (`host={hosts.Computer}`).
+    /// Whether the next parameter takes words.
+    fn list_at(&mut self, sig: &Signature, token: &Token, items: &[String], positional: usize) -> bool {
+        if sig.params.get(positional).is_none_or(|p| p.kind != Kind::Words) {
+            return false;
+        }
+        if token.text.len() == items.join(",").len() {
+            for item in items {
+                self.words.push(Spanned {
+                    text: item.clone(),
+                    span: token.span.clone(),
+                });
+            }
+        } else {
+            self.word_lists.insert(self.words.len(), items.to_vec());
+            self.words.push(Spanned {
+                text: token.text.clone(),
+                span: token.span.clone(),
+            });
+        }
+        true
+    }
+
     /// The positional word `tokens[at]`, for the next parameter; returns whether it took
     /// the rest of the line.
     fn positional_at(
@@ -111,6 +160,7 @@ impl Args {
         tokens: &[Token],
         at: usize,
         positional: &mut usize,
+        values: Option<&Values>,
     ) -> Result<bool, Diagnostic> {
         let token = &tokens[at];
         let Some(param) = sig.params.get(*positional) else {
@@ -139,14 +189,20 @@ impl Args {
             // The rest of the line verbatim, from this word on.
             let from = token.span.start - call.args.span.start;
             let text = call.args.text[from..].trim_end();
-            Spanned {
-                text: if tokens.len() == at + 1 {
-                    token.text.clone()
-                } else {
-                    text.replace("\\\r\n", " ").replace("\\\n", " ")
-                },
-                span: token.span.start..token.span.start + text.len(),
-            }
+            let span = token.span.start..token.span.start + text.len();
+            let text = if tokens.len() == at + 1 {
+                token.text.clone()
+            } else {
+                let joined = text.replace("\\\r\n", " ").replace("\\\n", " ");
+                match values {
+                    Some(v) if joined.contains('{') => match in_word(&joined, &span, joined.len() == text.len(), v)? {
+                        Word::Text(t) => t,
+                        Word::List { refused, .. } => return Err(*refused),
+                    },
+                    _ => joined,
+                }
+            };
+            Spanned { text, span }
         } else {
             Spanned {
                 text: token.text.clone(),
@@ -249,6 +305,12 @@ impl Args {
         }
     }
 
+    /// The values of word `i` of a [`Kind::Words`] parameter when it ended in a list
+    /// (`host={hosts.Computer}`); its text then holds them joined by commas.
+    pub fn word_list(&self, i: usize) -> Option<&[String]> {
+        self.word_lists.get(&i).map(Vec::as_slice)
+    }
+
     /// The words given to a [`Kind::Words`] parameter.
     pub fn words(&self) -> &[Spanned] {
         &self.words
@@ -276,6 +338,27 @@ impl Args {
             .and_then(|n| usize::try_from(n).ok())
             .ok_or_else(|| Diagnostic::internal(format!("--{long} has no declared default or is not a whole number")))
     }
+}
+
+/// Lists of words, by token index: their values and the error where one value is needed.
+type Lists = BTreeMap<usize, (Vec<String>, Diagnostic)>;
+
+/// Each word's `{…}` replaced by its value; the words that ended in a list.
+fn interpolate(tokens: &mut [Token], values: &Values) -> Result<Lists, Diagnostic> {
+    let mut lists = Lists::new();
+    for (i, token) in tokens.iter_mut().enumerate() {
+        if !token.text.contains(['{', '}']) {
+            continue;
+        }
+        match in_word(&token.text, &token.span, !token.quoted, values)? {
+            Word::Text(t) => token.text = t,
+            Word::List { prefix, items, refused } => {
+                token.text = format!("{prefix}{}", items.join(","));
+                lists.insert(i, (items, *refused));
+            }
+        }
+    }
+    Ok(lists)
 }
 
 fn find_option(sig: &Signature, token: &Token) -> Result<(&'static Opt, Option<Spanned>), Diagnostic> {

@@ -175,7 +175,11 @@ impl Interpreter {
                 sig.body.unwrap_or("body")
             )));
         }
-        let args = Args::parse(sig, call)?;
+        let values = crate::values::Values {
+            session: &self.session,
+            window: self.window,
+        };
+        let args = Args::parse_with(sig, call, Some(&values))?;
         let mut ctx = Context {
             session: &self.session,
             secrets: &mut self.secrets,

@@ -25,6 +25,7 @@ pub mod session;
 pub mod signature;
 pub mod sources;
 pub mod target;
+pub mod values;
 pub mod waiting;
 
 pub use args::Args;

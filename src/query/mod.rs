@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use hunt::{Hunt, builtin_hunts};
-pub use render::{Dialect, RenderError, kql_escape, render, render_for, sql_time};
+pub use render::{Dialect, RenderError, kql_escape, render, render_for, render_with_lists, sql_time};
 
 /// A parameter's declared type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

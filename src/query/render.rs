@@ -75,8 +75,39 @@ pub fn render_for(
     now: DateTime<Utc>,
     dialect: Dialect,
 ) -> Result<String, RenderError> {
+    render_with_lists(query, args, &BTreeMap::new(), now, dialect)
+}
+
+/// [`render_for`] where some parameters were given as lists of values (a session
+/// value's column): each value is one literal, whatever commas or quotes it holds. A list
+/// for a parameter that takes one value is an error.
+pub fn render_with_lists(
+    query: &Query,
+    args: &BTreeMap<String, String>,
+    lists: &BTreeMap<String, Vec<String>>,
+    now: DateTime<Utc>,
+    dialect: Dialect,
+) -> Result<String, RenderError> {
     let mut values: BTreeMap<&str, String> = BTreeMap::new();
+    for (given, items) in lists {
+        let Some(name) = query.param_named(given) else {
+            continue;
+        };
+        let param = &query.params[name];
+        if param.kind != ParamType::List {
+            return Err(RenderError::WrongType {
+                query: query.key.clone(),
+                param: name.to_string(),
+                expected: "one value",
+                problem: format!("{} values were given: pick one with [0] or |first", items.len()),
+            });
+        }
+        values.insert(name, list_of(items.iter().cloned(), dialect));
+    }
     for (given, text) in args {
+        if query.param_named(given).is_some_and(|n| values.contains_key(n)) {
+            continue;
+        }
         let Some(name) = query.param_named(given) else {
             return Err(RenderError::UnknownParameter {
                 query: query.key.clone(),
@@ -225,6 +256,10 @@ fn list_of(items: impl Iterator<Item = String>, dialect: Dialect) -> String {
                 s
             } else if dialect == Dialect::Kql {
                 format!("'{}'", kql_escape(&s))
+            } else if dialect == Dialect::Sql {
+                // Standard SQL, as polars reads it: a quote is doubled; a backslash is
+                // literal, so msticpy's `\'` would end the string.
+                format!("'{}'", s.replace('\'', "''"))
             } else {
                 format!("'{}'", s.replace('\'', "\\'"))
             }

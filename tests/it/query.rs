@@ -247,3 +247,33 @@ fn kql_values_cannot_leave_their_string() {
     assert!(checked >= 20, "only {checked} parameters checked");
     assert_eq!(huntbook::query::kql_escape("a\"b'c\\d\ne"), "a\\\"b\\'c\\\\d\\ne");
 }
+
+/// A list parameter on a local source (polars SQL): each value one standard SQL literal —
+/// quotes doubled, a backslash literal — whether the list came as a session column or as
+/// comma-separated text; the query finds exactly the rows named.
+#[test]
+fn list_values_cannot_break_out_of_a_sql_literal() {
+    use huntbook::query::{Dialect, render_with_lists};
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("q.yaml"),
+        "metadata:\n  version: 1\n  description: x\n  data_families: [Test]\nsources:\n  q:\n    description: d\n    args:\n      query: 'SELECT a FROM t WHERE a IN ({names})'\n    parameters:\n      names:\n        description: n\n        type: list\n",
+    )
+    .unwrap();
+    let (library, errors) = Library::load_dir(dir.path());
+    assert!(errors.is_empty(), "{errors:?}");
+    let query = library.get("Test.q").unwrap();
+    let hostile = ["x' OR '1'='1", "a\\' OR 1=1 --", "plain", "not,split"];
+    let t = df!("a" => [hostile[0], hostile[1], hostile[2], hostile[3], "other"]).unwrap();
+    let now = Utc::now();
+    let run = |sql: &str| huntbook::sql::run([("t", &t)], sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let lists: BTreeMap<String, Vec<String>> =
+        [("names".to_string(), hostile.iter().map(|s| s.to_string()).collect())].into();
+    let sql = render_with_lists(query, &BTreeMap::new(), &lists, now, Dialect::Sql).unwrap();
+    assert_eq!(run(&sql).height(), 4, "{sql}");
+    for h in &hostile[..3] {
+        let sql = huntbook::query::render_for(query, &args(&[("names", h)]), now, Dialect::Sql).unwrap();
+        assert_eq!(run(&sql).height(), 1, "{sql}");
+    }
+}

@@ -6,6 +6,7 @@ use crate::args::Args;
 use crate::diag::Diagnostic;
 use crate::registry::{Context, Magic, Outcome, Value};
 use crate::signature::{Example, Forms, Signature};
+use crate::values::{self, Lands, Values};
 
 pub struct Sql;
 
@@ -13,7 +14,9 @@ static SIGNATURE: Signature = Signature {
     name: "sql",
     summary: "Query the session's frames with SQL",
     description: "Runs one SQL statement (polars SQL) with every frame of the session available as a table of the same name. \
-Use it to filter, join and group frames without writing code. The result is a frame.",
+Use it to filter, join and group frames without writing code. The result is a frame. \
+{name.Column} and the other session values become SQL literals (a list in parentheses, for IN); {start} and {end} are the \
+%time window's bare time, to quote:  WHERE TimeGenerated >= '{start}'.",
     forms: Forms::Cell,
     params: &[],
     options: &[],
@@ -32,7 +35,12 @@ impl Magic for Sql {
 
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
         let body = args.body()?;
-        let statement = body.text.trim().trim_end_matches(';');
+        let values = Values {
+            session: ctx.session,
+            window: *ctx.window,
+        };
+        let statement = values::body(&body.text, body.span.start, &values, Lands::Sql)?;
+        let statement = statement.trim().trim_end_matches(';');
         let tables = ctx.session.iter().map(|(name, frame)| (name, &frame.data));
         let df = sql::run(tables, statement).map_err(|e| {
             Diagnostic::engine(e, Some(body.span.clone())).hint("%vars lists the frames and their columns")

@@ -16,3 +16,4 @@ mod magics;
 mod ptree;
 mod query;
 mod remote;
+mod values;

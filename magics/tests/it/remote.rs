@@ -431,3 +431,35 @@ fn defender_and_data_explorer_speak_their_own_apis() {
         "{scopes:?}"
     );
 }
+
+/// A column of session values into a library query's list parameter on a Sentinel
+/// source: each value one escaped KQL literal; into a one-value parameter, an error.
+#[test]
+fn a_column_becomes_a_kql_list_parameter() {
+    let srv = server(vec![]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut i = interp(dir.path(), &sentinel(&srv.url(), WS, ""));
+    ok(&mut i, "%connect soc");
+    ok(&mut i, "%time 2023-02-20 .. 2023-02-21");
+    ok(
+        &mut i,
+        "ips = %%sql\nSELECT '10.1.2.3' AS ip UNION ALL SELECT 'x''y\\z' AS ip UNION ALL SELECT 'a,b' AS ip",
+    );
+    let (outcome, _) = run(
+        &mut i,
+        "%query Azure.list_aad_signins_for_ip ip_address_list={ips.ip} --print",
+    );
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let text = outcome.result.unwrap().plain().to_string();
+    assert!(
+        text.contains(r#"where IPAddress in ('10.1.2.3', 'x\'y\\z', 'a,b')"#),
+        "{text}"
+    );
+    let e = fails(
+        &mut i,
+        "%query Azure.list_aad_signins_for_ip ip_address_list=1.2.3.4 table={ips.ip} --print",
+        "bad-parameter",
+    );
+    assert!(e.contains("3 values were given"), "{e}");
+    assert!(queries(&srv.requests()).is_empty(), "--print sends no query");
+}

@@ -121,6 +121,8 @@ struct Plan<'a> {
     split: Option<(chrono::Duration, &'a Spanned)>,
     tactic: Option<&'a Spanned>,
     all: bool,
+    /// The call's arguments, for the words that ended in a list of session values.
+    args: &'a Args,
 }
 
 impl<'a> Plan<'a> {
@@ -182,6 +184,7 @@ impl<'a> Plan<'a> {
             split,
             tactic,
             all,
+            args,
         })
     }
 }

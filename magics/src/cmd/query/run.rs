@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use huntbook::Frame;
-use huntbook::query::{Dialect, Query, RenderError, render_for, sql_time};
+use huntbook::query::{Dialect, Query, RenderError, render_with_lists};
 use huntbook::source::LocalSource;
 use huntbook::time::{TimeWindow, iso, parse_time};
 
@@ -15,14 +15,22 @@ use crate::diag::{Diagnostic, did_you_mean};
 use crate::parse::Spanned;
 use crate::registry::{Context, Outcome, Value};
 use crate::sources::{Connected, LOCAL_ENVIRONMENT};
+use crate::values::{self, Lands, Values};
 
-type Given = (BTreeMap<String, String>, BTreeMap<String, Range<usize>>);
+/// The call's parameters: their text, where each was written, and those given as a list
+/// of session values (`host={hosts.Computer}`).
+struct Given {
+    text: BTreeMap<String, String>,
+    spans: BTreeMap<String, Range<usize>>,
+    lists: BTreeMap<String, Vec<String>>,
+}
 
 /// The call's `name=value` words, checked against the query's parameters.
-fn given_params(query: &Query, words: &[Spanned]) -> Result<Given, Diagnostic> {
+fn given_params(query: &Query, words: &[Spanned], plan: &Plan) -> Result<Given, Diagnostic> {
     let mut given: BTreeMap<String, String> = BTreeMap::new();
     let mut spans: BTreeMap<String, std::ops::Range<usize>> = BTreeMap::new();
-    for word in words {
+    let mut lists = BTreeMap::new();
+    for (i, word) in words.iter().enumerate() {
         let Some((param, value)) = word.text.split_once('=') else {
             return Err(Diagnostic::new(
                 "bad-argument",
@@ -45,8 +53,15 @@ fn given_params(query: &Query, words: &[Spanned]) -> Result<Given, Diagnostic> {
             );
         }
         spans.insert(canonical.to_string(), word.span.clone());
+        if let Some(items) = plan.args.word_list(i) {
+            lists.insert(canonical.to_string(), items.to_vec());
+        }
     }
-    Ok((given, spans))
+    Ok(Given {
+        text: given,
+        spans,
+        lists,
+    })
 }
 
 /// Whether the call's source is one of Microsoft's services (KQL) rather than local (SQL).
@@ -56,7 +71,11 @@ pub(super) fn on_service(ctx: &mut Context, plan: &Plan) -> bool {
 
 pub(super) fn named(name: &Spanned, words: &[Spanned], plan: &Plan, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
     let query = find(ctx, plan, name)?;
-    let (mut given, spans) = given_params(&query, words)?;
+    let Given {
+        text: mut given,
+        spans,
+        lists,
+    } = given_params(&query, words, plan)?;
     // The %time window fills start and end where the call does not.
     let now = chrono::Utc::now();
     let mut from_window = false;
@@ -71,7 +90,7 @@ pub(super) fn named(name: &Spanned, words: &[Spanned], plan: &Plan, ctx: &mut Co
     let service = on_service(ctx, plan);
     let dialect = if service { Dialect::Kql } else { Dialect::Sql };
     let render = |given: &BTreeMap<String, String>| {
-        render_for(&query, given, now, dialect).map_err(|e| {
+        render_with_lists(&query, given, &lists, now, dialect).map_err(|e| {
             let span = match &e {
                 RenderError::WrongType { param, .. } => spans.get(param).cloned(),
                 _ => None,
@@ -168,37 +187,11 @@ fn local_source<'a>(
     }
 }
 
-/// `{start}`/`{end}` in a KQL statement: the bare time where the statement writes
-/// `datetime({start})`, else a whole `datetime(…)` literal.
-pub(super) fn kql_times(statement: &str, w: &TimeWindow) -> String {
-    let mut out = String::with_capacity(statement.len() + 64);
-    let mut rest = statement;
-    while let Some(at) = rest.find(['{']) {
-        let (before, from) = rest.split_at(at);
-        out.push_str(before);
-        let (token, t) = if from.starts_with("{start}") {
-            ("{start}", w.start)
-        } else if from.starts_with("{end}") {
-            ("{end}", w.end)
-        } else {
-            out.push('{');
-            rest = &from[1..];
-            continue;
-        };
-        if out.trim_end().ends_with("datetime(") {
-            out.push_str(&iso(t));
-        } else {
-            out.push_str(&format!("datetime({})", iso(t)));
-        }
-        rest = &from[token.len()..];
-    }
-    out.push_str(rest);
-    out
-}
-
 pub(super) fn raw(body: &Spanned, plan: &Plan, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
     let statement = body.text.trim().trim_end_matches(';').to_string();
-    let uses_window = statement.contains("{start}") || statement.contains("{end}");
+    // Where the statement starts in the cell, for the carets of its `{…}`.
+    let base = body.span.start + (body.text.len() - body.text.trim_start().len());
+    let uses_window = values::refs(&statement).iter().any(values::Ref::is_window);
     let window = match (uses_window, ctx.window.as_ref()) {
         (false, _) => None,
         (true, Some(w)) => Some(*w),
@@ -214,26 +207,24 @@ pub(super) fn raw(body: &Spanned, plan: &Plan, ctx: &mut Context) -> Result<Outc
     let window_text = window
         .map(|w| w.to_string())
         .unwrap_or_else(|| "none (the statement does not use {start}/{end})".into());
+    let session = ctx.session;
+    let over =
+        |window: Option<TimeWindow>, lands: Lands| values::body(&statement, base, &Values { session, window }, lands);
     if on_service(ctx, plan) {
-        let whole = window.map_or(statement.clone(), |w| kql_times(&statement, &w));
+        let whole = over(window, Lands::Kql)?;
         let chunks = remote::plan_chunks(
             plan,
             window,
             whole,
             "--split-by splits the {start}/{end} window, and the statement uses neither",
-            |c| Ok(kql_times(&statement, c)),
+            |c| over(Some(*c), Lands::Kql),
         )?;
         if plan.print {
             return Ok(printed(plan, ctx, &chunks[0].kql, Some(&window_text)));
         }
         return remote::run(ctx, plan, &body.span, chunks, Some(window_text), false);
     }
-    let statement = match window {
-        Some(w) => statement
-            .replace("{start}", &sql_time(w.start))
-            .replace("{end}", &sql_time(w.end)),
-        None => statement,
-    };
+    let statement = over(window, Lands::Sql)?;
     if plan.print {
         return Ok(printed(plan, ctx, &statement, Some(&window_text)));
     }
@@ -247,28 +238,4 @@ pub(super) fn raw(body: &Spanned, plan: &Plan, ctx: &mut Context) -> Result<Outc
         .with_query(statement)
         .with_window(window_text);
     Ok(Outcome::warned(Value::Frame(frame), warnings))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kql_times_fill_datetime_or_make_one() {
-        let w = TimeWindow {
-            start: "2026-11-01T00:00:00Z".parse().unwrap(),
-            end: "2026-11-02T06:00:00Z".parse().unwrap(),
-        };
-        assert_eq!(
-            kql_times(
-                "T | where TimeGenerated between (datetime({start}) .. datetime( {end}))",
-                &w
-            ),
-            "T | where TimeGenerated between (datetime(2026-11-01T00:00:00Z) .. datetime( 2026-11-02T06:00:00Z))"
-        );
-        assert_eq!(
-            kql_times("T | where TimeGenerated > {start} | extend x = dynamic({\"a\": 1})", &w),
-            "T | where TimeGenerated > datetime(2026-11-01T00:00:00Z) | extend x = dynamic({\"a\": 1})"
-        );
-    }
 }

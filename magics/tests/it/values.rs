@@ -1,0 +1,185 @@
+//! Session values carried from one cell to the next (`{name.Column|first}` and the other
+//! forms), through the interpreter, on the sample data: into a library query's parameter,
+//! a `%%sql` body, `%time` and a magic's argument; and the errors, each with a caret
+//! under the `{…}` that caused it.
+
+use huntbook_magics::Interpreter;
+
+use crate::common::{fails, height, ok, ok_text, written};
+
+#[test]
+fn the_top_host_goes_into_the_next_query_without_retyping() {
+    let mut i = Interpreter::default();
+    ok(
+        &mut i,
+        "logons = %query WindowsSecurity.list_host_logons start=2000-01-01",
+    );
+    ok(
+        &mut i,
+        "top = %%sql\nSELECT Computer, COUNT(*) AS n FROM logons GROUP BY Computer ORDER BY n DESC, Computer LIMIT 1",
+    );
+    let top = i.session().get("top").unwrap();
+    let host = top
+        .data
+        .column("Computer")
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(0)
+        .unwrap()
+        .to_string();
+    let n = top.data.column("n").unwrap().u32().map(|c| c.get(0).unwrap() as usize);
+    let n = n.unwrap_or_else(|_| top.data.column("n").unwrap().i64().unwrap().get(0).unwrap() as usize);
+    ok(
+        &mut i,
+        "mine = %query WindowsSecurity.list_host_logons host={top.Computer|first} start=2000-01-01",
+    );
+    assert_eq!(height(&i, "mine"), n, "every logon of {host}");
+    let query = i.session().get("mine").unwrap().provenance.query.clone().unwrap();
+    assert!(query.contains(&format!("ILIKE '%{host}%'")), "{query}");
+
+    // The same host through %%sql, and the latest logon's time into %time.
+    ok(
+        &mut i,
+        "again = %%sql\nSELECT * FROM logons WHERE Computer = {top.Computer|first}",
+    );
+    assert_eq!(height(&i, "again"), n);
+    ok(&mut i, "%time around {mine.TimeGenerated|max} ±1h");
+    let (_, io) = crate::common::run(&mut i, "%echo {mine.TimeGenerated|max}");
+    let latest = io.stdout();
+    let latest: chrono::DateTime<chrono::Utc> = latest.trim().parse().unwrap();
+    let window = ok_text(&mut i, "%time");
+    for t in [latest - chrono::Duration::hours(1), latest + chrono::Duration::hours(1)] {
+        assert!(window.contains(&huntbook::time::iso(t)), "{window} around {latest}");
+    }
+    // A list into IN: every logon of the top two hosts.
+    ok(
+        &mut i,
+        "two = %%sql\nSELECT Computer, COUNT(*) AS n FROM logons GROUP BY Computer ORDER BY n DESC, Computer LIMIT 2",
+    );
+    ok(
+        &mut i,
+        "both = %%sql\nSELECT * FROM logons WHERE Computer IN {two.Computer}",
+    );
+    let both = ok_text(
+        &mut i,
+        "%%sql\nSELECT COUNT(*) AS n FROM logons WHERE Computer IN {two.Computer}",
+    );
+    assert!(both.contains(&height(&i, "both").to_string()), "{both}");
+    // A magic's argument.
+    ok(
+        &mut i,
+        "ips = %%sql\nSELECT '10.1.2.3' AS ip UNION ALL SELECT '8.8.8.8' AS ip",
+    );
+    assert_eq!(ok_text(&mut i, "%iptype {ips.ip[1]}").trim(), "Public");
+    assert_eq!(ok_text(&mut i, "%iptype {ips.ip|first}").trim(), "Private");
+}
+
+/// Values from evidence — quotes, backslashes, newlines, comments — land as one SQL
+/// literal each: the query keeps its shape and finds exactly the row it names.
+#[test]
+fn hostile_values_keep_a_sql_query_as_written() {
+    let csv = "Account,Note\n\"O'Brien\",a\n\"x' OR '1'='1\",b\n\"a\\\",c\n\"a\\' OR 1=1 --\",d\n\"two\nlines\",e\n\"*/ --\",f\n";
+    let (_dir, path) = written("hostile.csv", csv);
+    let mut i = Interpreter::default();
+    ok(&mut i, &format!("t = %load {path}"));
+    for row in 0..6 {
+        ok(
+            &mut i,
+            &format!("hit = %%sql\nSELECT Note FROM t WHERE Account = {{t.Account[{row}]}}"),
+        );
+        let note = i
+            .session()
+            .get("hit")
+            .unwrap()
+            .data
+            .column("Note")
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(0)
+            .map(str::to_string);
+        assert_eq!(height(&i, "hit"), 1, "row {row}");
+        assert_eq!(note.as_deref(), Some(["a", "b", "c", "d", "e", "f"][row]));
+    }
+    ok(&mut i, "all = %%sql\nSELECT * FROM t WHERE Account IN {t.Account}");
+    assert_eq!(height(&i, "all"), 6);
+}
+
+#[test]
+fn what_cannot_be_resolved_is_an_error_under_its_braces() {
+    let mut i = Interpreter::default();
+    ok(
+        &mut i,
+        "hosts = %%sql\nSELECT 'WS01' AS Computer UNION ALL SELECT 'WS02' AS Computer",
+    );
+    for (code, says, hint) in [
+        (
+            "%iptype {hots.Computer|first}",
+            "no frame named \"hots\"",
+            "did you mean {hosts}?",
+        ),
+        (
+            "%iptype {hosts.Computr|first}",
+            "hosts has no column Computr",
+            "did you mean hosts.Computer?",
+        ),
+        (
+            "%iptype {hosts.Computer[2]}",
+            "the column has 2 value(s)",
+            "the last is {hosts.Computer[1]}",
+        ),
+        (
+            "%iptype {hosts.Computer}",
+            "stands for 2 values, and this argument takes one",
+            "{hosts.Computer[0]}",
+        ),
+        (
+            "%%sql\nSELECT * FROM hosts WHERE Computer = {hosts.Computer|frist}",
+            "|frist is not a function",
+            "did you mean |first?",
+        ),
+    ] {
+        let (outcome, _) = crate::common::run(&mut i, code);
+        let e = outcome.error.unwrap_or_else(|| panic!("{code} should fail"));
+        let text = strip_colour(&e.traceback.join("\n"));
+        assert!(text.contains(says) && text.contains(hint), "{code}:\n{text}");
+        // The caret line sits under the braces: same column as the `{` in the code line.
+        let lines: Vec<&str> = text.lines().collect();
+        let code_line = lines.iter().position(|l| l.contains('{') && l.contains(" | ")).unwrap();
+        let open = lines[code_line].find('{').unwrap();
+        let caret = lines[code_line + 1].find('^').unwrap();
+        if code.contains("|frist") {
+            assert_eq!(&lines[code_line][caret..caret + 6], "|frist", "{text}");
+        } else {
+            assert_eq!(caret, open, "{text}");
+        }
+    }
+    // No window, yet {start}.
+    let e = fails(
+        &mut i,
+        "%%sql\nSELECT * FROM hosts WHERE '{start}' < '2020'",
+        "no-time-window",
+    );
+    assert!(e.contains("%time"), "{e}");
+    // The session keeps its frames.
+    assert_eq!(height(&i, "hosts"), 2);
+}
+
+/// The traceback without its terminal colours.
+fn strip_colour(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
