@@ -51,7 +51,7 @@ pub struct Interpreter {
     registry: Registry,
     session: Session,
     secrets: Secrets,
-    window: Option<huntbook::time::TimeWindow>,
+    clock: crate::clock::Clock,
     sources: crate::sources::Sources,
 }
 
@@ -67,7 +67,7 @@ impl Interpreter {
             registry,
             session: Session::default(),
             secrets: Secrets::default(),
-            window: None,
+            clock: crate::clock::Clock::default(),
             sources: crate::sources::Sources::default(),
         }
     }
@@ -177,13 +177,13 @@ impl Interpreter {
         }
         let values = crate::values::Values {
             session: &self.session,
-            window: self.window,
+            window: self.clock.window,
         };
         let args = Args::parse_with(sig, call, Some(&values))?;
         let mut ctx = Context {
             session: &self.session,
             secrets: &mut self.secrets,
-            window: &mut self.window,
+            clock: &mut self.clock,
             sources: &mut self.sources,
             io,
             registry: &self.registry,

@@ -8,6 +8,7 @@
 
 pub mod args;
 pub mod bundle;
+pub mod clock;
 pub mod cmd;
 pub mod columns;
 pub mod complete;

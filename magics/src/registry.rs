@@ -63,8 +63,9 @@ pub struct Context<'a> {
     pub session: &'a Session,
     /// Credentials typed at prompts; the only session state a magic changes itself.
     pub secrets: &'a mut Secrets,
-    /// The time window `%time` set, which queries use for their start and end.
-    pub window: &'a mut Option<huntbook::time::TimeWindow>,
+    /// The time window `%time` set (and its periods), which queries use for their start
+    /// and end.
+    pub clock: &'a mut crate::clock::Clock,
     /// Connected data sources and the query library.
     pub sources: &'a mut crate::sources::Sources,
     pub io: &'a mut dyn Io,

@@ -37,7 +37,7 @@ impl Magic for Sql {
         let body = args.body()?;
         let values = Values {
             session: ctx.session,
-            window: *ctx.window,
+            window: ctx.clock.window,
         };
         let statement = values::body(&body.text, body.span.start, &values, Lands::Sql)?;
         let statement = statement.trim().trim_end_matches(';');

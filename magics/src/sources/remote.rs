@@ -482,7 +482,7 @@ impl Gathered {
 }
 
 /// Frames one under the other; columns missing from some are null there.
-fn stack(mut frames: Vec<DataFrame>) -> huntbook::Result<DataFrame> {
+pub fn stack(mut frames: Vec<DataFrame>) -> huntbook::Result<DataFrame> {
     if frames.len() == 1 {
         return Ok(frames.pop().expect("one"));
     }

@@ -469,6 +469,11 @@ fn every_example_runs() {
     ] {
         ok(&mut interp, &format!("{name} = %load {}", data(path)));
     }
+    // The periods %time's example takes (the %anomalies example makes them too).
+    ok(
+        &mut interp,
+        "spikes = %anomalies traffic --value TotalBytesSent --periods",
+    );
     // Flows as the examples mean them: a remote address and a byte count per flow.
     ok(
         &mut interp,

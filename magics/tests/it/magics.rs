@@ -396,7 +396,7 @@ fn time_window_is_set_shown_and_bad_input_keeps_the_old_one() {
     assert!(e.evalue.contains("yesterday-ish"), "{}", e.evalue);
     assert_eq!(
         ok_text(&mut interp, "%time"),
-        "2019-02-10T00:00:00Z .. 2019-02-12T06:00:00Z (2.2 days)"
+        "2019-02-10T00:00:00Z .. 2019-02-12T06:00:00Z (2.2 days)\nfrom %time 2019-02-10 .. 2019-02-12T06:00"
     );
     assert!(ok_text(&mut interp, "%time last 24h").ends_with("(24.0 hours)"));
 }

@@ -183,3 +183,66 @@ fn strip_colour(text: &str) -> String {
     }
     out
 }
+
+/// `%time span` takes a column's first and last time; `%time periods` a frame's rows, and
+/// then every query runs over each period and stacks the rows.
+#[test]
+fn the_window_comes_from_results_and_queries_run_over_each_period() {
+    let mut i = Interpreter::default();
+    ok(&mut i, "%time 2000-01-01 .. 2030-01-01");
+    ok(&mut i, "logons = %query WindowsSecurity.list_host_logons");
+    let shown = ok_text(&mut i, "%time span logons.TimeGenerated");
+    assert!(
+        shown.contains("from the span of logons.TimeGenerated (618 times)"),
+        "{shown}"
+    );
+    ok(
+        &mut i,
+        "edges = %%sql\nSELECT MIN(TimeGenerated) AS a, MAX(TimeGenerated) AS b FROM logons",
+    );
+    let (_, io) = crate::common::run(&mut i, "%echo {edges.a|first} .. {edges.b|first}");
+    assert!(shown.starts_with(io.stdout().trim()), "{shown} vs {}", io.stdout());
+
+    // Three logon times as periods of no length; two are the same time and merge.
+    ok(
+        &mut i,
+        "firsts = %%sql\nSELECT DISTINCT TimeGenerated FROM logons ORDER BY TimeGenerated LIMIT 2",
+    );
+    ok(
+        &mut i,
+        "p = %%sql\nSELECT TimeGenerated AS start, TimeGenerated AS \"end\" FROM firsts \
+         UNION ALL SELECT TimeGenerated AS start, TimeGenerated AS \"end\" FROM firsts LIMIT 3",
+    );
+    let (outcome, io) = crate::common::run(&mut i, "%time periods p");
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let shown = format!("{:?}{:?}", io.events, outcome.result);
+    assert!(shown.contains("1 of 3 periods overlapped"), "{shown}");
+    let shown = ok_text(&mut i, "%time");
+    assert!(
+        shown.contains("from the periods of p") && shown.contains("2 periods"),
+        "{shown}"
+    );
+    ok(&mut i, "at = %query WindowsSecurity.list_host_logons");
+    ok(
+        &mut i,
+        "want = %%sql\nSELECT * FROM logons WHERE TimeGenerated IN (SELECT TimeGenerated FROM firsts)",
+    );
+    assert_eq!(height(&i, "at"), height(&i, "want"));
+    assert!(height(&i, "at") >= 2);
+    let q = i.session().get("at").unwrap().provenance.query.clone().unwrap();
+    assert_eq!(q.matches("SELECT").count(), 2, "one statement per period: {q}");
+    ok(
+        &mut i,
+        "n = %%query\nSELECT COUNT(*) AS n FROM WindowsEvent WHERE EventID = 4624 AND TimeGenerated BETWEEN '{start}' AND '{end}'",
+    );
+    assert_eq!(height(&i, "n"), 2, "one count per period");
+
+    // Bad input names the fault; the window stays.
+    let e = fails(&mut i, "%time span logons.TargetUserName", "bad-time-window");
+    assert!(e.contains("logons.TargetUserName holds str, not times"), "{e}");
+    let e = fails(&mut i, "%time periods logons", "no-such-column");
+    assert!(e.contains("logons has no column start"), "{e}");
+    let e = fails(&mut i, "%time span logons.Nope", "no-such-column");
+    assert!(e.contains("logons has no column Nope"), "{e}");
+    assert!(ok_text(&mut i, "%time").contains("2 periods"));
+}

@@ -65,9 +65,15 @@ pub(super) fn hunt(words: &[Spanned], plan: &Plan, ctx: &mut Context) -> Result<
     if plan.print {
         return Ok(super::printed(plan, ctx, &windowed.kql, Some(&window.to_string())));
     }
-    let chunks = remote::plan_chunks(plan, Some(window), windowed.kql, "a hunt needs a window", |c| {
-        Ok(found.over(c).kql)
-    })?;
+    let periods = ctx.clock.periods.clone();
+    let chunks = remote::plan_chunks(
+        plan,
+        Some(window),
+        windowed.kql,
+        "a hunt needs a window",
+        &periods,
+        |c| Ok(found.over(c).kql),
+    )?;
     let mut outcome = remote::run(ctx, plan, &span, chunks, Some(window.to_string()), false)?;
     outcome.warnings.insert(0, format!("{}: {}", found.name, windowed.note));
     Ok(outcome)
@@ -84,7 +90,7 @@ fn hunt_window(ctx: &mut Context, plan: &Plan, span: &std::ops::Range<usize>) ->
         .at(plan.source.map_or(span.clone(), |s| s.span.clone()))
         .hint("%connect NAME --kind sentinel --workspace ID, or --source NAME"));
     }
-    ctx.window.ok_or_else(|| {
+    ctx.clock.window.ok_or_else(|| {
         Diagnostic::new("no-time-window", "a hunt runs over the %time window, and none is set")
             .at(span.clone())
             .hint("set one first:  %time last 7d")

@@ -50,26 +50,42 @@ fn chunks(w: TimeWindow, span: chrono::Duration, at: &Spanned) -> Result<Vec<Tim
 /// The requests a query makes: `whole` over `window`, or with `--split-by` one per chunk
 /// of the window, each its text from `over`. Splitting without a window is an error at
 /// `--split-by` that says `no_window`.
+/// The requests a query becomes: the whole window at once, each of `%time`'s periods,
+/// and either of those cut by `--split-by`.
 pub(super) fn plan_chunks(
     plan: &Plan,
     window: Option<TimeWindow>,
     whole: String,
     no_window: &str,
+    periods: &[TimeWindow],
     over: impl Fn(&TimeWindow) -> Result<String, Diagnostic>,
 ) -> Result<Vec<Chunk>, Diagnostic> {
-    match (plan.split, window) {
-        (None, _) => Ok(vec![Chunk { kql: whole, window }]),
-        (Some((span, at)), Some(w)) => chunks(w, span, at)?
-            .into_iter()
-            .map(|c| {
-                Ok(Chunk {
-                    kql: over(&c)?,
-                    window: Some(c),
-                })
+    let bases: Vec<TimeWindow> = match (periods.is_empty(), window) {
+        (false, _) => periods.to_vec(),
+        (true, Some(w)) => vec![w],
+        (true, None) => Vec::new(),
+    };
+    let windows = match (plan.split, window) {
+        (None, _) if periods.is_empty() => return Ok(vec![Chunk { kql: whole, window }]),
+        (None, _) => bases,
+        (Some((span, at)), Some(_)) => {
+            let mut all = Vec::new();
+            for b in bases {
+                all.extend(chunks(b, span, at)?);
+            }
+            all
+        }
+        (Some((_, at)), None) => return Err(Diagnostic::new("no-time-window", no_window).at(at.span.clone())),
+    };
+    windows
+        .into_iter()
+        .map(|c| {
+            Ok(Chunk {
+                kql: over(&c)?,
+                window: Some(c),
             })
-            .collect(),
-        (Some((_, at)), None) => Err(Diagnostic::new("no-time-window", no_window).at(at.span.clone())),
-    }
+        })
+        .collect()
 }
 
 /// Signs the source in when it has no token yet (device code shows its code here).

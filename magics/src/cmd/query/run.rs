@@ -78,15 +78,28 @@ pub(super) fn named(name: &Spanned, words: &[Spanned], plan: &Plan, ctx: &mut Co
     } = given_params(&query, words, plan)?;
     // The %time window fills start and end where the call does not.
     let now = chrono::Utc::now();
-    let mut from_window = false;
-    if let Some(w) = ctx.window.as_ref() {
+    let mut filled = 0;
+    if let Some(w) = ctx.clock.window.as_ref() {
         for (param, t) in [("start", w.start), ("end", w.end)] {
             if query.params.contains_key(param) && !given.contains_key(param) {
                 given.insert(param.to_string(), iso(t));
-                from_window = true;
+                filled += 1;
             }
         }
     }
+    let from_window = filled > 0;
+    // `%time periods`: a query whose start and end both come from %time runs over each.
+    let periods = if filled == 2 {
+        ctx.clock.periods.clone()
+    } else {
+        Vec::new()
+    };
+    let over = |p: &TimeWindow| {
+        let mut g = given.clone();
+        g.insert("start".into(), iso(p.start));
+        g.insert("end".into(), iso(p.end));
+        g
+    };
     let service = on_service(ctx, plan);
     let dialect = if service { Dialect::Kql } else { Dialect::Sql };
     let render = |given: &BTreeMap<String, String>| {
@@ -100,6 +113,13 @@ pub(super) fn named(name: &Spanned, words: &[Spanned], plan: &Plan, ctx: &mut Co
         })
     };
     let rendered = render(&given)?;
+    let statements = match periods.is_empty() {
+        true => vec![rendered.clone()],
+        false => periods
+            .iter()
+            .map(|p| render(&over(p)))
+            .collect::<Result<Vec<_>, _>>()?,
+    };
     let window = window_of(&query, &given, now);
     let window_text = window.map(|w| {
         if from_window {
@@ -109,34 +129,50 @@ pub(super) fn named(name: &Spanned, words: &[Spanned], plan: &Plan, ctx: &mut Co
         }
     });
     if plan.print {
-        return Ok(printed(plan, ctx, &rendered, window_text.as_deref()));
+        return Ok(printed(plan, ctx, &statements.join("\n\n"), window_text.as_deref()));
     }
     if service {
         let no_window = format!("{} has no start and end to split", query.key);
-        let chunks = remote::plan_chunks(plan, window, rendered, &no_window, |c| {
-            let mut g = given.clone();
-            g.insert("start".into(), iso(c.start));
-            g.insert("end".into(), iso(c.end));
-            render(&g)
-        })?;
+        let chunks = remote::plan_chunks(plan, window, rendered, &no_window, &periods, |c| render(&over(c)))?;
         return remote::run(ctx, plan, &name.span, chunks, window_text, true);
     }
     let (source, mut warnings) = local_source(plan, ctx, &name.span)?;
     refuse_split(plan)?;
-    let result = source.query(&rendered).map_err(|e| {
-        let d = Diagnostic::engine(e, Some(name.span.clone()));
-        if query.params.contains_key("table") {
-            d.hint("give table=NAME for another table, or map the name in huntbook.yaml under the source's tables:")
-        } else {
-            d
-        }
-    })?;
-    warnings.extend(result.warnings);
-    let mut frame = Frame::new(tidy(result.value), source.name.clone()).with_query(rendered);
+    let hint = query
+        .params
+        .contains_key("table")
+        .then_some("give table=NAME for another table, or map the name in huntbook.yaml under the source's tables:");
+    let (df, more) = run_local(source, &statements, &name.span, hint)?;
+    warnings.extend(more);
+    let mut frame = Frame::new(tidy(df), source.name.clone()).with_query(statements.join("\n\n"));
     if let Some(w) = window_text {
         frame = frame.with_window(w);
     }
     Ok(Outcome::warned(Value::Frame(frame), warnings))
+}
+
+/// Each statement on the local source (one per `%time` period), the rows stacked.
+fn run_local(
+    source: &LocalSource,
+    statements: &[String],
+    span: &Range<usize>,
+    hint: Option<&str>,
+) -> Result<(polars::prelude::DataFrame, Vec<String>), Diagnostic> {
+    let mut frames = Vec::with_capacity(statements.len());
+    let mut warnings = Vec::new();
+    for statement in statements {
+        let result = source.query(statement).map_err(|e| {
+            let d = Diagnostic::engine(e, Some(span.clone()));
+            match hint {
+                Some(h) => d.hint(h),
+                None => d,
+            }
+        })?;
+        warnings.extend(result.warnings);
+        frames.push(result.value);
+    }
+    let df = crate::sources::remote::stack(frames).map_err(|e| Diagnostic::engine(e, Some(span.clone())))?;
+    Ok((df, warnings))
 }
 
 fn refuse_split(plan: &Plan) -> Result<(), Diagnostic> {
@@ -192,7 +228,7 @@ pub(super) fn raw(body: &Spanned, plan: &Plan, ctx: &mut Context) -> Result<Outc
     // Where the statement starts in the cell, for the carets of its `{…}`.
     let base = body.span.start + (body.text.len() - body.text.trim_start().len());
     let uses_window = values::refs(&statement).iter().any(values::Ref::is_window);
-    let window = match (uses_window, ctx.window.as_ref()) {
+    let window = match (uses_window, ctx.clock.window.as_ref()) {
         (false, _) => None,
         (true, Some(w)) => Some(*w),
         (true, None) => {
@@ -208,6 +244,11 @@ pub(super) fn raw(body: &Spanned, plan: &Plan, ctx: &mut Context) -> Result<Outc
         .map(|w| w.to_string())
         .unwrap_or_else(|| "none (the statement does not use {start}/{end})".into());
     let session = ctx.session;
+    let periods = if uses_window {
+        ctx.clock.periods.clone()
+    } else {
+        Vec::new()
+    };
     let over =
         |window: Option<TimeWindow>, lands: Lands| values::body(&statement, base, &Values { session, window }, lands);
     if on_service(ctx, plan) {
@@ -217,24 +258,35 @@ pub(super) fn raw(body: &Spanned, plan: &Plan, ctx: &mut Context) -> Result<Outc
             window,
             whole,
             "--split-by splits the {start}/{end} window, and the statement uses neither",
-            |c| over(Some(*c), Lands::Kql),
+            &periods,
+            |c: &TimeWindow| over(Some(*c), Lands::Kql),
         )?;
         if plan.print {
             return Ok(printed(plan, ctx, &chunks[0].kql, Some(&window_text)));
         }
         return remote::run(ctx, plan, &body.span, chunks, Some(window_text), false);
     }
-    let statement = over(window, Lands::Sql)?;
+    let statements = match periods.is_empty() {
+        true => vec![over(window, Lands::Sql)?],
+        false => periods
+            .iter()
+            .map(|p| over(Some(*p), Lands::Sql))
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    let statement = statements.join("\n\n");
     if plan.print {
         return Ok(printed(plan, ctx, &statement, Some(&window_text)));
     }
     let (source, mut warnings) = local_source(plan, ctx, &body.span)?;
     refuse_split(plan)?;
-    let result = source
-        .query(&statement)
-        .map_err(|e| Diagnostic::engine(e, Some(body.span.clone())).hint("%connect NAME lists a source's tables"))?;
-    warnings.extend(result.warnings);
-    let frame = Frame::new(result.value, source.name.clone())
+    let (df, more) = run_local(
+        source,
+        &statements,
+        &body.span,
+        Some("%connect NAME lists a source's tables"),
+    )?;
+    warnings.extend(more);
+    let frame = Frame::new(df, source.name.clone())
         .with_query(statement)
         .with_window(window_text);
     Ok(Outcome::warned(Value::Frame(frame), warnings))
