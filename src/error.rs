@@ -23,6 +23,8 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot write {}: {why}", path.display())]
+    Write { path: PathBuf, why: String },
     #[error("{} is not a readable {format} file: {message}", path.display())]
     Format {
         path: PathBuf,
@@ -69,6 +71,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Io { .. } => "io-error",
+            Error::Write { .. } => "write-error",
             Error::Format { .. } => "bad-file",
             Error::NoMatch { .. } => "no-such-file",
             Error::EmptyFolder { .. } => "empty-folder",

@@ -106,6 +106,7 @@ impl Registry {
                 Box::new(sql::Sql),
                 Box::new(show::Show),
                 Box::new(vars::Vars),
+                Box::new(export::Export),
                 Box::new(iptype::IpType),
                 Box::new(ioc::Ioc),
                 Box::new(b64::B64),

@@ -13,6 +13,7 @@ pub mod archive;
 pub mod auditd;
 pub mod csv;
 pub mod evtx;
+pub mod export;
 pub mod json;
 pub mod lines;
 pub mod parquet;

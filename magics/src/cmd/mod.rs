@@ -8,6 +8,7 @@ pub mod config;
 pub mod connect;
 pub mod domain;
 pub mod echo;
+pub mod export;
 pub mod geoip;
 pub mod help;
 pub mod ioc;

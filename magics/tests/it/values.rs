@@ -246,3 +246,82 @@ fn the_window_comes_from_results_and_queries_run_over_each_period() {
     assert!(e.contains("logons has no column Nope"), "{e}");
     assert!(ok_text(&mut i, "%time").contains("2 periods"));
 }
+
+/// `%export` in each format, then `%load`: the same frame back. Overwriting needs
+/// --force; a missing folder or an unknown extension is a clear error.
+#[test]
+fn export_round_trips_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut i = Interpreter::default();
+    ok(&mut i, "%time 2000-01-01 .. 2030-01-01");
+    ok(&mut i, "logons = %query WindowsSecurity.list_host_logons");
+    ok(
+        &mut i,
+        "few = %%sql\nSELECT TimeGenerated, Computer, EventID, TargetUserName, LogonType FROM logons ORDER BY TimeGenerated LIMIT 50",
+    );
+    let original = i.session().get("few").unwrap().data.clone();
+    for ext in ["csv", "parquet", "json", "ndjson"] {
+        let path = dir.path().join(format!("few.{ext}"));
+        let said = ok_text(&mut i, &format!("%export few {}", path.display()));
+        let bytes = std::fs::metadata(&path).unwrap().len();
+        assert!(
+            said.starts_with("wrote 50 rows × 5 columns of few (")
+                && said.contains(&format!(
+                    "{} bytes)",
+                    huntbook::render::table::thousands(bytes as usize)
+                )),
+            "{said}"
+        );
+        ok(&mut i, &format!("back = %load {}", path.display()));
+        let back = &i.session().get("back").unwrap().data;
+        assert_eq!(back.shape(), original.shape(), "{ext}");
+        for c in original.columns() {
+            let b = back
+                .column(c.name())
+                .unwrap_or_else(|_| panic!("{ext}: no column {}", c.name()));
+            let same = c.cast(b.dtype()).map(|c| c.equals_missing(b)).unwrap_or(false)
+                || b.cast(c.dtype()).map(|b| b.equals_missing(c)).unwrap_or(false);
+            assert!(
+                same,
+                "{ext}: column {} changed: {:?} → {:?}",
+                c.name(),
+                c.head(Some(2)),
+                b.head(Some(2))
+            );
+        }
+        // Not twice without --force; with it, replaced.
+        let e = fails(&mut i, &format!("%export few {}", path.display()), "write-error");
+        assert!(e.contains("the file exists"), "{e}");
+        ok(&mut i, &format!("%export few {} --force", path.display()));
+    }
+    // Parquet keeps where the rows came from.
+    let parquet = std::fs::read(dir.path().join("few.parquet")).unwrap();
+    let text = String::from_utf8_lossy(&parquet);
+    assert!(
+        text.contains("huntbook.provenance") && text.contains("%%sql"),
+        "no provenance in the Parquet metadata"
+    );
+    // An extension that says nothing, with --format; a folder that is not there.
+    ok(
+        &mut i,
+        &format!("%export few {} --format csv", dir.path().join("few.txt").display()),
+    );
+    let e = fails(
+        &mut i,
+        &format!("%export few {}", dir.path().join("few.txt").display()),
+        "unknown-format",
+    );
+    assert!(e.contains("--format"), "{e}");
+    let e = fails(
+        &mut i,
+        &format!("%export few {}", dir.path().join("nope/few.csv").display()),
+        "write-error",
+    );
+    assert!(e.contains("does not exist"), "{e}");
+    assert!(
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .all(|e| !e.unwrap().file_name().to_string_lossy().contains("partial")),
+        "no partial file is left behind"
+    );
+}
