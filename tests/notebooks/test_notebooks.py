@@ -171,3 +171,31 @@ def test_sentinel_notebook_runs_the_same_hunt_locally_and_on_the_workspace(share
     assert [r["Account"] for r in rows] == ["CONTOSO\\alice", "CONTOSO\\svc-backup"]
     saved = nbformat.writes(nb)
     assert "replay-demo-secret" not in saved and "replayed.sentinel-token" not in saved
+
+
+def test_carry_findings_notebook_needs_no_retyping(shared_data):
+    """The findings notebook: the top talker's address reaches %whois (replayed RDAP) and a
+    SQL literal, the busiest host reaches a library query's parameter, the anomalous periods
+    become %time and a query runs over each, an alert's time sets the window; the typo at
+    the end is pointed at with the likely column."""
+    path = ROOT / "notebooks" / "carry-findings.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, kernel_name="huntbook", timeout=120, resources={"metadata": {"path": str(path.parent)}}).execute()
+    by_source = {c.source: c for c in nb.cells if c.cell_type == "code"}
+
+    def texts(prefix):
+        cell = next(c for s, c in by_source.items() if s.startswith(prefix))
+        return "\n".join(_plain(o) for o in cell.outputs) + "\n".join(
+            "\n".join(o.get("traceback", [])) for o in cell.outputs)
+
+    whois = texts("%whois {top.DestIP|first}")
+    assert "13.71.172.130" in whois and "Microsoft Corporation" in whois, whois
+    assert "2 rows" in texts("%%sql\nSELECT TimeGenerated, VMName, DestPort")
+    assert "busiest: 570 rows" in texts("busiest = %query WindowsSecurity.list_host_logons host={hosts.Computer|first}")
+    periods = texts("%%query --source series")
+    assert "8 periods of %time" in periods and "24 rows" in periods, periods
+    shown = "\n".join(_plain(o) for o in by_source["%time"].outputs)
+    assert "from %time around 2019-01-15T05:15:03Z ±6h" in shown, shown
+    assert "MSTICAlertsWin1  363" in texts("%%sql\nSELECT Computer, COUNT(*) AS Processes")
+    typo = texts("%whois {top.DestIp|first}")
+    assert "top has no column DestIp" in typo and "did you mean top.DestIP?" in typo, typo

@@ -121,12 +121,10 @@ pub(super) fn named(name: &Spanned, words: &[Spanned], plan: &Plan, ctx: &mut Co
             .collect::<Result<Vec<_>, _>>()?,
     };
     let window = window_of(&query, &given, now);
-    let window_text = window.map(|w| {
-        if from_window {
-            w.to_string()
-        } else {
-            format!("{w}, the query's default")
-        }
+    let window_text = window.map(|w| match (from_window, periods.len()) {
+        (true, 0) => w.to_string(),
+        (true, n) => periods_text(n, &w),
+        (false, _) => format!("{w}, the query's default"),
     });
     if plan.print {
         return Ok(printed(plan, ctx, &statements.join("\n\n"), window_text.as_deref()));
@@ -149,6 +147,11 @@ pub(super) fn named(name: &Spanned, words: &[Spanned], plan: &Plan, ctx: &mut Co
         frame = frame.with_window(w);
     }
     Ok(Outcome::warned(Value::Frame(frame), warnings))
+}
+
+/// The window of a query run over `%time`'s periods.
+fn periods_text(n: usize, within: &TimeWindow) -> String {
+    format!("{n} periods of %time, within {within}")
 }
 
 /// Each statement on the local source (one per `%time` period), the rows stacked.
@@ -240,14 +243,16 @@ pub(super) fn raw(body: &Spanned, plan: &Plan, ctx: &mut Context) -> Result<Outc
             .hint("set one first:  %time last 24h  or  %time 2019-02-10 .. 2019-02-12"));
         }
     };
-    let window_text = window
-        .map(|w| w.to_string())
-        .unwrap_or_else(|| "none (the statement does not use {start}/{end})".into());
     let session = ctx.session;
     let periods = if uses_window {
         ctx.clock.periods.clone()
     } else {
         Vec::new()
+    };
+    let window_text = match window {
+        Some(w) if !periods.is_empty() => periods_text(periods.len(), &w),
+        Some(w) => w.to_string(),
+        None => "none (the statement does not use {start}/{end})".into(),
     };
     let over =
         |window: Option<TimeWindow>, lands: Lands| values::body(&statement, base, &Values { session, window }, lands);
