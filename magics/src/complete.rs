@@ -54,6 +54,9 @@ enum Place {
 impl Interpreter {
     pub fn complete(&self, code: &str, cursor: usize) -> Completion {
         let cursor = floor_char_boundary(code, cursor);
+        if let Some(c) = crate::values::assist::complete(&self.values(), code, cursor) {
+            return c;
+        }
         let word_start = code[..cursor]
             .rfind(|c: char| c.is_whitespace() || c == '(' || c == ',')
             .map_or(0, |i| i + code[i..].chars().next().map_or(1, char::len_utf8));
@@ -182,6 +185,9 @@ impl Interpreter {
     /// Shift-tab help: a magic's page, a frame's shape or a column's profile.
     pub fn inspect(&self, code: &str, cursor: usize) -> Option<MimeBundle> {
         let cursor = floor_char_boundary(code, cursor);
+        if let Some(b) = crate::values::assist::inspect(&self.values(), code, cursor) {
+            return Some(b);
+        }
         let is_word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '%');
         // The delimiter may be any character, a multi-byte one included (NBSP, em dash).
         let start = code[..cursor]

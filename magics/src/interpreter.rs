@@ -87,6 +87,14 @@ impl Interpreter {
         &self.registry
     }
 
+    /// What `{…}` in a cell can refer to now.
+    pub fn values(&self) -> crate::values::Values<'_> {
+        crate::values::Values {
+            session: &self.session,
+            window: self.clock.window,
+        }
+    }
+
     pub fn secrets(&self) -> &Secrets {
         &self.secrets
     }
@@ -175,11 +183,7 @@ impl Interpreter {
                 sig.body.unwrap_or("body")
             )));
         }
-        let values = crate::values::Values {
-            session: &self.session,
-            window: self.clock.window,
-        };
-        let args = Args::parse_with(sig, call, Some(&values))?;
+        let args = Args::parse_with(sig, call, Some(&self.values()))?;
         let mut ctx = Context {
             session: &self.session,
             secrets: &mut self.secrets,

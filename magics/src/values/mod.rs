@@ -11,6 +11,7 @@
 //! arguments, an escaped SQL or KQL literal in a query — so a value can never change the
 //! structure of the query it lands in. Every error points at the `{…}` that caused it.
 
+pub mod assist;
 mod render;
 #[cfg(test)]
 mod tests;

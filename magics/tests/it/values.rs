@@ -325,3 +325,35 @@ fn export_round_trips_in_every_format() {
         "no partial file is left behind"
     );
 }
+
+/// Completion inside `{…}` offers frames, then columns, then functions; shift-tab on a
+/// reference shows what it stands for now.
+#[test]
+fn completion_and_inspection_know_session_values() {
+    let mut i = Interpreter::default();
+    ok(
+        &mut i,
+        "top = %%sql\nSELECT '10.0.0.5' AS DestIP, 3 AS Flows UNION ALL SELECT '10.0.0.6' AS DestIP, 2 AS Flows",
+    );
+    let at_end = |code: &str| (code.to_string(), code.len());
+    let (code, cur) = at_end("%whois {to");
+    let c = i.complete(&code, cur);
+    assert!(c.matches.contains(&"top".to_string()) && c.start == 8, "{c:?}");
+    let (code, cur) = at_end("%whois {top.De");
+    let c = i.complete(&code, cur);
+    assert_eq!(
+        (c.matches.clone(), c.start, c.kinds.clone()),
+        (vec!["DestIP".to_string()], 12, vec!["column"])
+    );
+    let (code, cur) = at_end("%%sql\nSELECT * FROM top WHERE DestIP = {top.DestIP|fi");
+    let c = i.complete(&code, cur);
+    assert_eq!(c.matches, ["first"]);
+    let code = "%whois {top.DestIP|first} and {top.DestIP} and {top.Nope}";
+    let shown = |at: usize| i.inspect(code, at).map(|b| b.plain().to_string()).unwrap_or_default();
+    assert_eq!(shown(10), "{top.DestIP|first} = \"10.0.0.5\"");
+    assert_eq!(
+        shown(35),
+        "{top.DestIP} = a list of 2 value(s): \"10.0.0.5\", \"10.0.0.6\""
+    );
+    assert!(shown(50).contains("top has no column Nope"), "{}", shown(50));
+}
