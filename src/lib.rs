@@ -17,6 +17,7 @@ pub mod geo;
 pub mod ioc;
 pub mod ip;
 pub mod load;
+pub mod mask;
 pub mod ptree;
 pub mod query;
 pub mod remote;

@@ -107,6 +107,7 @@ impl Registry {
                 Box::new(show::Show),
                 Box::new(vars::Vars),
                 Box::new(export::Export),
+                Box::new(mask::Mask),
                 Box::new(iptype::IpType),
                 Box::new(ioc::Ioc),
                 Box::new(b64::B64),

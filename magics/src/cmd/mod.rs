@@ -15,6 +15,7 @@ pub mod ioc;
 pub mod iptype;
 pub mod load;
 pub mod lsmagic;
+pub mod mask;
 pub mod ptree;
 pub mod query;
 pub mod secret;

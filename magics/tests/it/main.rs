@@ -13,6 +13,7 @@ mod extract;
 mod fuzz;
 mod hostile;
 mod magics;
+mod mask;
 mod ptree;
 mod query;
 mod remote;
