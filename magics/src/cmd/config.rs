@@ -53,12 +53,29 @@ impl Magic for ConfigMagic {
             .map_or_else(|| "built in".to_string(), |f| f.display().to_string());
         let mut settings = Grid::new(["setting", "value", "from"]);
         for (name, spec) in &config.sources {
-            let path = spec.local.path.display().to_string();
-            settings.row([
-                format!("sources.{name}"),
-                format!("{} {path}", spec.kind),
-                spec.origin.clone(),
-            ]);
+            let value = match &spec.remote {
+                // A service: where it queries, how it signs in, and what it still needs.
+                Some(r) => {
+                    let missing = r.missing(name, ctx.secrets);
+                    let needs = if missing.is_empty() {
+                        "ready".to_string()
+                    } else {
+                        format!("missing: {}", missing.join("; "))
+                    };
+                    let auth = crate::sources::remote::AUTHS[r.auth(name, ctx.secrets) as usize];
+                    format!("{} {} · sign-in {auth} · {needs}", spec.kind, r.place())
+                }
+                None => {
+                    let path = &spec.local.path;
+                    let state = if path.is_dir() {
+                        ""
+                    } else {
+                        " (missing: the folder does not exist)"
+                    };
+                    format!("{} {}{state}", spec.kind, path.display())
+                }
+            };
+            settings.row([format!("sources.{name}"), value, spec.origin.clone()]);
         }
         settings.row([
             "ti.cache".to_string(),
@@ -97,7 +114,12 @@ impl Magic for ConfigMagic {
         }
         for name in ctx.secrets.names() {
             if !config.ti.providers.contains_key(name) {
-                settings.row([format!("secret {name}"), "set".to_string(), "%secret".to_string()]);
+                let from = if name.starts_with('%') {
+                    "drawn by the kernel"
+                } else {
+                    "%secret"
+                };
+                settings.row([format!("secret {name}"), "set".to_string(), from.to_string()]);
             }
         }
         if let Some(g) = &config.geoip {

@@ -273,7 +273,9 @@ fn huntbook_yaml_names_sources_and_tables() {
 fn config_shows_where_each_setting_came_from_and_never_a_key() {
     let (dir, config) = written(
         "huntbook.yaml",
-        "ti:\n  providers:\n    otx: {key: env:HUNTBOOK_TEST_UNSET_VARIABLE, url: https://otx.example}\n    virustotal: {key: sup3r-s3cret-value}\n",
+        "ti:\n  providers:\n    otx: {key: env:HUNTBOOK_TEST_UNSET_VARIABLE, url: https://otx.example}\n    virustotal: {key: sup3r-s3cret-value}\n\
+         sources:\n  gone: {kind: local, path: /no/such/evidence}\n  \
+         soc: {kind: sentinel, workspace: 8ecf8077-cf51-4820-aadd-14040956f35d, auth: secret, client_id: 11111111-2222-3333-4444-555555555555, client_secret: env:HUNTBOOK_TEST_UNSET_SECRET}\n",
     );
     let mut interp = Interpreter::default();
     interp.use_config(std::path::Path::new(&config)).unwrap();
@@ -288,6 +290,16 @@ fn config_shows_where_each_setting_came_from_and_never_a_key() {
         "{shown}"
     );
     assert!(shown.contains("https://otx.example"), "{shown}");
+    // Each source with what it still needs.
+    assert!(
+        shown.contains("/no/such/evidence (missing: the folder does not exist)"),
+        "{shown}"
+    );
+    let soc = shown.lines().find(|l| l.contains("sources.soc")).unwrap_or_default();
+    assert!(
+        soc.contains("sign-in secret") && soc.contains("missing:") && soc.contains("tenant"),
+        "{shown}"
+    );
     assert!(
         shown.contains("ti.providers.virustotal.key") && !shown.contains("sup3r"),
         "{shown}"
