@@ -318,6 +318,9 @@ fn export_round_trips_in_every_format() {
         "write-error",
     );
     assert!(e.contains("does not exist"), "{e}");
+    // A folder nobody can write in (root included: /proc takes no new files).
+    let e = fails(&mut i, "%export few /proc/few.csv", "write-error");
+    assert!(e.contains("cannot write /proc/few.csv"), "{e}");
     assert!(
         std::fs::read_dir(dir.path())
             .unwrap()
