@@ -39,6 +39,23 @@ def test_notebook_executes(path, shared_data):
     assert any(o.get("data", {}).get("text/html") for c in code_cells for o in c.outputs), "no rich output at all"
 
 
+def _executed(name):
+    """The notebook `name` run through nbclient: the notebook, its code cells by source,
+    and `texts(prefix)`: the text of the outputs (tracebacks included) of the first cell
+    whose source starts with `prefix`."""
+    path = ROOT / "notebooks" / name
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, kernel_name="huntbook", timeout=120, resources={"metadata": {"path": str(path.parent)}}).execute()
+    by_source = {c.source: c for c in nb.cells if c.cell_type == "code"}
+
+    def texts(prefix):
+        cell = next(c for s, c in by_source.items() if s.startswith(prefix))
+        return "\n".join(_plain(o) for o in cell.outputs) + "\n".join(
+            "\n".join(o.get("traceback", [])) for o in cell.outputs)
+
+    return nb, by_source, texts
+
+
 def _plain(output):
     text = output.get("data", {}).get("text/plain", "") or output.get("text", "")
     return "".join(text) if isinstance(text, list) else text
@@ -147,14 +164,7 @@ def test_sentinel_notebook_runs_the_same_hunt_locally_and_on_the_workspace(share
     sample source and on `soc` (with the workspace and request id in the result), the Impact
     hunts with the lockout hunt hitting and the SigninLogs one failing with the service's
     words, and no secret or token anywhere in the saved notebook."""
-    path = ROOT / "notebooks" / "sentinel-hunt.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, kernel_name="huntbook", timeout=120, resources={"metadata": {"path": str(path.parent)}}).execute()
-    by_source = {c.source: c for c in nb.cells if c.cell_type == "code"}
-
-    def texts(prefix):
-        cell = next(c for s, c in by_source.items() if s.startswith(prefix))
-        return "\n".join(_plain(o) for o in cell.outputs)
+    nb, by_source, texts = _executed("sentinel-hunt.ipynb")
 
     assert "local_alerts: 25 rows" in texts("%connect sample")
     remote = texts("%time 2023-02-20 .. 2023-02-21\nalerts")
@@ -178,15 +188,7 @@ def test_carry_findings_notebook_needs_no_retyping(shared_data):
     SQL literal, the busiest host reaches a library query's parameter, the anomalous periods
     become %time and a query runs over each, an alert's time sets the window; the typo at
     the end is pointed at with the likely column."""
-    path = ROOT / "notebooks" / "carry-findings.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, kernel_name="huntbook", timeout=120, resources={"metadata": {"path": str(path.parent)}}).execute()
-    by_source = {c.source: c for c in nb.cells if c.cell_type == "code"}
-
-    def texts(prefix):
-        cell = next(c for s, c in by_source.items() if s.startswith(prefix))
-        return "\n".join(_plain(o) for o in cell.outputs) + "\n".join(
-            "\n".join(o.get("traceback", [])) for o in cell.outputs)
+    _, by_source, texts = _executed("carry-findings.ipynb")
 
     whois = texts("%whois {top.DestIP|first}")
     assert "13.71.172.130" in whois and "Microsoft Corporation" in whois, whois
