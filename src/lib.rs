@@ -6,6 +6,7 @@
 //! a file export or a test assertion. Partial results are values ([`Warned`]): anything
 //! skipped, cut or failed travels beside the result and is shown, never swallowed.
 
+pub mod alerts;
 pub mod b64;
 pub mod domain;
 pub mod error;

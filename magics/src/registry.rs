@@ -118,6 +118,7 @@ impl Registry {
                 Box::new(ptree::Ptree),
                 Box::new(timeline::Timeline),
                 Box::new(anomalies::AnomaliesMagic),
+                Box::new(alerts::Alerts),
                 Box::new(echo::Echo),
                 Box::new(secret::SecretMagic),
                 Box::new(clear::Clear),

@@ -7,6 +7,7 @@ mod helpers;
 #[global_allocator]
 static ALLOCATOR: huntbook::fuzz::Counting = huntbook::fuzz::Counting;
 
+mod alerts;
 mod archives;
 mod auditd;
 mod b64;

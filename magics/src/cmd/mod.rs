@@ -1,6 +1,7 @@
 //! One file per magic. Each holds a unit struct, its [`Signature`](crate::Signature)
 //! with examples, a plan built from the validated arguments, and the run.
 
+pub mod alerts;
 pub mod anomalies;
 pub mod b64;
 pub mod clear;

@@ -360,3 +360,45 @@ fn completion_and_inspection_know_session_values() {
     );
     assert!(shown(50).contains("top has no column Nope"), "{}", shown(50));
 }
+
+/// `%alerts` on msticpy's 189 Sentinel alerts: a card for each, worst first, and their
+/// entities as a frame the enrichment magics take.
+#[test]
+fn alerts_show_as_cards_and_give_their_entities() {
+    let mut i = Interpreter::default();
+    ok(
+        &mut i,
+        &format!(
+            "alerts = %load {}",
+            crate::common::data("msticpy/alerts/sentinel_alertlist.csv")
+        ),
+    );
+    let out = ok(&mut i, "%alerts alerts --rows 500");
+    let bundle = out.result.unwrap();
+    let html = bundle
+        .data
+        .get("text/html")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(html.matches("class=\"hb-alert\"").count(), 189);
+    assert!(bundle.plain().contains("189 alert(s)"), "{}", &bundle.plain()[..200]);
+    let first = html.find("class=\"hb-alert\"").unwrap();
+    assert!(
+        html[first..first + 400].contains("High"),
+        "worst first: {}",
+        &html[first..first + 400]
+    );
+    let out = ok(&mut i, "%alerts alerts --rows 3");
+    assert!(out.result.unwrap().plain().contains("showing 3 of 189"));
+    ok(&mut i, "ents = %alerts alerts --entities");
+    assert_eq!(height(&i, "ents"), 1103);
+    ok(
+        &mut i,
+        "ips = %%sql\nSELECT DISTINCT IpAddress FROM ents WHERE IpAddress IS NOT NULL",
+    );
+    ok(&mut i, "kinds = %iptype ips.IpAddress");
+    assert!(height(&i, "kinds") > 0);
+    let e = fails(&mut i, "%alerts ips", "invalid-input");
+    assert!(e.contains("not a list of Sentinel alerts"), "{e}");
+}

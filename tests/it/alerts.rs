@@ -1,0 +1,105 @@
+//! Alerts: the entities of every sample alert, counted by type, as msticpy's
+//! `SecurityAlert` counts them (tests/expected/alerts_msticpy.json, written by
+//! tests/tools/alerts_msticpy.py); references that lead nowhere and unreadable `Entities`
+//! are warnings on their alert; hostile text is escaped in the cards.
+
+use std::collections::BTreeMap;
+
+use crate::helpers::*;
+
+use huntbook::alerts::{cards, entity_frame, read_alerts};
+
+fn counts(a: &huntbook::alerts::Alert) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for e in a.entities.entities.iter().filter(|e| e.id.is_some()) {
+        *out.entry(e.kind.clone()).or_insert(0) += 1;
+    }
+    out
+}
+
+fn expected(file: &str) -> Vec<BTreeMap<String, u64>> {
+    expected_json("alerts_msticpy.json")["files"][file]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| serde_json::from_value(a["entities"].clone()).unwrap())
+        .collect()
+}
+
+#[test]
+fn every_sample_alert_has_the_entities_msticpy_finds() {
+    for file in ["sentinel_alertlist.csv", "localdata_alerts_list.json"] {
+        let df = huntbook::load::read_file(&shared(&format!("msticpy/alerts/{file}")), None)
+            .unwrap()
+            .value;
+        let alerts = read_alerts(&df).unwrap();
+        let want = expected(file);
+        assert_eq!(alerts.value.len(), want.len(), "{file}");
+        for (i, (a, w)) in alerts.value.iter().zip(&want).enumerate() {
+            assert_eq!(&counts(a), w, "{file} alert {i} ({})", a.name);
+        }
+        // The 13 alerts with no entities are read as alerts with none, in silence.
+        assert!(alerts.warnings.is_empty(), "{:?}", alerts.warnings);
+        let frame = entity_frame(&alerts.value).unwrap();
+        let total: u64 = want.iter().flat_map(|w| w.values()).sum();
+        assert_eq!(frame.height() as u64, total, "{file}");
+    }
+    let one = std::fs::read_to_string(shared("msticpy/alerts/alert_entities.json")).unwrap();
+    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&one).unwrap();
+    let read = huntbook::alerts::entities::read(&serde_json::Value::Array(map.into_values().collect()).to_string());
+    let mut got = BTreeMap::new();
+    for e in &read.entities {
+        *got.entry(e.kind.clone()).or_insert(0u64) += 1;
+    }
+    assert_eq!(got, expected("alert_entities.json")[0]);
+}
+
+#[test]
+fn bad_references_and_bad_json_are_warnings_on_their_alert() {
+    let cyc = r#"[{"$id":"1","Type":"process","ParentProcess":{"$ref":"2"}},{"$id":"2","Type":"process","ParentProcess":{"$ref":"1"}},{"$id":"3","Type":"account","Host":{"$ref":"9"}}]"#;
+    let df = polars::prelude::df!(
+        "AlertName" => ["cyclic", "broken", "fine"],
+        "Entities" => [cyc, "[{\"$id\": \"1\", \"Type\": ", r#"[{"$id":"1","Type":"ip","Address":"10.0.0.1"}]"#],
+    )
+    .unwrap();
+    let alerts = read_alerts(&df).unwrap();
+    assert_eq!(alerts.value.len(), 3);
+    let w = alerts.warnings.join("\n");
+    assert!(
+        w.contains("alert 1 (cyclic): entity 3 (account)'s Host refers to $ref 9"),
+        "{w}"
+    );
+    assert!(w.contains("alert 2 (broken): Entities is not readable JSON"), "{w}");
+    assert_eq!(
+        alerts.value[0].entities.entities.len(),
+        3,
+        "a cycle of references is read once"
+    );
+    assert_eq!(alerts.value[2].entities.entities.len(), 1);
+}
+
+#[test]
+fn hostile_text_in_alerts_and_entities_is_escaped_in_cards() {
+    let xss = "<script>alert(1)</script>\"'&";
+    let ents = format!(
+        r#"[{{"$id":"1","Type":"host","HostName":"{h}"}},{{"$id":"2","Type":"process","CommandLine":"{h}","Host":{{"$ref":"1"}}}}]"#,
+        h = xss.replace('"', "\\\"")
+    );
+    let df = polars::prelude::df!(
+        "AlertName" => [xss],
+        "Severity" => [xss],
+        "Description" => [xss],
+        "CompromisedEntity" => [xss],
+        "Tactics" => [xss],
+        "Techniques" => [xss],
+        "RemediationSteps" => [xss],
+        "ExtendedProperties" => [format!("{{\"{k}\": \"{k}\"}}", k = xss.replace('"', "\\\""))],
+        "Entities" => [ents],
+    )
+    .unwrap();
+    let alerts = read_alerts(&df).unwrap().value;
+    let (html, text) = cards::cards(&alerts, 10);
+    assert!(!html.contains("<script>") && !html.contains("\"'&<"), "{html}");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+    assert!(text.contains(xss), "the text form keeps the value as it is");
+}
