@@ -8,6 +8,7 @@
 
 pub mod cards;
 pub mod entities;
+pub mod graph;
 
 use polars::prelude::*;
 use serde_json::Value;

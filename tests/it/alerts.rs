@@ -102,4 +102,36 @@ fn hostile_text_in_alerts_and_entities_is_escaped_in_cards() {
     assert!(!html.contains("<script>") && !html.contains("\"'&<"), "{html}");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
     assert!(text.contains(xss), "the text form keeps the value as it is");
+    let (svg, _) = huntbook::alerts::graph::svg(&alerts);
+    assert!(!svg.contains("<script>") && svg.contains("&lt;script&gt;"), "{svg}");
+    assert!(
+        huntbook::render::picture::picture(&svg).png.is_ok(),
+        "the SVG parses and draws"
+    );
+}
+
+/// The graph of every sample alert parses as SVG (and draws), is the same twice, keeps
+/// shared entities as one node, and folds what is beyond its limit, saying so.
+#[test]
+fn the_graph_of_the_sample_alerts_parses_and_folds_what_it_must() {
+    let df = huntbook::load::read_file(&shared("msticpy/alerts/sentinel_alertlist.csv"), None)
+        .unwrap()
+        .value;
+    let alerts = read_alerts(&df).unwrap().value;
+    let (svg, folded) = huntbook::alerts::graph::svg(&alerts);
+    let pic = huntbook::render::picture::picture(&svg);
+    assert!(pic.png.is_ok(), "{:?}", pic.png.err());
+    assert_eq!(svg, huntbook::alerts::graph::svg(&alerts).0, "deterministic");
+    assert_eq!(folded.len(), 1, "{folded:?}");
+    assert!(folded[0].contains("at most 300 nodes"), "{folded:?}");
+    // 189 alerts and their distinct entities: alerts are drawn up to half the room.
+    assert_eq!(
+        svg.matches("<rect x=").count() - 1,
+        150,
+        "150 alerts (and the legend's square)"
+    );
+    let small = &alerts[..20];
+    let (svg, folded) = huntbook::alerts::graph::svg(small);
+    assert!(folded.is_empty());
+    assert_eq!(svg.matches("<rect x=").count() - 1, 20);
 }

@@ -21,11 +21,14 @@ a card, worst severity first: time span, product, tactics and techniques (ATT&CK
 entity, the description, the entities grouped by type, extended properties and remediation folded. With --entities \
 the result is a frame of one row per alert and entity (EntityKey, EntityType, Entity, HostName, Account, IpAddress, \
 FilePath, FileHash, ProcessId, CommandLine, Url) for %ti, %whois, %geoip and %%sql. An alert whose Entities cannot be \
-read is shown with a warning; the others are unaffected. Defender and Graph alert schemas are not read yet.",
+read is shown with a warning; the others are unaffected. --graph draws alerts and entities as one graph (an entity \
+shared by several alerts is one node, larger, between them; a deterministic force-directed layout; at most 300 nodes, \
+the entities of fewest alerts folded beyond). Defender and Graph alert schemas are not read yet.",
     forms: Forms::Line,
     params: &[Param::new("frame", Kind::Frame, "a frame of alerts (Sentinel's SecurityAlert)").required()],
     options: &[
         Opt::flag("entities", "give the alerts' entities as a frame instead of cards").short('e'),
+        Opt::flag("graph", "draw the alert/entity graph (SVG) instead of cards").short('g'),
         Opt::value("rows", "N", Kind::Int { min: 1 }, "how many cards to show").default("20"),
     ],
     body: None,
@@ -35,6 +38,10 @@ read is shown with a warning; the others are unaffected. Defender and Graph aler
         Example::new(
             "ents = %alerts alerts --entities",
             "every alert's entities, one row each",
+        ),
+        Example::new(
+            "%alerts alerts --graph",
+            "which alerts share hosts, accounts, processes and addresses",
         ),
     ],
 };
@@ -55,6 +62,19 @@ impl Magic for Alerts {
             let df = entity_frame(&read.value).map_err(|e| Diagnostic::engine(e, Some(name.span.clone())))?;
             let out = Frame::new(df, format!("%alerts {} --entities", name.text));
             return Ok(Outcome::warned(Value::Frame(out), read.warnings));
+        }
+        if args.flag("graph") {
+            let (svg, folded) = huntbook::alerts::graph::svg(&read.value);
+            let mut warnings = read.warnings;
+            warnings.extend(folded);
+            let summary = huntbook::alerts::cards::summary(&read.value);
+            let figure = Figure::text(format!("alert/entity graph of {}: {summary}", name.text))
+                .image(svg)
+                .heading(format!(
+                    "alerts and their entities in {} — shared entities are larger and central",
+                    name.text
+                ));
+            return Ok(Outcome::warned(Value::Result(figure), warnings));
         }
         let rows = args.count("rows")?;
         let (html, text) = cards::cards(&read.value, rows);

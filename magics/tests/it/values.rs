@@ -399,6 +399,24 @@ fn alerts_show_as_cards_and_give_their_entities() {
     );
     ok(&mut i, "kinds = %iptype ips.IpAddress");
     assert!(height(&i, "kinds") > 0);
+    // The graph: SVG that parses, the same picture twice, the folding said.
+    let svg_of = |i: &mut Interpreter| {
+        let (outcome, io) = crate::common::run(i, "%alerts alerts --graph");
+        assert!(outcome.error.is_none(), "{:?}", outcome.error);
+        io.events
+            .iter()
+            .find_map(|e| match e {
+                huntbook_magics::io::Event::Display(b, _) => {
+                    b.data.get("image/svg+xml").and_then(|v| v.as_str()).map(str::to_string)
+                }
+                _ => None,
+            })
+            .expect("the graph is shown as SVG")
+    };
+    let svg = svg_of(&mut i);
+    assert_eq!(svg, svg_of(&mut i), "the same alerts draw the same picture");
+    assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+    assert!(svg.matches("<rect x=").count() >= 150, "alerts drawn");
     let e = fails(&mut i, "%alerts ips", "invalid-input");
     assert!(e.contains("not a list of Sentinel alerts"), "{e}");
 }
