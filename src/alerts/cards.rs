@@ -128,6 +128,14 @@ fn card_html(a: &Alert) -> String {
     if !a.compromised.is_empty() {
         let _ = write!(h, "<div>compromised: <code>{}</code></div>", esc(&a.compromised));
     }
+    if !a.shares.is_empty() {
+        let shared: Vec<String> = a.shares.iter().map(|k| format!("<code>{}</code>", esc(k))).collect();
+        let _ = write!(
+            h,
+            "<div style=\"color:#6a1b9a\">related: shares {}</div>",
+            shared.join(", ")
+        );
+    }
     if !a.description.is_empty() {
         let _ = write!(h, "<p style=\"margin:4px 0\">{}</p>", esc(&a.description));
     }
@@ -188,6 +196,9 @@ fn card_text(a: &Alert) -> String {
     }
     if !a.compromised.is_empty() {
         let _ = write!(t, "\n  compromised: {}", a.compromised);
+    }
+    if !a.shares.is_empty() {
+        let _ = write!(t, "\n  related: shares {}", a.shares.join(", "));
     }
     if !a.description.is_empty() {
         let _ = write!(t, "\n  {}", a.description.lines().next().unwrap_or_default());

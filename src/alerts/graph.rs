@@ -31,6 +31,8 @@ struct Node {
     severity: u8,
     /// How many alerts it belongs to (entities).
     alerts: usize,
+    /// An alert added as related (drawn with a purple outline).
+    related: bool,
 }
 
 /// The graph's SVG and what was folded away (one line per type, empty when nothing was).
@@ -77,10 +79,15 @@ pub fn svg(alerts: &[Alert]) -> (String, Vec<String>) {
         if n.kind == "alert" {
             let _ = write!(
                 s,
-                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{}\"><title>{}</title></rect>",
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{}\"{}><title>{}</title></rect>",
                 x - 5.0,
                 y - 5.0,
                 SEVERITY_COLOUR[n.severity as usize],
+                if n.related {
+                    " stroke=\"#6a1b9a\" stroke-width=\"2.5\""
+                } else {
+                    ""
+                },
                 esc(&n.tip),
             );
             if alert_labels {
@@ -122,6 +129,15 @@ pub fn svg(alerts: &[Alert]) -> (String, Vec<String>) {
     );
     let _ = write!(s, "<text x=\"{}\" y=\"{y}\">alert (colour: severity)</text>", x + 14.0);
     x += 150.0;
+    if nodes.iter().any(|n| n.related) {
+        let _ = write!(
+            s,
+            "<rect x=\"{x}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"#fff\" stroke=\"#6a1b9a\" stroke-width=\"2.5\"/>",
+            y - 8.0
+        );
+        let _ = write!(s, "<text x=\"{}\" y=\"{y}\">related alert</text>", x + 14.0);
+        x += 100.0;
+    }
     for t in &types {
         let _ = write!(
             s,
@@ -189,11 +205,21 @@ fn build(alerts: &[Alert]) -> Built {
             label: a.name.clone(),
             kind: "alert".into(),
             tip: format!(
-                "{} [{}]\n{} → {}\n{}",
-                a.name, a.severity, a.start, a.end, a.compromised
+                "{} [{}]\n{} → {}\n{}{}",
+                a.name,
+                a.severity,
+                a.start,
+                a.end,
+                a.compromised,
+                if a.shares.is_empty() {
+                    String::new()
+                } else {
+                    format!("\nrelated: shares {}", a.shares.join(", "))
+                }
             ),
             severity: severity_rank(&a.severity),
             alerts: 1,
+            related: !a.shares.is_empty(),
         });
         let read = &a.entities;
         let mut local: HashMap<String, usize> = HashMap::new();
@@ -211,6 +237,7 @@ fn build(alerts: &[Alert]) -> Built {
                     kind: e.kind.clone(),
                     severity: 4,
                     alerts: belongs[&k],
+                    related: false,
                 });
                 nodes.len() - 1
             });

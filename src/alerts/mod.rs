@@ -33,6 +33,8 @@ pub struct Alert {
     pub remediation: String,
     pub extended: Vec<(String, String)>,
     pub entities: Read,
+    /// For an alert added by [`related`]: the entity keys it shares with the first alerts.
+    pub shares: Vec<String>,
 }
 
 /// Severity, worst first.
@@ -115,12 +117,54 @@ pub fn read_alerts(df: &DataFrame) -> Result<Warned<Vec<Alert>>> {
             remediation: text("RemediationSteps", row),
             extended,
             entities,
+            shares: Vec::new(),
         });
     }
     Ok(Warned {
         value: alerts,
         warnings,
     })
+}
+
+/// The kinds of entity that make two alerts related (msticpy's `add_related_alerts`
+/// looks at hosts, accounts, addresses and files).
+const RELATING: &[&str] = &["host", "account", "ip", "file", "filehash"];
+
+/// The alerts of `others` that share a host, an account, an address or a file with one
+/// of `first` (and are not one of them), each with the keys it shares.
+pub fn related(first: &[Alert], others: Vec<Alert>) -> Vec<Alert> {
+    let mut keys = std::collections::HashSet::new();
+    let ids: std::collections::HashSet<&str> = first.iter().map(|a| a.id.as_str()).filter(|i| !i.is_empty()).collect();
+    for a in first {
+        for e in a
+            .entities
+            .entities
+            .iter()
+            .filter(|e| RELATING.contains(&e.kind.as_str()))
+        {
+            keys.insert(key(e, &a.entities));
+        }
+    }
+    let mut out = Vec::new();
+    for mut a in others {
+        if !a.id.is_empty() && ids.contains(a.id.as_str()) {
+            continue;
+        }
+        let mut shares: Vec<String> = a
+            .entities
+            .entities
+            .iter()
+            .map(|e| key(e, &a.entities))
+            .filter(|k| keys.contains(k))
+            .collect();
+        shares.sort();
+        shares.dedup();
+        if !shares.is_empty() {
+            a.shares = shares;
+            out.push(a);
+        }
+    }
+    out
 }
 
 /// A string property of an entity.

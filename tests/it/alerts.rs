@@ -135,3 +135,41 @@ fn the_graph_of_the_sample_alerts_parses_and_folds_what_it_must() {
     assert!(folded.is_empty());
     assert_eq!(svg.matches("<rect x=").count() - 1, 20);
 }
+
+/// msticpy's `add_related_alerts`: the alerts of the whole list that share a host, an
+/// account, an address or a file with one host's alerts, each saying what it shares.
+#[test]
+fn related_alerts_share_an_entity_with_the_first_ones() {
+    use huntbook::alerts::{key, related};
+    let df = huntbook::load::read_file(&shared("msticpy/alerts/sentinel_alertlist.csv"), None)
+        .unwrap()
+        .value;
+    let all = read_alerts(&df).unwrap().value;
+    let host = |a: &huntbook::alerts::Alert| a.compromised.eq_ignore_ascii_case("MSTICALERTSWIN1");
+    let first: Vec<_> = read_alerts(&df).unwrap().value.into_iter().filter(host).collect();
+    assert!(!first.is_empty());
+    let keys: std::collections::HashSet<String> = first
+        .iter()
+        .flat_map(|a| a.entities.entities.iter().map(move |e| key(e, &a.entities)))
+        .collect();
+    let found = related(&first, all);
+    assert!(
+        !found.is_empty(),
+        "the list holds alerts that share entities with the host's"
+    );
+    for a in &found {
+        assert!(!first.iter().any(|f| f.id == a.id), "{} is one of the first", a.id);
+        assert!(
+            !a.shares.is_empty() && a.shares.iter().all(|k| keys.contains(k)),
+            "{:?}",
+            a.shares
+        );
+        assert!(
+            a.shares
+                .iter()
+                .all(|k| ["host:", "account:", "ip:", "file:"].iter().any(|p| k.starts_with(p)))
+        );
+    }
+    let (html, _) = cards::cards(&found, 5);
+    assert!(html.contains("related: shares"), "{html}");
+}

@@ -29,6 +29,12 @@ the entities of fewest alerts folded beyond). Defender and Graph alert schemas a
     options: &[
         Opt::flag("entities", "give the alerts' entities as a frame instead of cards").short('e'),
         Opt::flag("graph", "draw the alert/entity graph (SVG) instead of cards").short('g'),
+        Opt::value(
+            "related",
+            "FRAME",
+            Kind::Frame,
+            "add the alerts of FRAME that share a host, account, address or file with these",
+        ),
         Opt::value("rows", "N", Kind::Int { min: 1 }, "how many cards to show").default("20"),
     ],
     body: None,
@@ -43,6 +49,10 @@ the entities of fewest alerts folded beyond). Defender and Graph alert schemas a
             "%alerts alerts --graph",
             "which alerts share hosts, accounts, processes and addresses",
         ),
+        Example::new(
+            "%alerts alerts --graph --related alerts",
+            "with the alerts of another list that share an entity",
+        ),
     ],
 };
 
@@ -54,10 +64,21 @@ impl Magic for Alerts {
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
         let name = args.required("frame")?;
         let frame = ctx.session.frame(name)?;
-        let read = read_alerts(&frame.data).map_err(|e| {
+        let mut read = read_alerts(&frame.data).map_err(|e| {
             Diagnostic::engine(e, Some(name.span.clone()))
                 .hint("load Sentinel's SecurityAlert table, e.g. %query SecurityAlert.list_alerts")
         })?;
+        if let Some(other) = args.option("related") {
+            let more = read_alerts(&ctx.session.frame(other)?.data)
+                .map_err(|e| Diagnostic::engine(e, Some(other.span.clone())))?;
+            let found = huntbook::alerts::related(&read.value, more.value);
+            read.warnings.push(format!(
+                "{} related alert(s) from {} share a host, an account, an address or a file with these (marked \"related\")",
+                found.len(),
+                other.text
+            ));
+            read.value.extend(found);
+        }
         if args.flag("entities") {
             let df = entity_frame(&read.value).map_err(|e| Diagnostic::engine(e, Some(name.span.clone())))?;
             let out = Frame::new(df, format!("%alerts {} --entities", name.text));
