@@ -201,3 +201,18 @@ def test_carry_findings_notebook_needs_no_retyping(shared_data):
     assert "MSTICAlertsWin1  363" in texts("%%sql\nSELECT Computer, COUNT(*) AS Processes")
     typo = texts("%whois {top.DestIp|first}")
     assert "top has no column DestIp" in typo and "did you mean top.DestIP?" in typo, typo
+
+
+def test_alerts_notebook_goes_from_alerts_to_an_incident(shared_data):
+    """The alerts notebook: a host's 112 alerts as cards (3 shown), one alert read in full
+    with its entities, the graph with the related alerts of the whole list drawn as a
+    picture, the entities as a frame, and their addresses handed to %ti (replayed)."""
+    _, by_source, texts = _executed("alerts-to-incident.ipynb")
+    assert "showing 3 of 112" in texts("%alerts host_alerts --rows 3")
+    one = texts("%alerts petya")
+    assert "1 alert(s) · High 1" in one and "Petya" in one
+    graph = next(c for s, c in by_source.items() if s.startswith("%alerts host_alerts --graph"))
+    assert any("image/svg+xml" in o.get("data", {}) for o in graph.outputs)
+    assert "26 related alert(s)" in texts("%alerts host_alerts --graph")
+    assert "ents: 1,103 rows" in texts("ents = %alerts alerts --entities")
+    assert "5 observables" in texts("ti = %ti ips.IpAddress")
