@@ -10,11 +10,9 @@ use std::time::Instant;
 use polars::prelude::*;
 
 fn main() {
-    let n: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(10_000);
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/msticpy/alerts/sentinel_alertlist.csv");
+    let n: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(10_000);
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/msticpy/alerts/sentinel_alertlist.csv");
     let sample = huntbook::load::read_file(&path, None).expect("the sample alerts").value;
     let copies = n.div_ceil(sample.height());
     let mut frames = Vec::with_capacity(copies);
@@ -31,7 +29,11 @@ fn main() {
         df.replace("SystemAlertId", ids.into_series().into_column()).unwrap();
         frames.push(df.lazy());
     }
-    let df = concat(frames, UnionArgs::default()).unwrap().limit(n as u32).collect().unwrap();
+    let df = concat(frames, UnionArgs::default())
+        .unwrap()
+        .limit(n as u32)
+        .collect()
+        .unwrap();
     println!("{} alerts ({} sample alerts replicated)", df.height(), sample.height());
 
     let started = Instant::now();
@@ -57,7 +59,11 @@ fn main() {
     );
     let started = Instant::now();
     let frame = huntbook::alerts::entity_frame(&read.value).unwrap();
-    println!("entities frame: {:.3} s, {} rows", started.elapsed().as_secs_f64(), frame.height());
+    println!(
+        "entities frame: {:.3} s, {} rows",
+        started.elapsed().as_secs_f64(),
+        frame.height()
+    );
     let started = Instant::now();
     let (svg, folded) = huntbook::alerts::graph::svg(&read.value);
     println!(

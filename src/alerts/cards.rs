@@ -4,10 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{Alert, main_value, severity_rank};
+use super::{Alert, SEVERITY_COLOUR, main_value, severity_rank};
 use crate::render::escape::escape_html as esc;
-
-const SEVERITY_COLOUR: [&str; 5] = ["#c62828", "#ef6c00", "#f9a825", "#607d8b", "#9e9e9e"];
 
 /// The alerts in the order the cards show them: worst severity first, then latest first.
 pub fn ordered(alerts: &[Alert]) -> Vec<&Alert> {

@@ -13,14 +13,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
-use super::{Alert, key, main_value, severity_rank};
+use super::{Alert, SEVERITY_COLOUR, key, main_value, severity_rank};
 use crate::render::PALETTE;
 use crate::render::escape::escape_html as esc;
 
 pub const MOST_NODES: usize = 300;
 const WIDTH: f64 = 960.0;
 const HEIGHT: f64 = 640.0;
-const SEVERITY_COLOUR: [&str; 5] = ["#c62828", "#ef6c00", "#f9a825", "#607d8b", "#9e9e9e"];
 
 struct Node {
     key: String,

@@ -37,6 +37,9 @@ pub struct Alert {
     pub shares: Vec<String>,
 }
 
+/// The colour of each [`severity_rank`], in cards and graph.
+pub const SEVERITY_COLOUR: [&str; 5] = ["#c62828", "#ef6c00", "#f9a825", "#607d8b", "#9e9e9e"];
+
 /// Severity, worst first.
 pub fn severity_rank(s: &str) -> u8 {
     match s.to_ascii_lowercase().as_str() {
