@@ -420,3 +420,59 @@ fn alerts_show_as_cards_and_give_their_entities() {
     let e = fails(&mut i, "%alerts ips", "invalid-input");
     assert!(e.contains("not a list of Sentinel alerts"), "{e}");
 }
+
+/// The entities frame marks its alerts on a timeline of the host's processes.
+#[test]
+fn the_entities_frame_marks_alerts_on_a_timeline() {
+    let mut i = Interpreter::default();
+    ok(
+        &mut i,
+        &format!(
+            "alerts = %load {}",
+            crate::common::data("msticpy/alerts/sentinel_alertlist.csv")
+        ),
+    );
+    ok(
+        &mut i,
+        &format!(
+            "procs = %load {}",
+            crate::common::data("msticpy/process/win4688_processes_on_host.csv")
+        ),
+    );
+    ok(&mut i, "ents = %alerts alerts --entities");
+    let (outcome, io) = crate::common::run(&mut i, "%timeline procs --alerts ents");
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let shown = format!("{:?}", io.events);
+    assert!(shown.contains("Suspicious"), "alert names are the markers' labels");
+}
+
+/// An alert's process found in the host's process tree by its id, carried from the
+/// entities frame: no retyping.
+#[test]
+fn an_alerts_process_is_found_in_the_process_tree() {
+    let mut i = Interpreter::default();
+    ok(
+        &mut i,
+        &format!(
+            "alerts = %load {}",
+            crate::common::data("msticpy/alerts/sentinel_alertlist.csv")
+        ),
+    );
+    ok(
+        &mut i,
+        &format!(
+            "procs = %load {}",
+            crate::common::data("msticpy/process/win4688_processes_on_host.csv")
+        ),
+    );
+    ok(&mut i, "ents = %alerts alerts --entities");
+    ok(
+        &mut i,
+        "p = %%sql\nSELECT HostName, ProcessId, CommandLine FROM ents\nWHERE EntityType = 'process' AND AlertName = 'Suspicious system process executed' AND ProcessId = '0x1684'",
+    );
+    assert!(height(&i, "p") >= 1);
+    let (outcome, io) = crate::common::run(&mut i, "%ptree procs --ancestors-of {p.ProcessId|first}");
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let shown = format!("{:?}{:?}", outcome.result, io.events);
+    assert!(shown.contains("0x1684"), "the alert's process is in the tree");
+}
