@@ -3,10 +3,11 @@
 //! entity, with a stable key), and alerts as readable cards ([`cards`]).
 //!
 //! Recognised from the columns: an `Entities` column (Sentinel's JSON) and an alert name
-//! (`AlertName` or `AlertDisplayName`). Defender's `AlertInfo`/`AlertEvidence` and Graph's
-//! alerts v2 are not read yet.
+//! (`AlertName` or `AlertDisplayName`); or Defender's `AlertInfo`/`AlertEvidence`
+//! (`AlertId`, `Title`, evidence rows: [`defender`]). Graph's alerts v2 are not read yet.
 
 pub mod cards;
+pub mod defender;
 pub mod entities;
 pub mod graph;
 
@@ -56,9 +57,16 @@ pub fn severity_rank(s: &str) -> u8 {
 pub fn read_alerts(df: &DataFrame) -> Result<Warned<Vec<Alert>>> {
     let names: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
     let has = |c: &str| names.iter().any(|n| n == c);
+    if defender::recognised(&names) {
+        return Ok(Warned {
+            value: defender::read(df),
+            warnings: Vec::new(),
+        });
+    }
     if !has("Entities") || !(has("AlertName") || has("AlertDisplayName")) {
         return Err(Error::Invalid(format!(
-            "this frame is not a list of Sentinel alerts: it needs the columns Entities and AlertName (it has {})",
+            "this frame is not a list of alerts: Sentinel's need the columns Entities and AlertName, Defender's AlertId \
+             and Title (it has {})",
             names.join(", ")
         )));
     }

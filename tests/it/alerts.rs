@@ -173,3 +173,61 @@ fn related_alerts_share_an_entity_with_the_first_ones() {
     let (html, _) = cards::cards(&found, 5);
     assert!(html.contains("related: shares"), "{html}");
 }
+
+/// Defender's AlertEvidence (with AlertInfo's Severity joined), in the columns Microsoft
+/// documents: rows grouped into alerts, each piece of evidence an entity of Sentinel's
+/// kinds, so the same host in two alerts is one node and one key.
+#[test]
+fn defender_alert_evidence_reads_as_alerts_with_entities() {
+    let df = polars::prelude::df!(
+        "Timestamp" => ["2024-03-01T10:00:00Z", "2024-03-01T10:00:00Z", "2024-03-01T10:00:01Z", "2024-03-01T11:00:00Z", "2024-03-01T11:00:00Z"],
+        "AlertId" => ["da1", "da1", "da1", "da2", "da2"],
+        "Title" => ["Suspicious PowerShell command line", "Suspicious PowerShell command line", "Suspicious PowerShell command line", "Mimikatz credential theft tool", "Mimikatz credential theft tool"],
+        "Category" => ["Execution", "Execution", "Execution", "CredentialAccess", "CredentialAccess"],
+        "Severity" => ["Medium", "Medium", "Medium", "High", "High"],
+        "ServiceSource" => ["Microsoft Defender for Endpoint"; 5],
+        "DetectionSource" => ["EDR"; 5],
+        "AttackTechniques" => [r#"["PowerShell (T1059.001)"]"#, "", "", r#"["OS Credential Dumping (T1003)"]"#, ""],
+        "EntityType" => ["Machine", "Process", "User", "Machine", "File"],
+        "EvidenceRole" => ["Impacted", "Related", "Impacted", "Impacted", "Related"],
+        "DeviceName" => ["ws01.contoso.com", "", "", "ws01.contoso.com", ""],
+        "ProcessCommandLine" => ["", "powershell -enc SQBFAFgA", "", "", ""],
+        "AccountName" => ["", "", "alice", "", ""],
+        "AccountDomain" => ["", "", "CONTOSO", "", ""],
+        "FileName" => ["", "", "", "", "mimikatz.exe"],
+        "FolderPath" => ["", "", "", "", "C:\\Users\\alice\\Downloads\\"],
+        "SHA256" => ["", "", "", "", "92804faaab2175dc501d73e814663058c78c0a042675a8937266357bcfb96c50"],
+    )
+    .unwrap();
+    let alerts = read_alerts(&df).unwrap().value;
+    assert_eq!(alerts.len(), 2);
+    assert_eq!(
+        (alerts[0].name.as_str(), alerts[0].severity.as_str()),
+        ("Suspicious PowerShell command line", "Medium")
+    );
+    assert_eq!(alerts[0].start, "2024-03-01T10:00:00Z");
+    assert_eq!(alerts[0].end, "2024-03-01T10:00:01Z");
+    assert_eq!(alerts[1].techniques, ["OS Credential Dumping (T1003)"]);
+    let frame = entity_frame(&alerts).unwrap();
+    assert_eq!(frame.height(), 5);
+    let keys: Vec<Option<&str>> = frame.column("EntityKey").unwrap().str().unwrap().iter().collect();
+    assert_eq!(
+        keys.iter().filter(|k| **k == Some("host:ws01.contoso.com")).count(),
+        2,
+        "{keys:?}"
+    );
+    assert!(keys.contains(&Some("account:contoso\\alice")), "{keys:?}");
+    assert!(
+        keys.contains(&Some("file:c:\\users\\alice\\downloads\\mimikatz.exe")),
+        "{keys:?}"
+    );
+    let hashes: Vec<Option<&str>> = frame.column("FileHash").unwrap().str().unwrap().iter().collect();
+    assert!(hashes.iter().any(|h| h.is_some_and(|h| h.starts_with("92804f"))));
+    let (html, _) = cards::cards(&alerts, 10);
+    assert!(
+        html.find("Mimikatz").unwrap() < html.find("Suspicious PowerShell").unwrap(),
+        "High first"
+    );
+    let (svg, _) = huntbook::alerts::graph::svg(&alerts);
+    assert!(huntbook::render::picture::picture(&svg).png.is_ok());
+}

@@ -23,7 +23,8 @@ the result is a frame of one row per alert and entity (EntityKey, EntityType, En
 FilePath, FileHash, ProcessId, CommandLine, Url) for %ti, %whois, %geoip and %%sql. An alert whose Entities cannot be \
 read is shown with a warning; the others are unaffected. --graph draws alerts and entities as one graph (an entity \
 shared by several alerts is one node, larger, between them; a deterministic force-directed layout; at most 300 nodes, \
-the entities of fewest alerts folded beyond). Defender and Graph alert schemas are not read yet.",
+the entities of fewest alerts folded beyond). Defender's AlertEvidence (AlertInfo joined or not) is read too, rows \
+grouped by AlertId; Microsoft Graph's alerts are not read yet.",
     forms: Forms::Line,
     params: &[Param::new("frame", Kind::Frame, "a frame of alerts (Sentinel's SecurityAlert)").required()],
     options: &[
