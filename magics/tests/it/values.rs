@@ -421,25 +421,21 @@ fn alerts_show_as_cards_and_give_their_entities() {
     assert!(e.contains("not a list of alerts"), "{e}");
 }
 
+/// msticpy's 189 alerts (`alerts`) and their entities (`ents`), and the processes of the
+/// host most of them are about (`procs`), loaded.
+fn alerts_and_processes() -> Interpreter {
+    let mut i = crate::common::loaded(&[
+        ("alerts", "msticpy/alerts/sentinel_alertlist.csv"),
+        crate::common::PROCS,
+    ]);
+    ok(&mut i, "ents = %alerts alerts --entities");
+    i
+}
+
 /// The entities frame marks its alerts on a timeline of the host's processes.
 #[test]
 fn the_entities_frame_marks_alerts_on_a_timeline() {
-    let mut i = Interpreter::default();
-    ok(
-        &mut i,
-        &format!(
-            "alerts = %load {}",
-            crate::common::data("msticpy/alerts/sentinel_alertlist.csv")
-        ),
-    );
-    ok(
-        &mut i,
-        &format!(
-            "procs = %load {}",
-            crate::common::data("msticpy/process/win4688_processes_on_host.csv")
-        ),
-    );
-    ok(&mut i, "ents = %alerts alerts --entities");
+    let mut i = alerts_and_processes();
     let (outcome, io) = crate::common::run(&mut i, "%timeline procs --alerts ents");
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
     let shown = format!("{:?}", io.events);
@@ -450,22 +446,7 @@ fn the_entities_frame_marks_alerts_on_a_timeline() {
 /// entities frame: no retyping.
 #[test]
 fn an_alerts_process_is_found_in_the_process_tree() {
-    let mut i = Interpreter::default();
-    ok(
-        &mut i,
-        &format!(
-            "alerts = %load {}",
-            crate::common::data("msticpy/alerts/sentinel_alertlist.csv")
-        ),
-    );
-    ok(
-        &mut i,
-        &format!(
-            "procs = %load {}",
-            crate::common::data("msticpy/process/win4688_processes_on_host.csv")
-        ),
-    );
-    ok(&mut i, "ents = %alerts alerts --entities");
+    let mut i = alerts_and_processes();
     ok(
         &mut i,
         "p = %%sql\nSELECT HostName, ProcessId, CommandLine FROM ents\nWHERE EntityType = 'process' AND AlertName = 'Suspicious system process executed' AND ProcessId = '0x1684'",
