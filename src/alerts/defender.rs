@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::Alert;
 use super::entities::{Entity, Read};
+use super::{Alert, cell_text};
 
 /// Whether the frame is Defender's (an `AlertId` and a `Title`, no Sentinel `Entities`).
 pub fn recognised(names: &[String]) -> bool {
@@ -24,18 +24,7 @@ pub fn recognised(names: &[String]) -> bool {
 
 /// The alerts of the frame, in the order their first row comes.
 pub fn read(df: &DataFrame) -> Vec<Alert> {
-    let text = |col: &str, row: usize| -> String {
-        df.column(col)
-            .ok()
-            .and_then(|c| c.get(row).ok())
-            .map(|v| match v {
-                AnyValue::Null => String::new(),
-                AnyValue::String(s) => s.to_string(),
-                AnyValue::StringOwned(s) => s.to_string(),
-                other => other.to_string(),
-            })
-            .unwrap_or_default()
-    };
+    let text = |col: &str, row: usize| cell_text(df, col, row);
     let mut order: Vec<String> = Vec::new();
     let mut rows: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for row in 0..df.height() {

@@ -70,18 +70,7 @@ pub fn read_alerts(df: &DataFrame) -> Result<Warned<Vec<Alert>>> {
             names.join(", ")
         )));
     }
-    let text = |col: &str, row: usize| -> String {
-        df.column(col)
-            .ok()
-            .and_then(|c| c.get(row).ok())
-            .map(|v| match v {
-                AnyValue::Null => String::new(),
-                AnyValue::String(s) => s.to_string(),
-                AnyValue::StringOwned(s) => s.to_string(),
-                other => other.to_string(),
-            })
-            .unwrap_or_default()
-    };
+    let text = |col: &str, row: usize| cell_text(df, col, row);
     let first = |cols: &[&str], row: usize| {
         cols.iter()
             .map(|c| text(c, row))
@@ -176,6 +165,20 @@ pub fn related(first: &[Alert], others: Vec<Alert>) -> Vec<Alert> {
         }
     }
     out
+}
+
+/// A cell as text: empty for a null or a missing column.
+pub(super) fn cell_text(df: &DataFrame, col: &str, row: usize) -> String {
+    df.column(col)
+        .ok()
+        .and_then(|c| c.get(row).ok())
+        .map(|v| match v {
+            AnyValue::Null => String::new(),
+            AnyValue::String(s) => s.to_string(),
+            AnyValue::StringOwned(s) => s.to_string(),
+            other => other.to_string(),
+        })
+        .unwrap_or_default()
 }
 
 /// A string property of an entity.
