@@ -8,6 +8,7 @@
 
 pub mod azure;
 mod rows;
+mod scan;
 pub mod services;
 mod signin;
 mod stream;

@@ -4,6 +4,7 @@
 //! errors on everything that is not a well-formed answer.
 
 use super::*;
+use crate::remote::scan::quote_or_backslash;
 use crate::remote::tables::log_analytics_frame;
 use polars::prelude::*;
 use proptest::prelude::*;

@@ -6,16 +6,18 @@
 //! picks another for one query.
 //!
 //! `huntbook.yaml` ([`config`]) names sources of every kind: local folders and the remote
-//! services of [`remote`].
+//! services of [`remote`], opened as [`client`].
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub mod client;
 mod config;
 pub mod remote;
 
+pub use client::{Gathered, RemoteSource, frame_of};
 pub use config::{CREDENTIAL_FIELDS, Config, SourceSpec, unknown_kind};
-pub use remote::{RemoteKind, RemoteSource, RemoteSpec};
+pub use remote::{RemoteKind, RemoteSpec};
 
 use huntbook::query::{Hunt, Library};
 use huntbook::source::{LocalConfig, LocalSource};
@@ -273,4 +275,15 @@ impl Sources {
     pub fn connected_names(&self) -> impl Iterator<Item = &str> {
         self.connected.keys().map(String::as_str)
     }
+}
+
+/// Frames one under the other (the workspaces of a source, the periods or chunks of a
+/// window); columns missing from some are null there.
+pub fn stack(mut frames: Vec<polars::prelude::DataFrame>) -> huntbook::Result<polars::prelude::DataFrame> {
+    use polars::prelude::{IntoLazy, LazyFrame, UnionArgs, concat_lf_diagonal};
+    if frames.len() == 1 {
+        return Ok(frames.pop().expect("one"));
+    }
+    let lazy: Vec<LazyFrame> = frames.into_iter().map(IntoLazy::lazy).collect();
+    Ok(concat_lf_diagonal(lazy, UnionArgs::default())?.collect()?)
 }

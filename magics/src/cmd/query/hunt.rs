@@ -15,7 +15,7 @@ use crate::diag::{Diagnostic, did_you_mean};
 use crate::figure::Figure;
 use crate::parse::Spanned;
 use crate::registry::{Context, Outcome, Value};
-use crate::sources::remote::frame_of;
+use crate::sources::frame_of;
 
 /// Rows of each hit shown under `hunt --all`.
 const HIT_ROWS: usize = 10;

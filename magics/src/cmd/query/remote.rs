@@ -12,7 +12,7 @@ use crate::diag::Diagnostic;
 use crate::parse::Spanned;
 use crate::registry::{Context, Outcome, Value};
 use crate::sources::Connected;
-use crate::sources::remote::{Gathered, RemoteSource, frame_of};
+use crate::sources::{Gathered, RemoteSource, frame_of};
 use crate::waiting::CellWatch;
 
 /// The most chunks one `--split-by` may make.

@@ -174,7 +174,7 @@ fn run_local(
         warnings.extend(result.warnings);
         frames.push(result.value);
     }
-    let df = crate::sources::remote::stack(frames).map_err(|e| Diagnostic::engine(e, Some(span.clone())))?;
+    let df = crate::sources::stack(frames).map_err(|e| Diagnostic::engine(e, Some(span.clone())))?;
     Ok((df, warnings))
 }
 
