@@ -16,6 +16,7 @@ use std::fmt::Write;
 use super::{Alert, SEVERITY_COLOUR, key, main_value, severity_rank};
 use crate::render::PALETTE;
 use crate::render::escape::escape_html as esc;
+use crate::render::table::shorten;
 
 pub const MOST_NODES: usize = 300;
 const WIDTH: f64 = 960.0;
@@ -95,7 +96,7 @@ pub fn svg(alerts: &[Alert]) -> (String, Vec<String>) {
                     "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#333\">{}</text>",
                     x + 7.0,
                     y + 3.0,
-                    esc(&short(&n.label, 28))
+                    esc(&shorten(&n.label, 28).0)
                 );
             }
         } else {
@@ -112,7 +113,7 @@ pub fn svg(alerts: &[Alert]) -> (String, Vec<String>) {
                     "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#111\" font-weight=\"bold\">{}</text>",
                     x + r + 2.0,
                     y + 3.0,
-                    esc(&short(&n.label, 24))
+                    esc(&shorten(&n.label, 24).0)
                 );
             }
         }
@@ -150,14 +151,6 @@ pub fn svg(alerts: &[Alert]) -> (String, Vec<String>) {
     }
     s.push_str("</svg>");
     (s, folded)
-}
-
-fn short(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n - 1).collect::<String>())
-    }
 }
 
 type Built = (Vec<Node>, Vec<(usize, usize)>, Vec<String>);

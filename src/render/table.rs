@@ -288,7 +288,8 @@ fn text(frame: &Frame, view: &View, options: &TableOptions, shown: usize, cells:
     out
 }
 
-fn shorten(text: &str, width: usize) -> (String, bool) {
+/// `text` cut to `width` characters with "…", and whether it was cut.
+pub(crate) fn shorten(text: &str, width: usize) -> (String, bool) {
     if text.chars().count() <= width {
         return (text.to_string(), false);
     }

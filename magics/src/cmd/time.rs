@@ -2,7 +2,7 @@
 //! frame's times (`span FRAME.Column`), or cut into a frame's periods (`periods FRAME`).
 
 use huntbook::time::{TimeWindow, iso};
-use polars::prelude::{AnyValue, DataType, TimeUnit};
+use polars::prelude::DataType;
 
 use crate::args::Args;
 use crate::clock::MOST_PERIODS;
@@ -118,12 +118,12 @@ fn span(ctx: &Context, target: &str, at: &Span) -> Result<(TimeWindow, usize), D
         text: name.to_string(),
         span: at.clone(),
     })?;
-    let Ok(col) = frame.data.column(column) else {
+    if frame.data.column(column).is_err() {
         let names: Vec<String> = frame.data.get_column_names().iter().map(|c| c.to_string()).collect();
         let d = Diagnostic::new("no-such-column", format!("{name} has no column {column}")).at(at.clone());
         return Err(column_hint(d, column, &names, &format!("{name}.")));
-    };
-    let times = times(col.as_materialized_series(), &format!("{name}.{column}"), at)?;
+    }
+    let times = times(&frame.data, column, &format!("{name}.{column}"), at)?;
     let values = times.iter().flatten().count();
     let (Some(start), Some(end)) = (times.iter().flatten().min(), times.iter().flatten().max()) else {
         return Err(Diagnostic::new("bad-time-window", format!("{name}.{column} holds no time")).at(at.clone()));
@@ -155,11 +155,7 @@ fn periods(ctx: &Context, name: &str, at: &Span) -> Result<Vec<TimeWindow>, Diag
                 .at(at.clone())
                 .hint("%anomalies FRAME --value COLUMN --periods gives such a frame")
             })?;
-        times(
-            frame.data.column(found).expect("named").as_materialized_series(),
-            &format!("{name}.{c}"),
-            at,
-        )
+        times(&frame.data, found, &format!("{name}.{c}"), at)
     };
     let (starts, ends) = (column("start")?, column("end")?);
     if starts.is_empty() {
@@ -203,40 +199,28 @@ fn periods(ctx: &Context, name: &str, at: &Span) -> Result<Vec<TimeWindow>, Diag
     Ok(out)
 }
 
-/// A column of times (datetime or date) as UTC times, nulls kept.
+/// A column of times (datetime or date) as UTC times, nulls kept; any other column is
+/// refused (text is not read as times here: the window must come from times).
 fn times(
-    s: &polars::prelude::Series,
+    df: &polars::prelude::DataFrame,
+    column: &str,
     what: &str,
     at: &Span,
 ) -> Result<Vec<Option<chrono::DateTime<chrono::Utc>>>, Diagnostic> {
-    // Each value to µs: divided by 1000 (ns), else multiplied by this.
-    let (per, divide) = match s.dtype() {
-        DataType::Datetime(TimeUnit::Nanoseconds, _) => (1, true),
-        DataType::Datetime(TimeUnit::Microseconds, _) => (1, false),
-        DataType::Datetime(TimeUnit::Milliseconds, _) => (1000, false),
-        DataType::Date => (86_400_000_000, false),
-        other => {
-            return Err(
-                Diagnostic::new("bad-time-window", format!("{what} holds {other}, not times"))
-                    .at(at.clone())
-                    .hint("a column of datetimes (TimeGenerated, StartTime, …)"),
-            );
-        }
-    };
-    let micros = |v: i64| {
-        if divide {
-            v.div_euclid(1000)
-        } else {
-            v.saturating_mul(per)
-        }
-    };
-    Ok((0..s.len())
-        .map(|i| match s.get(i) {
-            Ok(AnyValue::Datetime(v, _, _)) | Ok(AnyValue::DatetimeOwned(v, _, _)) => {
-                chrono::DateTime::from_timestamp_micros(micros(v))
-            }
-            Ok(AnyValue::Date(d)) => chrono::DateTime::from_timestamp_micros(micros(i64::from(d))),
-            _ => None,
-        })
+    let dtype = df
+        .column(column)
+        .map_err(|e| Diagnostic::engine(e.into(), Some(at.clone())))?
+        .dtype();
+    if !matches!(dtype, DataType::Datetime(..) | DataType::Date) {
+        return Err(
+            Diagnostic::new("bad-time-window", format!("{what} holds {dtype}, not times"))
+                .at(at.clone())
+                .hint("a column of datetimes (TimeGenerated, StartTime, …)"),
+        );
+    }
+    let micros = huntbook::frame::time_values(df, column).map_err(|e| Diagnostic::engine(e, Some(at.clone())))?;
+    Ok(micros
+        .into_iter()
+        .map(|m| m.and_then(chrono::DateTime::from_timestamp_micros))
         .collect())
 }
