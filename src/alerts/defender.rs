@@ -11,10 +11,10 @@
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 
 use super::entities::{Entity, Read};
-use super::{Alert, cell_text};
+use super::{Alert, cell_text, put};
 
 /// Whether the frame is Defender's (an `AlertId` and a `Title`, no Sentinel `Entities`).
 pub fn recognised(names: &[String]) -> bool {
@@ -171,11 +171,4 @@ fn entity(get: &dyn Fn(&str) -> String, n: usize) -> Option<Entity> {
         props,
         links: Vec::new(),
     })
-}
-
-/// A property, when it has a value.
-fn put(props: &mut Map<String, Value>, key: &str, value: String) {
-    if !value.is_empty() {
-        props.insert(key.to_string(), Value::String(value));
-    }
 }

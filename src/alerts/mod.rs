@@ -4,12 +4,14 @@
 //!
 //! Recognised from the columns: an `Entities` column (Sentinel's JSON) and an alert name
 //! (`AlertName` or `AlertDisplayName`); or Defender's `AlertInfo`/`AlertEvidence`
-//! (`AlertId`, `Title`, evidence rows: [`defender`]). Graph's alerts v2 are not read yet.
+//! (`AlertId`, `Title`, evidence rows: [`defender`]); or Microsoft Graph's alerts v2
+//! (`title`, `evidence`: [`msgraph`]).
 
 pub mod cards;
 pub mod defender;
 pub mod entities;
 pub mod graph;
+pub mod msgraph;
 
 use polars::prelude::*;
 use serde_json::Value;
@@ -52,24 +54,67 @@ pub fn severity_rank(s: &str) -> u8 {
     }
 }
 
-/// The alerts of a frame of Sentinel `SecurityAlert` rows; an alert whose `Entities`
-/// cannot be read is kept, with a warning naming it.
+/// The alert schemas read, by the name `--schema` takes.
+pub const SCHEMAS: &[&str] = &["sentinel", "defender", "graph"];
+
+/// The columns each schema needs (of the alternatives separated by `|`, one).
+fn needs(schema: &str) -> &'static [&'static str] {
+    match schema {
+        "defender" => &["AlertId", "Title"],
+        "graph" => &["title", "evidence"],
+        _ => &["Entities", "AlertName|AlertDisplayName"],
+    }
+}
+
+/// The alerts of a frame, its schema recognised from the columns: Sentinel `SecurityAlert`
+/// rows, Defender's `AlertEvidence`/`AlertInfo`, or Graph's alerts v2. An alert whose
+/// entities cannot be read is kept, with a warning naming it.
 pub fn read_alerts(df: &DataFrame) -> Result<Warned<Vec<Alert>>> {
+    read_alerts_as(df, None)
+}
+
+/// [`read_alerts`], the schema named (one of [`SCHEMAS`]) rather than recognised; the
+/// columns it needs and the frame lacks are named.
+pub fn read_alerts_as(df: &DataFrame, schema: Option<&str>) -> Result<Warned<Vec<Alert>>> {
     let names: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
     let has = |c: &str| names.iter().any(|n| n == c);
-    if defender::recognised(&names) {
-        return Ok(Warned {
-            value: defender::read(df),
-            warnings: Vec::new(),
-        });
-    }
-    if !has("Entities") || !(has("AlertName") || has("AlertDisplayName")) {
+    let schema = match schema {
+        Some(s) => s,
+        None if defender::recognised(&names) => "defender",
+        None if msgraph::recognised(&names) => "graph",
+        None if has("Entities") && (has("AlertName") || has("AlertDisplayName")) => "sentinel",
+        None => {
+            return Err(Error::Invalid(format!(
+                "this frame is not a list of alerts: Sentinel's need the columns Entities and AlertName, Defender's \
+                 AlertId and Title, Microsoft Graph's title and evidence (it has {})",
+                names.join(", ")
+            )));
+        }
+    };
+    let missing: Vec<&str> = needs(schema)
+        .iter()
+        .filter(|alternatives| !alternatives.split('|').any(has))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
         return Err(Error::Invalid(format!(
-            "this frame is not a list of alerts: Sentinel's need the columns Entities and AlertName, Defender's AlertId \
-             and Title (it has {})",
+            "this frame is not a list of {schema} alerts: it lacks {} (it has {})",
+            missing.join(", "),
             names.join(", ")
         )));
     }
+    match schema {
+        "defender" => Ok(Warned::clean(defender::read(df))),
+        "graph" => {
+            let (value, warnings) = msgraph::read(df)?;
+            Ok(Warned { value, warnings })
+        }
+        _ => Ok(sentinel(df)),
+    }
+}
+
+/// Sentinel `SecurityAlert` rows.
+fn sentinel(df: &DataFrame) -> Warned<Vec<Alert>> {
     let text = |col: &str, row: usize| cell_text(df, col, row);
     let first = |cols: &[&str], row: usize| {
         cols.iter()
@@ -120,10 +165,10 @@ pub fn read_alerts(df: &DataFrame) -> Result<Warned<Vec<Alert>>> {
             shares: Vec::new(),
         });
     }
-    Ok(Warned {
+    Warned {
         value: alerts,
         warnings,
-    })
+    }
 }
 
 /// The kinds of entity that make two alerts related (msticpy's `add_related_alerts`
@@ -181,6 +226,13 @@ pub(super) fn cell_text(df: &DataFrame, col: &str, row: usize) -> String {
         .unwrap_or_default()
 }
 
+/// Sets a property when it has a value.
+pub(super) fn put(props: &mut serde_json::Map<String, Value>, key: &str, value: String) {
+    if !value.is_empty() {
+        props.insert(key.to_string(), Value::String(value));
+    }
+}
+
 /// A string property of an entity.
 fn prop(e: &Entity, name: &str) -> String {
     match e.props.get(name) {
@@ -233,6 +285,11 @@ pub fn main_value(e: &Entity, read: &Read) -> String {
         "host-logon-session" => prop(e, "SessionId"),
         "url" => prop(e, "Url"),
         "dns" => prop(e, "DomainName"),
+        "mailbox" => prop(e, "MailboxPrimaryAddress"),
+        "mail-message" => [prop(e, "Subject"), prop(e, "NetworkMessageId")]
+            .into_iter()
+            .find(|s| !s.is_empty())
+            .unwrap_or_default(),
         "filehash" => prop(e, "Value"),
         _ => ["Name", "DisplayName", "Value", "Url", "Address"]
             .iter()
@@ -249,6 +306,7 @@ pub fn key(e: &Entity, read: &Read) -> String {
     let value = match e.kind.as_str() {
         "process" => format!("{host}|{}|{}", prop(e, "ProcessId"), main_value(e, read)),
         "host-logon-session" => format!("{host}|{}", prop(e, "SessionId")),
+        "mail-message" if !prop(e, "NetworkMessageId").is_empty() => prop(e, "NetworkMessageId"),
         _ => main_value(e, read),
     };
     format!("{}:{}", e.kind, value.to_lowercase())

@@ -92,7 +92,48 @@ fn read_document(input: &Input) -> Result<Warned<DataFrame>> {
             read_json(cursor(), || Some(cursor())).map_err(bad)?
         }
     };
-    Ok(Warned::clean(df))
+    odata_records(df).map_err(input.polars(JSON.title))
+}
+
+/// An OData page — a Microsoft Graph or Defender answer saved to a file:
+/// `{"@odata.context": …, "value": [records]}` — is its records. A `@odata.nextLink` means
+/// the file holds one page of a longer answer, which is said.
+fn odata_records(df: DataFrame) -> PolarsResult<Warned<DataFrame>> {
+    let names = df.get_column_names();
+    let envelope = df.height() == 1
+        && names.iter().any(|n| n.as_str() == "value")
+        && names.iter().all(|n| n.as_str() == "value" || n.starts_with("@odata."));
+    let records = envelope
+        && df
+            .column("value")
+            .is_ok_and(|c| matches!(c.dtype(), DataType::List(inner) if matches!(**inner, DataType::Struct(_))));
+    if !records {
+        if envelope && df.column("value").is_ok_and(|c| matches!(c.dtype(), DataType::List(_))) {
+            return Ok(Warned {
+                value: DataFrame::empty(),
+                warnings: vec!["the OData answer's value holds no records".into()],
+            });
+        }
+        return Ok(Warned::clean(df));
+    }
+    let more = names.iter().any(|n| n.as_str() == "@odata.nextLink");
+    let options = ExplodeOptions {
+        empty_as_null: false,
+        keep_nulls: false,
+    };
+    let value = df
+        .select(["value"])?
+        .explode(["value"], options)?
+        .unnest(["value"], None)?;
+    let mut warnings = Vec::new();
+    if more {
+        warnings.push(format!(
+            "this file is one page of a longer OData answer ({} records read): its @odata.nextLink points to more, \
+             which are not in the file",
+            value.height()
+        ));
+    }
+    Ok(Warned { value, warnings })
 }
 
 fn read_lines(input: &Input) -> Result<Warned<DataFrame>> {

@@ -8,6 +8,7 @@ mod helpers;
 static ALLOCATOR: huntbook::fuzz::Counting = huntbook::fuzz::Counting;
 
 mod alerts;
+mod alerts_msgraph;
 mod archives;
 mod auditd;
 mod b64;

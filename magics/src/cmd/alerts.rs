@@ -2,7 +2,7 @@
 //! their entities as a frame for the enrichment magics.
 
 use huntbook::Frame;
-use huntbook::alerts::{cards, entity_frame, read_alerts};
+use huntbook::alerts::{SCHEMAS, cards, entity_frame, read_alerts_as};
 
 use crate::args::Args;
 use crate::diag::Diagnostic;
@@ -24,9 +24,16 @@ FilePath, FileHash, ProcessId, CommandLine, Url) for %ti, %whois, %geoip and %%s
 read is shown with a warning; the others are unaffected. --graph draws alerts and entities as one graph (an entity \
 shared by several alerts is one node, larger, between them; a deterministic force-directed layout; at most 300 nodes, \
 the entities of fewest alerts folded beyond). Defender's AlertEvidence (AlertInfo joined or not) is read too, rows \
-grouped by AlertId; Microsoft Graph's alerts are not read yet.",
+grouped by AlertId, and Microsoft Graph's alerts v2 (a saved /security/alerts_v2 answer loaded with %load; each piece \
+of evidence an entity, a process with its image, parent and account). The schema is recognised from the columns; \
+--schema names it.",
     forms: Forms::Line,
-    params: &[Param::new("frame", Kind::Frame, "a frame of alerts (Sentinel's SecurityAlert)").required()],
+    params: &[Param::new(
+        "frame",
+        Kind::Frame,
+        "a frame of alerts (Sentinel's SecurityAlert, Defender's AlertEvidence, Graph's alerts v2)",
+    )
+    .required()],
     options: &[
         Opt::flag("entities", "give the alerts' entities as a frame instead of cards").short('e'),
         Opt::flag("graph", "draw the alert/entity graph (SVG) instead of cards").short('g'),
@@ -37,6 +44,12 @@ grouped by AlertId; Microsoft Graph's alerts are not read yet.",
             "add the alerts of FRAME that share a host, account, address or file with these",
         ),
         Opt::value("rows", "N", Kind::Int { min: 1 }, "how many cards to show").default("20"),
+        Opt::value(
+            "schema",
+            "SCHEMA",
+            Kind::Choice(SCHEMAS),
+            "read the frame as this schema rather than recognise it",
+        ),
     ],
     body: None,
     returns: "cards, or a frame with --entities",
@@ -65,12 +78,13 @@ impl Magic for Alerts {
     fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
         let name = args.required("frame")?;
         let frame = ctx.session.frame(name)?;
-        let mut read = read_alerts(&frame.data).map_err(|e| {
+        let schema = args.option("schema").map(|s| s.text.as_str());
+        let mut read = read_alerts_as(&frame.data, schema).map_err(|e| {
             Diagnostic::engine(e, Some(name.span.clone()))
                 .hint("load Sentinel's SecurityAlert table, e.g. %query SecurityAlert.list_alerts")
         })?;
         if let Some(other) = args.option("related") {
-            let more = read_alerts(&ctx.session.frame(other)?.data)
+            let more = read_alerts_as(&ctx.session.frame(other)?.data, None)
                 .map_err(|e| Diagnostic::engine(e, Some(other.span.clone())))?;
             let found = huntbook::alerts::related(&read.value, more.value);
             read.warnings.push(format!(

@@ -421,6 +421,36 @@ fn alerts_show_as_cards_and_give_their_entities() {
     assert!(e.contains("not a list of alerts"), "{e}");
 }
 
+/// A saved Microsoft Graph alerts v2 page, loaded and read as alerts: cards, the entities
+/// to `%ti`'s input, and a schema named that the frame does not have.
+#[test]
+fn graph_alerts_load_and_read_like_sentinel_ones() {
+    let mut i = Interpreter::default();
+    let page = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/graph-alerts-v2.json");
+    ok(&mut i, &format!("g = %load {}", page.display()));
+    assert_eq!(height(&i, "g"), 4);
+    let out = ok(&mut i, "%alerts g");
+    let bundle = out.result.unwrap();
+    let text = bundle.plain();
+    assert!(
+        text.contains("4 alert(s) · high 1 · medium 2 · informational 1"),
+        "{text}"
+    );
+    assert!(text.contains("compromised: ws-fin-07.contoso.local"), "{text}");
+    ok(&mut i, "ge = %alerts g --entities --schema graph");
+    assert_eq!(height(&i, "ge"), 26);
+    ok(
+        &mut i,
+        "hosts = %%sql\nSELECT DISTINCT HostName FROM ge WHERE EntityType = 'process'",
+    );
+    assert_eq!(height(&i, "hosts"), 1);
+    let e = fails(&mut i, "%alerts g --schema sentinel", "invalid-input");
+    assert!(
+        e.contains("not a list of sentinel alerts: it lacks Entities, AlertName|AlertDisplayName"),
+        "{e}"
+    );
+}
+
 /// msticpy's 189 alerts (`alerts`) and their entities (`ents`), and the processes of the
 /// host most of them are about (`procs`), loaded.
 fn alerts_and_processes() -> Interpreter {
