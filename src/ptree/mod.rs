@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
 pub use frame::Summary;
-pub use relevant::relevant;
+pub use relevant::{relevant, relevant_first};
 pub use render::{render_html, render_svg, render_text};
 pub use schema::Schema;
 
@@ -220,6 +220,31 @@ impl Tree {
         (0..self.procs.len())
             .filter(|&k| pid_key(&self.procs[k].pid) == pid)
             .collect()
+    }
+
+    /// The process with PID `pid` on `host` (an empty host: on any) that was running at
+    /// `when` (µs): of the processes that reused the PID, the last one created by then
+    /// (a second's grace: alerts often carry the creation time itself), else the first
+    /// one created after. Without a time, every process with the PID. Hosts compare by
+    /// their first label, case aside, so `WS01` is `ws01.contoso.com`: alerts name hosts
+    /// by FQDN where events often do not.
+    pub fn find_on_host(&self, host: &str, pid: &str, when: Option<i64>) -> Vec<usize> {
+        let short = |h: &str| h.trim().split('.').next().unwrap_or_default().to_ascii_lowercase();
+        let (host, pid) = (short(host), pid_key(pid));
+        let found: Vec<usize> = (0..self.procs.len())
+            .filter(|&k| pid_key(&self.procs[k].pid) == pid)
+            .filter(|&k| host.is_empty() || short(&self.procs[k].host) == host)
+            .collect();
+        let Some(when) = when.filter(|_| found.len() > 1) else {
+            return found;
+        };
+        let time = |k: &usize| self.procs[*k].time;
+        let before = found
+            .iter()
+            .filter(|k| time(k).is_some_and(|t| t <= when + 1_000_000))
+            .max_by_key(|k| time(k));
+        let after = found.iter().filter(|k| time(k).is_some()).min_by_key(|k| time(k));
+        before.or(after).map(|&k| vec![k]).unwrap_or(found)
     }
 
     /// msticpy's `get_summary_info`.

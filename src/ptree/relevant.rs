@@ -15,6 +15,12 @@ use super::Tree;
 /// rarest images first, each with its ancestors (those in `order`). All of `order` when it
 /// fits.
 pub fn relevant(tree: &Tree, order: &[usize], budget: usize) -> Vec<usize> {
+    relevant_first(tree, order, budget, &[])
+}
+
+/// [`relevant`], the processes marked in `first` (indexed by process) taken before any
+/// other, rarest first among them (an alert's processes before the rest of their branches).
+pub fn relevant_first(tree: &Tree, order: &[usize], budget: usize, first: &[bool]) -> Vec<usize> {
     if order.len() <= budget {
         return order.to_vec();
     }
@@ -34,16 +40,17 @@ pub fn relevant(tree: &Tree, order: &[usize], budget: usize) -> Vec<usize> {
     let in_order: std::collections::HashSet<usize> = order.iter().copied().collect();
     // (how common, position, process); inferred parents have no image of their own to
     // judge: they come with their children.
-    let mut by_rarity: Vec<(usize, usize, usize)> = order
+    let later = |k: usize| !first.get(k).copied().unwrap_or(false);
+    let mut by_rarity: Vec<(bool, usize, usize, usize)> = order
         .iter()
         .enumerate()
         .filter(|&(_, &k)| !tree.procs[k].inferred())
-        .map(|(i, &k)| (counts[&keys[i]], i, k))
+        .map(|(i, &k)| (later(k), counts[&keys[i]], i, k))
         .collect();
     by_rarity.sort_unstable();
     let mut taken = vec![false; tree.procs.len()];
     let mut room = budget;
-    for (_, _, k) in by_rarity {
+    for (_, _, _, k) in by_rarity {
         if room == 0 {
             break;
         }

@@ -206,7 +206,8 @@ def test_carry_findings_notebook_needs_no_retyping(shared_data):
 def test_alerts_notebook_goes_from_alerts_to_an_incident(shared_data):
     """The alerts notebook: a host's 112 alerts as cards (3 shown), one alert read in full
     with its entities, the graph with the related alerts of the whole list drawn as a
-    picture, the entities as a frame, and their addresses handed to %ti (replayed)."""
+    picture, the entities as a frame, the alerts' processes marked in the host's process
+    tree, and their addresses handed to %ti (replayed)."""
     _, by_source, texts = _executed("alerts-to-incident.ipynb")
     assert "showing 3 of 112" in texts("%alerts host_alerts --rows 3")
     one = texts("%alerts petya")
@@ -215,4 +216,7 @@ def test_alerts_notebook_goes_from_alerts_to_an_incident(shared_data):
     assert any("image/svg+xml" in o.get("data", {}) for o in graph.outputs)
     assert "26 related alert(s)" in texts("%alerts host_alerts --graph")
     assert "ents: 1,103 rows" in texts("ents = %alerts alerts --entities")
+    tree = texts("%ptree procs --alerts ents")
+    assert "the alerts' processes first" in tree and "alert process(es) in ents" in tree, tree[:600]
+    assert "not in the tree: " in tree, "the alerts' processes missing from the events are said"
     assert "5 observables" in texts("ti = %ti ips.IpAddress")

@@ -89,6 +89,13 @@ processes (by proc_key, path index or PID); --summary counts them.",
             "draw at most N processes, the branches of the rarest first (the frame always holds all of them)",
         )
         .default("100"),
+        Opt::value(
+            "alerts",
+            "ENTITIES",
+            Kind::Frame,
+            "the processes of alerts (an %alerts --entities frame) in their branches, marked by alert",
+        )
+        .short('a'),
     ],
     body: None,
     returns: "a frame of processes, drawn as a tree",
@@ -99,6 +106,10 @@ processes (by proc_key, path index or PID); --summary counts them.",
             "what process 0x1684 started, coloured by user",
         ),
         Example::new("%ptree procs --summary", "how many processes, roots and levels"),
+        Example::new(
+            "%ptree procs --alerts ents",
+            "the alerts' processes in their branches, coloured by alert",
+        ),
     ],
 };
 
@@ -133,6 +144,7 @@ struct Plan<'a> {
     selection: Selection<'a>,
     depth: Option<u32>,
     color_by: Option<&'a Spanned>,
+    alerts: Option<&'a Spanned>,
     max_nodes: usize,
 }
 
@@ -158,6 +170,13 @@ impl<'a> Plan<'a> {
             )
             .at(args.call_span.clone()));
         }
+        if let (Some(_), Some(alerts)) = (args.option("color-by"), args.option("alerts")) {
+            return Err(Diagnostic::new(
+                "conflicting-options",
+                "--alerts colours the processes by alert; give it or --color-by",
+            )
+            .at(alerts.span.clone()));
+        }
         Ok(Plan {
             frame: args.required("frame")?,
             schema,
@@ -165,6 +184,7 @@ impl<'a> Plan<'a> {
             selection: chosen.pop().unwrap_or(Selection::All),
             depth: args.int("depth").map(|d| u32::try_from(d).unwrap_or(u32::MAX)),
             color_by: args.option("color-by"),
+            alerts: args.option("alerts"),
             max_nodes: args.count("max-nodes")?,
         })
     }
@@ -222,28 +242,54 @@ impl Magic for Ptree {
                 picked
             }
         };
+        let marks = match plan.alerts {
+            Some(spec) => {
+                let (marks, mut said) = alert_marks(&tree, &ctx.session.frame(spec)?.data, spec)?;
+                warnings.append(&mut said);
+                if matches!(plan.selection, Selection::All) {
+                    selection = branches(&tree, &marks);
+                }
+                Some(marks)
+            }
+            None => None,
+        };
         if let Some(depth) = plan.depth {
             let top = selection.iter().map(|&k| tree.procs[k].depth).min().unwrap_or(0);
             selection.retain(|&k| tree.procs[k].depth - top <= depth);
         }
-        let df = tree.frame(&selection).map_err(|e| Diagnostic::engine(e, None))?;
+        let mut df = tree.frame(&selection).map_err(|e| Diagnostic::engine(e, None))?;
+        if let Some(marks) = &marks {
+            let column: Vec<Option<&str>> = selection.iter().map(|&k| marks[k].as_deref()).collect();
+            df.with_column(polars::prelude::Column::new("Alert".into(), column))
+                .map_err(|e| Diagnostic::engine(e.into(), None))?;
+        }
         let result = Frame::new(df, origin);
 
-        let color_values = match plan.color_by {
-            Some(column) => Some((column.text.as_str(), color_values(&tree, &column.text, column)?)),
-            None => None,
+        let color_values = match (plan.color_by, marks) {
+            (Some(column), _) => Some((column.text.as_str(), color_values(&tree, &column.text, column)?)),
+            (None, Some(marks)) => Some(("alert", marks)),
+            (None, None) => None,
         };
         let color = color_values.as_ref().map(|(c, v)| (*c, v.as_slice()));
         let max_nodes = plan.max_nodes;
         let summary = tree.summary();
         // What is drawn, said as it is: --max-nodes cuts the drawing, not the selection,
         // and the drawing keeps the rarest branches rather than the first in file order.
-        let drawn = huntbook::ptree::relevant(&tree, &selection, max_nodes);
+        let first: Vec<bool> = match &color_values {
+            Some(("alert", marks)) if plan.color_by.is_none() => marks.iter().map(Option::is_some).collect(),
+            _ => Vec::new(),
+        };
+        let drawn = huntbook::ptree::relevant_first(&tree, &selection, max_nodes, &first);
         let shown = if drawn.len() < selection.len() {
             format!(
-                "{} processes drawn of the {} selected: the branches of the rarest processes (--max-nodes {max_nodes}; all are in the result frame), {} in all",
+                "{} processes drawn of the {} selected: the branches of {} (--max-nodes {max_nodes}; all are in the result frame), {} in all",
                 drawn.len(),
                 selection.len(),
+                if first.is_empty() {
+                    "the rarest processes"
+                } else {
+                    "the alerts' processes first, the rarest first among them"
+                },
                 summary.processes
             )
         } else {
@@ -296,4 +342,110 @@ fn color_values(tree: &Tree, column: &str, spec: &Spanned) -> Result<Vec<Option<
         .iter()
         .map(|p| p.row.and_then(|r| values.get(r).map(str::to_string)))
         .collect())
+}
+
+/// For every process of the tree, the alerts that name it in the entities frame `ents`
+/// (by host and PID, and where the PID was reused, the process running at the alert's
+/// start); and what is said about the alert processes not found.
+fn alert_marks(
+    tree: &Tree,
+    ents: &polars::prelude::DataFrame,
+    spec: &Spanned,
+) -> Result<(Vec<Option<String>>, Vec<String>), Diagnostic> {
+    let text = |col: &str| huntbook::frame::text_values(ents, col).ok();
+    let (Some(pids), Some(kinds)) = (text("ProcessId"), text("EntityType")) else {
+        return Err(Diagnostic::new(
+            "no-column",
+            format!(
+                "{} is not an entities frame: it needs EntityType and ProcessId",
+                spec.text
+            ),
+        )
+        .at(spec.span.clone())
+        .hint(format!("make one with: {} = %alerts ALERTS --entities", spec.text)));
+    };
+    let hosts = text("HostName");
+    let names = text("AlertName");
+    let starts = text("StartTime");
+    let mut marks: Vec<Option<String>> = vec![None; tree.procs.len()];
+    let (mut wanted, mut missing) = (0, Vec::new());
+    for row in 0..ents.height() {
+        let pid = pids.get(row).unwrap_or_default();
+        if kinds.get(row) != Some("process") || pid.is_empty() {
+            continue;
+        }
+        wanted += 1;
+        let host = hosts.as_ref().and_then(|h| h.get(row)).unwrap_or_default();
+        let when = starts
+            .as_ref()
+            .and_then(|t| t.get(row))
+            .and_then(huntbook::time::parse_absolute)
+            .map(|t| t.timestamp_micros());
+        let found = tree.find_on_host(host, pid, when);
+        if found.is_empty() {
+            missing.push(if host.is_empty() {
+                pid.to_string()
+            } else {
+                format!("{pid} on {host}")
+            });
+        }
+        let name = names.as_ref().and_then(|n| n.get(row)).unwrap_or("alert");
+        // A process several alerts name carries all their names.
+        for k in found {
+            match &mut marks[k] {
+                Some(m) if !m.split("; ").any(|n| n == name) => {
+                    m.push_str("; ");
+                    m.push_str(name);
+                }
+                Some(_) => {}
+                None => marks[k] = Some(name.to_string()),
+            }
+        }
+    }
+    let found = marks.iter().filter(|m| m.is_some()).count();
+    if found == 0 {
+        return Err(Diagnostic::new(
+            "not-found",
+            format!(
+                "none of the {wanted} alert process(es) of {} is in the tree (by host and PID)",
+                spec.text
+            ),
+        )
+        .at(spec.span.clone())
+        .hint("the alerts may be about other hosts or another time than these events"));
+    }
+    let mut said = vec![format!(
+        "{found} process(es) of the tree named by {} of the {wanted} alert process(es) in {}",
+        wanted - missing.len(),
+        spec.text
+    )];
+    missing.sort();
+    missing.dedup();
+    if !missing.is_empty() {
+        let shown: Vec<&str> = missing.iter().take(10).map(String::as_str).collect();
+        let more = missing.len().saturating_sub(10);
+        said.push(format!(
+            "not in the tree: {}{}",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    Ok((marks, said))
+}
+
+/// The branches of the marked processes: their ancestors, themselves and their
+/// descendants, in tree order.
+fn branches(tree: &Tree, marks: &[Option<String>]) -> Vec<usize> {
+    let mut keep = vec![false; tree.procs.len()];
+    for k in (0..marks.len()).filter(|&k| marks[k].is_some()) {
+        keep[k] = true;
+        for a in tree.ancestors(k).into_iter().chain(tree.descendants(k, None)) {
+            keep[a] = true;
+        }
+    }
+    tree.preorder(&tree.roots).into_iter().filter(|&k| keep[k]).collect()
 }

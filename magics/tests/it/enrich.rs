@@ -482,6 +482,8 @@ fn every_example_runs() {
         &mut interp,
         "flows = %%sql\nSELECT TimeGenerated, AllExtIPs AS RemoteIP, CAST(TotalAllowedFlows AS DOUBLE) AS TotalBytesSent FROM flows",
     );
+    // The alerts' entities, as %ptree's --alerts example takes them.
+    ok(&mut interp, "ents = %alerts alerts --entities");
     let shared = data("");
     let may_fail: &[(&str, &str)] = &[
         ("%connect evidence --kind local --path ./case-1234", "source-error"),

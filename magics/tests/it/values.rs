@@ -487,3 +487,44 @@ fn an_alerts_process_is_found_in_the_process_tree() {
     let shown = format!("{:?}{:?}", outcome.result, io.events);
     assert!(shown.contains("0x1684"), "the alert's process is in the tree");
 }
+
+/// `%ptree --alerts`: the entities frame's processes found in the host's tree by host and
+/// PID, drawn in their branches and marked by alert; what is not in the tree is said.
+#[test]
+fn ptree_takes_the_entities_frame_and_marks_the_alerts_processes() {
+    let mut i = alerts_and_processes();
+    let (outcome, io) = crate::common::run(&mut i, "marked = %ptree procs --alerts ents");
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let said = format!("{:?}{:?}", outcome.result, io.events);
+    assert!(said.contains("alert process(es) in ents"), "{said}");
+    assert!(
+        said.contains("not in the tree: "),
+        "alerts about other hosts are said: {said}"
+    );
+    ok(
+        &mut i,
+        "hit = %%sql\nSELECT NewProcessId, Alert FROM marked WHERE Alert IS NOT NULL",
+    );
+    assert!(height(&i, "hit") >= 1);
+    ok(
+        &mut i,
+        "susp = %%sql\nSELECT * FROM hit WHERE NewProcessId = '0x1684' AND Alert LIKE '%Suspicious system process executed%'",
+    );
+    assert_eq!(height(&i, "susp"), 1, "the alert's process, marked with its alert");
+    assert!(
+        height(&i, "marked") < height(&i, "procs"),
+        "only the branches of the alerts' processes"
+    );
+    let e = fails(
+        &mut i,
+        "%ptree procs --alerts ents --color-by SubjectUserName",
+        "conflicting-options",
+    );
+    assert!(e.contains("--color-by"), "{e}");
+    ok(
+        &mut i,
+        "elsewhere = %%sql\nSELECT * FROM ents WHERE EntityType = 'process' AND HostName IS NOT NULL AND lower(HostName) NOT LIKE 'msticalertswin1%'",
+    );
+    let e = fails(&mut i, "%ptree procs --alerts elsewhere", "not-found");
+    assert!(e.contains("is in the tree"), "{e}");
+}
