@@ -1,9 +1,9 @@
 //! The `huntbook` binary: the only place that wires the kernel together.
 //!
 //! `huntbook kernel --connection-file F` serves Jupyter; `huntbook install` writes the
-//! kernelspec; `huntbook replay` serves recorded API answers on loopback. Rust cells
-//! (evcxr) are not in this version: when they come, `evcxr::runtime_hook()` must be the
-//! first call in `main`.
+//! kernelspec; `huntbook replay` serves recorded API answers on loopback. Rust cells run
+//! in a child process that is this same binary: `evcxr::runtime_hook()`, first in `main`,
+//! turns it into evcxr's runtime (or its rustc wrapper) when evcxr started it so.
 
 mod connection;
 mod executor;
@@ -11,6 +11,8 @@ mod history;
 mod kernelspec;
 mod log;
 mod replies;
+#[cfg(feature = "rust-cells")]
+mod rust_cells;
 mod server;
 mod shared;
 mod wire;
@@ -33,6 +35,8 @@ Usage:
   huntbook --version";
 
 fn main() {
+    #[cfg(feature = "rust-cells")]
+    evcxr::runtime_hook();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("kernel") => run_kernel(&args[1..]),

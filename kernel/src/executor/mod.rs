@@ -47,12 +47,14 @@ impl Executor {
         stdin_out: UnboundedSender<Message>,
         input_replies: Receiver<Message>,
     ) -> Self {
+        let mut interpreter = Interpreter::default();
+        rust_cells(&mut interpreter, &shared);
         Executor {
             shared,
             shell_out,
             stdin_out,
             input_replies,
-            interpreter: Interpreter::default(),
+            interpreter,
             history: History::open(history::default_file()),
             execution_count: 0,
             pending: VecDeque::new(),
@@ -451,6 +453,27 @@ fn byte_offset(code: &str, code_points: u64) -> usize {
     code.char_indices()
         .nth(code_points as usize)
         .map_or(code.len(), |(i, _)| i)
+}
+
+/// Rust cells for the interpreter: evcxr started in the background (or why there are none).
+#[cfg(feature = "rust-cells")]
+fn rust_cells(interpreter: &mut Interpreter, shared: &Shared) {
+    if std::env::var_os("HUNTBOOK_NO_RUST").is_some() {
+        interpreter.set_code_unavailable("Rust cells are turned off (HUNTBOOK_NO_RUST is set)");
+        return;
+    }
+    match crate::rust_cells::RustCells::start(shared.interrupt.clone()) {
+        Ok(cells) => interpreter.set_code_runner(Box::new(cells)),
+        Err(why) => {
+            log::warn(&format!("Rust cells are not available: {why}"));
+            interpreter.set_code_unavailable(format!("Rust cells are not available: {why}"));
+        }
+    }
+}
+
+#[cfg(not(feature = "rust-cells"))]
+fn rust_cells(interpreter: &mut Interpreter, _: &Shared) {
+    interpreter.set_code_unavailable("this kernel was built without Rust cells (the cargo feature rust-cells is off)");
 }
 
 #[cfg(test)]
