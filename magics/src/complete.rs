@@ -54,6 +54,9 @@ enum Place {
 impl Interpreter {
     pub fn complete(&self, code: &str, cursor: usize) -> Completion {
         let cursor = floor_char_boundary(code, cursor);
+        if let Some(c) = code_at(code, cursor) {
+            return self.complete_code(&c, cursor);
+        }
         if let Some(c) = crate::values::assist::complete(&self.values(), code, cursor) {
             return c;
         }
@@ -182,9 +185,59 @@ impl Interpreter {
         self.registry().get(&name).map(|m| m.signature())
     }
 
+    /// Completion in a run of Rust: session frame names inside `frame("…`, else what the
+    /// code runner (rust-analyzer, through evcxr) offers.
+    fn complete_code(&self, c: &crate::parse::Spanned, cursor: usize) -> Completion {
+        let before = &c.text[..cursor - c.span.start];
+        if let Some(at) = before.rfind("frame(\"")
+            && !before[at + 7..].contains('"')
+        {
+            let prefix = &before[at + 7..];
+            let matches: Vec<String> = self
+                .session()
+                .names()
+                .filter(|n| n.starts_with(prefix))
+                .map(str::to_string)
+                .collect();
+            return Completion {
+                kinds: vec!["frame"; matches.len()],
+                matches,
+                start: cursor - prefix.len(),
+                end: cursor,
+            };
+        }
+        let mut guard = self.code_runner();
+        let found = guard
+            .as_mut()
+            .ok()
+            .and_then(|runner| runner.complete(&c.text, cursor - c.span.start));
+        match found {
+            Some((matches, start, end)) => Completion {
+                kinds: vec!["rust"; matches.len()],
+                matches,
+                start: c.span.start + start,
+                end: c.span.start + end,
+            },
+            None => Completion {
+                matches: Vec::new(),
+                start: cursor,
+                end: cursor,
+                kinds: Vec::new(),
+            },
+        }
+    }
+
     /// Shift-tab help: a magic's page, a frame's shape or a column's profile.
     pub fn inspect(&self, code: &str, cursor: usize) -> Option<MimeBundle> {
         let cursor = floor_char_boundary(code, cursor);
+        if let Some(c) = code_at(code, cursor) {
+            let mut guard = self.code_runner();
+            if let Ok(runner) = guard.as_mut()
+                && let Some(found) = runner.inspect(&c.text, cursor - c.span.start)
+            {
+                return Some(found);
+            }
+        }
         if let Some(b) = crate::values::assist::inspect(&self.values(), code, cursor) {
             return Some(b);
         }
@@ -419,4 +472,12 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// The run of code lines the cursor is in, if it is in one.
+fn code_at(code: &str, cursor: usize) -> Option<crate::parse::Spanned> {
+    split_cell(code).ok()?.into_iter().find_map(|s| match s {
+        Statement::Code(c) if c.span.start <= cursor && cursor <= c.span.end => Some(c),
+        _ => None,
+    })
 }

@@ -9,6 +9,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::args::Args;
 use crate::bundle::MimeBundle;
+use crate::code::CodeRunner;
 use crate::diag::{Diagnostic, did_you_mean, panic_message};
 use crate::display::{DEFAULT_ROWS, frame_summary, table};
 use crate::figure::Figure;
@@ -53,6 +54,9 @@ pub struct Interpreter {
     secrets: Secrets,
     clock: crate::clock::Clock,
     sources: crate::sources::Sources,
+    /// What runs cells that are not magics (Rust), or why nothing does.
+    code: std::cell::RefCell<Result<Box<dyn CodeRunner>, String>>,
+    shared: crate::code::Shared,
 }
 
 impl Default for Interpreter {
@@ -69,7 +73,26 @@ impl Interpreter {
             secrets: Secrets::default(),
             clock: crate::clock::Clock::default(),
             sources: crate::sources::Sources::default(),
+            code: std::cell::RefCell::new(Err(
+                "this build of Huntbook has no Rust cells (the kernel's rust-cells feature is off)".into(),
+            )),
+            shared: crate::code::Shared::default(),
         }
+    }
+
+    /// Cells that are not magics run with `runner` from now on.
+    pub fn set_code_runner(&mut self, runner: Box<dyn CodeRunner>) {
+        *self.code.get_mut() = Ok(runner);
+    }
+
+    /// Cells that are not magics are refused, saying `why`.
+    pub fn set_code_unavailable(&mut self, why: impl Into<String>) {
+        *self.code.get_mut() = Err(why.into());
+    }
+
+    /// The code runner, for completion and inspection inside code.
+    pub(crate) fn code_runner(&self) -> std::cell::RefMut<'_, Result<Box<dyn CodeRunner>, String>> {
+        self.code.borrow_mut()
     }
 
     /// Reads the configuration from `file` instead of discovering `huntbook.yaml` (for
@@ -115,12 +138,14 @@ impl Interpreter {
         for (index, statement) in statements.into_iter().enumerate() {
             let last = index + 1 == count;
             let result = match statement {
-                Statement::Code(c) => Err(Diagnostic::new(
-                    "not-a-magic",
-                    "this cell is not a magic, and Rust cells are not available in this version of Huntbook",
-                )
-                .at(c.span.start..c.span.start + c.text.lines().next().unwrap_or_default().len())
-                .hint("start the line with % to run a magic; %lsmagic lists them")),
+                Statement::Code(c) => match self.run_code(&c, code, last, io, &mut outcome) {
+                    Ok(()) => continue,
+                    Err(Ok(e)) => {
+                        outcome.error = Some(e);
+                        return outcome;
+                    }
+                    Err(Err(d)) => Err(d),
+                },
                 Statement::Magic(call) => check_target(&call)
                     .and_then(|()| self.run_call(&call, io))
                     .map(|o| (call, o)),
@@ -142,6 +167,84 @@ impl Interpreter {
             }
         }
         outcome
+    }
+
+    /// Runs one run of code lines: the frames it names shared first, the frames it
+    /// published taken after (whether it failed or not: what it published, it published).
+    fn run_code(
+        &mut self,
+        c: &crate::parse::Spanned,
+        cell: &str,
+        last: bool,
+        io: &mut dyn Io,
+        outcome: &mut CellOutcome,
+    ) -> Result<(), Result<CellError, Diagnostic>> {
+        let mut guard = self.code.borrow_mut();
+        let runner = match guard.as_mut() {
+            Ok(r) => r,
+            Err(why) => {
+                return Err(Err(Diagnostic::new(
+                    "not-a-magic",
+                    format!("this is not a magic, and {why}"),
+                )
+                .at(c.span.start..c.span.start + c.text.lines().next().unwrap_or_default().len())
+                .hint("start the line with % to run a magic; %lsmagic lists them")));
+            }
+        };
+        let dir = runner.exchange().to_path_buf();
+        self.shared.share(&c.text, &self.session, &dir).map_err(Ok)?;
+        let first_line = cell[..c.span.start].matches('\n').count() + 1;
+        let ran = runner.run(&c.text, first_line, io);
+        drop(guard);
+        for (name, read) in crate::code::Shared::take_published(&dir) {
+            match read {
+                Ok(frame) => {
+                    io.stream(Stream::Stdout, &format!("{}\n", frame_summary(&name, &frame)));
+                    self.session.insert(name, frame);
+                }
+                Err(e) => io.stream(
+                    Stream::Stderr,
+                    &format!(
+                        "{}\n",
+                        huntbook::render::warning_text(&format!("frame {name} was not published: {e}"))
+                    ),
+                ),
+            }
+        }
+        if let Some(bundle) = ran.map_err(Ok)?.map(|bundle| self.shown_frame(bundle)) {
+            if last {
+                outcome.result = Some(bundle);
+            } else {
+                io.display(&bundle, None);
+            }
+        }
+        Ok(())
+    }
+
+    /// A code cell's display: a frame it showed (its file in the exchange folder) becomes
+    /// the magics' table and the last result `_`; anything else is shown as it is.
+    fn shown_frame(&mut self, bundle: MimeBundle) -> MimeBundle {
+        let Some(path) = bundle.data.get(huntbook_cell::FRAME_MIME).and_then(|v| v.as_str()) else {
+            return bundle;
+        };
+        let path = std::path::PathBuf::from(path.trim());
+        let read = crate::code::read_frame("shown", &path);
+        let _ = std::fs::remove_file(&path);
+        match read {
+            Ok(df) => {
+                let frame = huntbook::Frame::new(df, "a Rust cell");
+                let table = table(&frame, None, DEFAULT_ROWS).bundle();
+                self.session.insert(LAST, frame);
+                table
+            }
+            Err(e) => {
+                let mut bundle = bundle;
+                bundle.data.remove(huntbook_cell::FRAME_MIME);
+                let plain = format!("{}\n(the frame could not be read back: {e})", bundle.plain());
+                bundle.data.insert("text/plain".into(), plain.into());
+                bundle
+            }
+        }
     }
 
     /// Resolves, checks and runs one magic call.

@@ -10,6 +10,7 @@ pub mod args;
 pub mod bundle;
 pub mod clock;
 pub mod cmd;
+pub mod code;
 pub mod columns;
 pub mod complete;
 pub mod diag;

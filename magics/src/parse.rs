@@ -21,7 +21,7 @@ pub struct Spanned {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Statement {
     Magic(MagicCall),
-    /// Code that is not a magic (Rust, in a later version).
+    /// Code that is not a magic: Rust.
     Code(Spanned),
 }
 
@@ -41,68 +41,86 @@ pub struct MagicCall {
     pub body: Option<Spanned>,
 }
 
-/// Splits a cell into statements. Blank lines and comment lines (`#`, `//`) separate
-/// nothing and are skipped; a line ending in `\` continues on the next.
+/// Splits a cell into statements. Blank lines and comment lines (`#`, `//`) between
+/// magics separate nothing and are skipped; a line ending in `\` continues on the next.
+/// Lines that are not magics are code (Rust), one statement for each run of them, so
+/// magics and code run in the order they are written; `#[…]` and `#!` lines are Rust
+/// attributes, not comments.
 pub fn split_cell(code: &str) -> Result<Vec<Statement>, Diagnostic> {
     let mut statements = Vec::new();
     let mut offset = 0;
     let mut lines = code.split_inclusive('\n').peekable();
     let mut first = true;
+    // The run of code lines being gathered: where it starts and ends.
+    let mut pending: Option<(usize, usize)> = None;
+    let flush = |pending: &mut Option<(usize, usize)>, statements: &mut Vec<Statement>| {
+        if let Some((start, end)) = pending.take() {
+            statements.push(Statement::Code(Spanned {
+                text: code[start..end].to_string(),
+                span: start..end,
+            }));
+        }
+    };
     while let Some(raw) = lines.next() {
         let start = offset;
         offset += raw.len();
         let line = raw.trim_end_matches(['\n', '\r']);
         let trimmed = line.trim_start();
-        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("//") {
+        let attribute = trimmed.starts_with("#[") || trimmed.starts_with("#!");
+        if trimmed.is_empty() || (trimmed.starts_with('#') && !attribute) || trimmed.starts_with("//") {
+            if let Some((_, end)) = &mut pending {
+                *end = offset;
+            }
             continue;
         }
         let indent = line.len() - trimmed.len();
-        if let Some(call) = magic_head(line, start + indent)? {
-            if call.cell {
-                if !first {
-                    return Err(Diagnostic::new(
-                        "misplaced-cell-magic",
-                        format!("%%{} must be on the first line of the cell", call.name.text),
-                    )
-                    .at(call.name.span.clone())
-                    .hint(format!(
-                        "move it to the top of the cell, or use the line form %{}",
-                        call.name.text
-                    )));
-                }
-                let body = Spanned {
-                    text: code[offset..].to_string(),
-                    span: offset..code.len(),
-                };
-                statements.push(Statement::Magic(MagicCall {
-                    body: Some(body),
-                    ..call
-                }));
-                return Ok(statements);
+        let Some(call) = magic_head(line, start + indent)? else {
+            match &mut pending {
+                Some((_, end)) => *end = offset,
+                None => pending = Some((start, offset)),
             }
-            // Continuation lines: `\` at the end joins the next line into the arguments.
-            // The arguments keep the raw text so every span still points into the cell;
-            // the tokenizer reads `\` + newline as white space.
-            let mut call = call;
-            let mut end = start + line.len();
-            while code[..end].ends_with('\\') {
-                let Some(next) = lines.next() else { break };
-                offset += next.len();
-                end = offset - (next.len() - next.trim_end_matches(['\n', '\r']).len());
+            first = false;
+            continue;
+        };
+        flush(&mut pending, &mut statements);
+        if call.cell {
+            if !first {
+                return Err(Diagnostic::new(
+                    "misplaced-cell-magic",
+                    format!("%%{} must be on the first line of the cell", call.name.text),
+                )
+                .at(call.name.span.clone())
+                .hint(format!(
+                    "move it to the top of the cell, or use the line form %{}",
+                    call.name.text
+                )));
             }
-            call.args.text = code[call.args.span.start..end].to_string();
-            call.args.span.end = end;
-            statements.push(Statement::Magic(call));
-        } else {
-            // Everything from the first line that is not a magic on is code.
-            statements.push(Statement::Code(Spanned {
-                text: code[start..].to_string(),
-                span: start..code.len(),
+            let body = Spanned {
+                text: code[offset..].to_string(),
+                span: offset..code.len(),
+            };
+            statements.push(Statement::Magic(MagicCall {
+                body: Some(body),
+                ..call
             }));
             return Ok(statements);
         }
+        // Continuation lines: `\` at the end joins the next line into the arguments.
+        // The arguments keep the raw text so every span still points into the cell;
+        // the tokenizer reads `\` + newline as white space.
+        let mut call = call;
+        let mut end = start + line.len();
+        while code[..end].ends_with('\\') {
+            let Some(next) = lines.next() else { break };
+            offset += next.len();
+            end = offset - (next.len() - next.trim_end_matches(['\n', '\r']).len());
+        }
+        call.args.text = code[call.args.span.start..end].to_string();
+        call.args.span.end = end;
+        statements.push(Statement::Magic(call));
         first = false;
     }
+    flush(&mut pending, &mut statements);
     Ok(statements)
 }
 
@@ -297,6 +315,30 @@ mod tests {
         // `a == %b` is not an assignment.
         let s = split_cell("a == %b").unwrap();
         assert!(matches!(&s[0], Statement::Code(_)));
+    }
+
+    #[test]
+    fn magics_and_code_runs_alternate_in_order() {
+        let code = "%load a.csv\n#[derive(Debug)]\nstruct A;\n\n// note\nlet x = 1;\nx_ = %vars\nlet y = 2;\n";
+        let s = split_cell(code).unwrap();
+        let kinds: Vec<String> = s
+            .iter()
+            .map(|s| match s {
+                Statement::Magic(m) => format!("%{}", m.name.text),
+                Statement::Code(c) => c.text.clone(),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "%load",
+                "#[derive(Debug)]\nstruct A;\n\n// note\nlet x = 1;\n",
+                "%vars",
+                "let y = 2;\n"
+            ]
+        );
+        let Statement::Code(c) = &s[1] else { panic!() };
+        assert_eq!(&code[c.span.clone()], c.text);
     }
 
     #[test]

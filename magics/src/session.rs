@@ -17,6 +17,10 @@ pub const LAST: &str = "_";
 #[derive(Debug, Default)]
 pub struct Session {
     frames: BTreeMap<String, Frame>,
+    /// When each frame was stored, counted in stores: a frame shared with code is written
+    /// again only when it changed.
+    generations: BTreeMap<String, u64>,
+    stores: u64,
 }
 
 impl Session {
@@ -25,7 +29,15 @@ impl Session {
     }
 
     pub fn insert(&mut self, name: impl Into<String>, frame: Frame) {
-        self.frames.insert(name.into(), frame);
+        let name = name.into();
+        self.stores += 1;
+        self.generations.insert(name.clone(), self.stores);
+        self.frames.insert(name, frame);
+    }
+
+    /// Which store put the frame `name` there (a later store of the name is a larger one).
+    pub fn generation(&self, name: &str) -> Option<u64> {
+        self.generations.get(name).copied()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Frame)> {
