@@ -37,6 +37,10 @@ def _install_kernelspec() -> Path:
     os.environ["HUNTBOOK_HISTORY"] = str(prefix / "history.ndjson")
     # Kernels started by the tests send nothing beyond 127.0.0.1 (the engine refuses).
     os.environ["HUNTBOOK_LOOPBACK_ONLY"] = "1"
+    # Kernels start no Rust context unless a test asks for one (tests/kernel/test_rust_cells.py
+    # and the notebooks with Rust cells): each context compiles crates in the background,
+    # which on two cores would slow every other test.
+    os.environ["HUNTBOOK_NO_RUST"] = "1"
     return data
 
 

@@ -18,6 +18,18 @@ target=${CARGO_TARGET_DIR:-$root/target}
 # Every request the kernel or a test makes stays on 127.0.0.1: the engine refuses others.
 export HUNTBOOK_LOOPBACK_ONLY=1
 
+echo "== the kernel without Rust cells (the cargo feature rust-cells off): build and its tests"
+# Only the kernel crate differs between the two builds (kernel/Cargo.toml lists why), so
+# this costs one more compile of it, not of polars.
+cargo build --locked --workspace --no-default-features
+cp "$target/debug/huntbook" "$target/debug/huntbook-without-rust"
+export HUNTBOOK_BIN_WITHOUT_RUST="$target/debug/huntbook-without-rust"
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --locked --workspace --no-default-features -E 'package(huntbook-kernel)'
+else
+    cargo test --locked --no-default-features -p huntbook-kernel
+fi
+
 echo "== build the kernel binary"
 cargo build --locked -p huntbook-kernel
 

@@ -107,8 +107,10 @@ def lab(shared_data):
         path = settings / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
+    # The kernels run as a reader's would: with Rust cells (conftest turns them off for the
+    # kernel tests that never use them).
     env = dict(
-        os.environ,
+        {k: v for k, v in os.environ.items() if k != "HUNTBOOK_NO_RUST"},
         JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"),
         JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
         JUPYTER_CONFIG_DIR=str(tmp / "config"),

@@ -2,6 +2,7 @@
 papermill and CI runners do, and checks that no cell fails."""
 
 import base64
+import os
 from pathlib import Path
 
 import nbformat
@@ -19,8 +20,7 @@ def test_there_are_notebooks():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_executes(path, shared_data):
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, kernel_name="huntbook", timeout=120, resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
+    _execute(nb, path)
     # Cells tagged raises-exception show an error on purpose; nbclient lets them pass, and
     # so do we, but every other cell must succeed.
     expected_to_fail = [c for c in nb.cells if "raises-exception" in c.get("metadata", {}).get("tags", [])]
@@ -39,13 +39,37 @@ def test_notebook_executes(path, shared_data):
     assert any(o.get("data", {}).get("text/html") for c in code_cells for o in c.outputs), "no rich output at all"
 
 
+def _has_rust(nb):
+    """Whether a code cell has a line that is not a magic, a comment or blank: Rust."""
+    for cell in nb.cells:
+        if cell.cell_type != "code" or cell.source.lstrip().startswith("%%"):
+            continue
+        for line in cell.source.splitlines():
+            word = line.strip()
+            if word and not word.startswith(("%", "#", "//")) and "= %" not in word:
+                return True
+    return False
+
+
+def _execute(nb, path):
+    """Runs the notebook through nbclient; a notebook with Rust cells gets a kernel with
+    Rust turned on (conftest turns it off for the rest)."""
+    client = NotebookClient(nb, kernel_name="huntbook", timeout=120, resources={"metadata": {"path": str(path.parent)}})
+    saved = os.environ.pop("HUNTBOOK_NO_RUST", None) if _has_rust(nb) else None
+    try:
+        client.execute()
+    finally:
+        if saved is not None:
+            os.environ["HUNTBOOK_NO_RUST"] = saved
+
+
 def _executed(name):
     """The notebook `name` run through nbclient: the notebook, its code cells by source,
     and `texts(prefix)`: the text of the outputs (tracebacks included) of the first cell
     whose source starts with `prefix`."""
     path = ROOT / "notebooks" / name
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, kernel_name="huntbook", timeout=120, resources={"metadata": {"path": str(path.parent)}}).execute()
+    _execute(nb, path)
     by_source = {c.source: c for c in nb.cells if c.cell_type == "code"}
 
     def texts(prefix):
@@ -80,7 +104,7 @@ def test_otrf_notebook_finds_the_lsass_dump(shared_data):
     its access to lsass, and the dump file, all within the %time window it set."""
     path = ROOT / "notebooks" / "otrf-lsass-dump.ipynb"
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, kernel_name="huntbook", timeout=120, resources={"metadata": {"path": str(path.parent)}}).execute()
+    _execute(nb, path)
     by_source = {c.source: c for c in nb.cells if c.cell_type == "code"}
     joined = next(c for s, c in by_source.items() if s.startswith("%%sql"))
     result = next(o for o in joined.outputs if o.output_type == "execute_result")
@@ -109,7 +133,7 @@ def test_trees_notebook_answers_its_questions(shared_data):
     pattern plus the dips msticpy does not flag."""
     path = ROOT / "notebooks" / "trees-timelines-anomalies.ipynb"
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, kernel_name="huntbook", timeout=120, resources={"metadata": {"path": str(path.parent)}}).execute()
+    _execute(nb, path)
     by_source = {c.source: c for c in nb.cells if c.cell_type == "code"}
 
     def result(source):
@@ -131,7 +155,7 @@ def test_threat_intel_notebook_enriches_and_caches(shared_data):
     no request, and %geoip places London with MaxMind's attribution."""
     path = ROOT / "notebooks" / "threat-intel.ipynb"
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, kernel_name="huntbook", timeout=120, resources={"metadata": {"path": str(path.parent)}}).execute()
+    _execute(nb, path)
     by_source = {c.source: c for c in nb.cells if c.cell_type == "code"}
     flagged = next(c for s, c in by_source.items() if s.startswith("%%sql\nSELECT Ioc, Provider, Severity"))
     rows = next(o for o in flagged.outputs if o.output_type == "execute_result")["data"][
@@ -220,3 +244,18 @@ def test_alerts_notebook_goes_from_alerts_to_an_incident(shared_data):
     assert "the alerts' processes first" in tree and "alert process(es) in ents" in tree, tree[:600]
     assert "not in the tree: " in tree, "the alerts' processes missing from the events are said"
     assert "5 observables" in texts("ti = %ti ips.IpAddress")
+
+
+def test_a_rust_cell_scores_command_lines_for_the_process_tree(shared_data):
+    """The Rust notebook: a Rust cell reads `procs`, scores each command line, publishes
+    `scored`; SQL counts the risk bands and %ptree colours the tree by them."""
+    _, by_source, texts = _executed("rust-scoring.ipynb")
+    scoring = next(c for s, c in by_source.items() if s.startswith('let procs = frame("procs")'))
+    said = texts('let procs = frame("procs")')
+    assert "command lines score high" in said and "scored: 363 rows" in said, said
+    bands = texts("%%sql\nSELECT Risk")
+    assert "high" in bands and "medium" in bands and "low" in bands, bands
+    tree = by_source["%ptree scored --color-by Risk --max-nodes 60"]
+    html = next(o["data"]["text/html"] for o in tree.outputs if "text/html" in o.get("data", {}))
+    assert "Risk" in html and "high" in html, html[:400]
+    assert not any(o.output_type == "error" for o in scoring.outputs)
