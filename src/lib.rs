@@ -8,6 +8,7 @@
 
 pub mod alerts;
 pub mod b64;
+pub mod cluster;
 pub mod domain;
 pub mod error;
 pub mod formats;

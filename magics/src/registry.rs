@@ -118,6 +118,8 @@ impl Registry {
                 Box::new(ptree::Ptree),
                 Box::new(timeline::Timeline),
                 Box::new(anomalies::AnomaliesMagic),
+                Box::new(features::FeaturesMagic),
+                Box::new(cluster::ClusterMagic),
                 Box::new(alerts::Alerts),
                 Box::new(echo::Echo),
                 Box::new(secret::SecretMagic),

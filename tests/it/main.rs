@@ -13,6 +13,7 @@ mod archives;
 mod auditd;
 mod b64;
 mod b64_props;
+mod cluster;
 mod engine;
 mod evtx;
 mod fuzz;

@@ -247,3 +247,72 @@ fn times_at_the_ends_of_the_datetime_range_draw() {
     let svg = mime(&out, "image/svg+xml");
     assert!(svg.matches("<circle").count() == 2, "{svg}");
 }
+
+/// `%cluster` on msticpy's notebook sample: the documented features added on the way,
+/// msticpy's counts in the heading, a chart that parses, and the frame kept as `_`.
+#[test]
+fn cluster_collapses_processes_as_msticpy_and_draws_the_sizes() {
+    let mut interp = loaded(&[PROCS]);
+    let shown = ok(&mut interp, "%cluster procs --eps 0.0001 --time TimeCreatedUtc");
+    let text = mime(&shown, "text/plain");
+    assert!(
+        text.contains("363 events → 29 clusters (largest 71, 39, 38, 35, 28) and 33 events in none: 62 rows"),
+        "{text}"
+    );
+    assert!(
+        text.contains("commandlineTokensFull, pathScore, isSystemSession"),
+        "{text}"
+    );
+    let svg = mime(&shown, "image/svg+xml");
+    well_formed(&svg);
+    assert!(svg.matches("events, 2019-").count() >= 29, "a tooltip per cluster");
+    let last = interp.session().get("_").unwrap();
+    assert_eq!(last.height(), 62);
+    // Features made by %features give the same clusters.
+    ok(&mut interp, "feats = %features procs");
+    let again = ok(
+        &mut interp,
+        "%cluster feats --features commandlineTokensFull,pathScore,isSystemSession --eps 0.0001 --time TimeCreatedUtc",
+    );
+    assert!(mime(&again, "text/plain").contains("363 events → 29 clusters"));
+}
+
+/// What cannot be clustered is named: no numeric feature, text as a feature, eps 0, a
+/// column that is not there.
+#[test]
+fn cluster_names_what_is_wrong() {
+    let mut interp = loaded(&[PROCS, ("logons", "msticpy/logons/localdata_host_logons.csv")]);
+    let err = fails(&mut interp, "%cluster procs --features CommandLine", "invalid-input");
+    assert!(
+        err.contains("feature \"CommandLine\" holds str values, not numbers"),
+        "{err}"
+    );
+    let err = fails(&mut interp, "%cluster procs --eps 0", "invalid-input");
+    assert!(err.contains("eps must be above 0"), "{err}");
+    let err = fails(&mut interp, "%cluster procs --features pathScor", "no-column");
+    assert!(err.contains("pathScor"), "{err}");
+    ok(&mut interp, "texts = %%sql\nSELECT Account, Computer FROM logons");
+    let err = fails(&mut interp, "%cluster texts", "missing-argument");
+    assert!(err.contains("no numeric column"), "{err}");
+}
+
+/// msticpy's test vector through `%features` on text.
+#[test]
+fn features_of_text_are_msticpys_test_vector() {
+    let mut interp = Interpreter::default();
+    ok(
+        &mut interp,
+        "%features \"The quick & sly (as all foxes might be/or not) fox, jumped over a frog.\"",
+    );
+    let frame = interp.session().get("_").unwrap();
+    let value = |c: &str| frame.data.column(c).unwrap().i64().unwrap().get(0).unwrap();
+    assert_eq!(
+        [
+            value("Value_delimCount"),
+            value("Value_tokenCount"),
+            value("Value_charOrdScore"),
+            value("Value_crc32")
+        ],
+        [20, 15, 6199, 2011081507]
+    );
+}
