@@ -19,8 +19,9 @@ target=${CARGO_TARGET_DIR:-$root/target}
 export HUNTBOOK_LOOPBACK_ONLY=1
 
 echo "== the kernel without Rust cells (the cargo feature rust-cells off): build and its tests"
-# Only the kernel crate differs between the two builds (kernel/Cargo.toml lists why), so
-# this costs one more compile of it, not of polars.
+# Without evcxr in the graph cargo builds about 80 crates a second time (polars among
+# them): with the same features, but hashed apart. Both sets stay in the target folder,
+# so this costs minutes from scratch and nothing on a warm one.
 cargo build --locked --workspace --no-default-features
 cp "$target/debug/huntbook" "$target/debug/huntbook-without-rust"
 export HUNTBOOK_BIN_WITHOUT_RUST="$target/debug/huntbook-without-rust"
