@@ -4,8 +4,9 @@ peak memory for both, at each size. Prints figures; asserts nothing.
 The rows: msticpy's 1,000-event 4688 test set replicated, each copy's command lines varied
 (0–3 extra arguments of random words, a user folder in some paths), so the features take
 many values, as on a real estate of hosts. Both sides cluster on msticpy's documented
-features (commandlineTokensFull, pathScore, isSystemSession) with eps 0.01, min samples 2,
-rows normalised: msticpy `add_process_features` then `dbcluster_events`; Huntbook
+features (commandlineTokensFull, pathScore, isSystemSession) with the eps of msticpy's
+notebook, 0.0001 (at the default 0.01 normalised rows of these features are all one
+cluster: the path score outweighs the rest), min samples 2, rows normalised: msticpy `add_process_features` then `dbcluster_events`; Huntbook
 `%cluster procs` (which adds the same features) through a real kernel. msticpy runs in its
 own process under an address-space limit (--msticpy-memory-gb), so a size it cannot do
 fails there and is reported, not swapped.
@@ -37,11 +38,11 @@ limit = int(sys.argv[2]) * 1024 ** 3
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 import pandas as pd
 from msticpy.analysis.eventcluster import add_process_features, dbcluster_events
-df = pd.read_csv(sys.argv[1])
+df = pd.read_csv(sys.argv[1], parse_dates=["TimeCreatedUtc"])
 started = time.perf_counter()
 feats = add_process_features(df)
 out, db, _ = dbcluster_events(feats, cluster_columns=["commandlineTokensFull", "pathScore", "isSystemSession"],
-                              time_column="TimeCreatedUtc", max_cluster_distance=0.01, min_cluster_samples=2)
+                              time_column="TimeCreatedUtc", max_cluster_distance=0.0001, min_cluster_samples=2)
 elapsed = time.perf_counter() - started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(elapsed, peak, len(set(db.labels_)) - (1 if -1 in db.labels_ else 0), len(out))
@@ -104,7 +105,7 @@ def main():
             run_cell(kc, f"procs = %load {path}")
             before = kernel_peak_mb(km.provisioner.process.pid)
             started = time.perf_counter()
-            said = run_cell(kc, "c = %cluster procs --time TimeCreatedUtc")
+            said = run_cell(kc, "c = %cluster procs --eps 0.0001 --time TimeCreatedUtc")
             ours = time.perf_counter() - started
             peak = kernel_peak_mb(km.provisioner.process.pid)
             # "c: 1,234 rows × 25 columns from …": the exemplars and the rows in no cluster.

@@ -18,7 +18,10 @@ target=${CARGO_TARGET_DIR:-$root/target}
 # Every request the kernel or a test makes stays on 127.0.0.1: the engine refuses others.
 export HUNTBOOK_LOOPBACK_ONLY=1
 
-echo "== the kernel without Rust cells (the cargo feature rust-cells off): build and its tests"
+echo "== build the kernel binary ($(date -u +%T))"
+cargo build --locked -p huntbook-kernel
+
+echo "== the kernel without Rust cells (the cargo feature rust-cells off): build and its tests ($(date -u +%T))"
 # Without evcxr in the graph cargo builds about 80 crates a second time (polars among
 # them): with the same features, but hashed apart. Both sets stay in the target folder,
 # so this costs minutes from scratch and nothing on a warm one.
@@ -30,18 +33,16 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
     cargo test --locked --no-default-features -p huntbook-kernel
 fi
+cargo build --locked -p huntbook-kernel  # the default binary back in its place
 
-echo "== build the kernel binary"
-cargo build --locked -p huntbook-kernel
-
-echo "== Rust tests"
+echo "== Rust tests ($(date -u +%T))"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --locked --workspace --no-fail-fast
 else
     cargo test --locked --workspace --no-fail-fast
 fi
 
-echo "== Python clients"
+echo "== Python clients ($(date -u +%T))"
 venv=${HUNTBOOK_TEST_VENV:-$root/.venv-test}
 stamp="$venv/.requirements-$(sha256sum tests/requirements.txt | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
