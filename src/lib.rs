@@ -24,6 +24,7 @@ pub mod ptree;
 pub mod query;
 pub mod remote;
 pub mod render;
+pub mod sessions;
 pub mod source;
 pub mod sql;
 pub mod ti;

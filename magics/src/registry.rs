@@ -120,6 +120,7 @@ impl Registry {
                 Box::new(anomalies::AnomaliesMagic),
                 Box::new(features::FeaturesMagic),
                 Box::new(cluster::ClusterMagic),
+                Box::new(sessions::SessionsMagic),
                 Box::new(alerts::Alerts),
                 Box::new(echo::Echo),
                 Box::new(secret::SecretMagic),

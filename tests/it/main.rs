@@ -23,6 +23,7 @@ mod ioc_props;
 mod ptree;
 mod query;
 mod remote;
+mod sessions;
 mod source;
 mod ti;
 mod timeseries;

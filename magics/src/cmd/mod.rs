@@ -22,6 +22,7 @@ pub mod mask;
 pub mod ptree;
 pub mod query;
 pub mod secret;
+pub mod sessions;
 pub mod show;
 pub mod sleep;
 pub mod sql;

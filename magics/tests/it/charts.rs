@@ -1,4 +1,4 @@
-//! `%timeline`, `%anomalies` and `%ptree` outputs: right content on the shared samples,
+//! `%timeline`, `%anomalies`, `%ptree`, `%cluster` and `%sessions` outputs: right content on the shared samples,
 //! well-formed SVG, and data values that cannot inject markup.
 
 use crate::common::{PROCS, data, fails, loaded, run};
@@ -315,4 +315,46 @@ fn features_of_text_are_msticpys_test_vector() {
         ],
         [20, 15, 6199, 2011081507]
     );
+}
+
+/// `%sessions` on msticpy's Exchange demo: its sessions, the rarest first with the rare
+/// window marked, and a command that carries markup shown as text.
+#[test]
+fn sessions_rank_the_rarest_first_and_escape_the_commands() {
+    let mut interp = loaded(&[("ex", "msticpy/sessions/demo_exchange_data.csv")]);
+    let shown = ok(
+        &mut interp,
+        "%sessions ex --user UserId,ClientIP --event Operation --gap 2m --max-length 20m --rows 3",
+    );
+    let text = mime(&shown, "text/plain");
+    assert!(
+        text.contains("1,334 events in 400 sessions (per UserId, ClientIP; gap 2m, at most 20m)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("likelihood 2.119e-5"),
+        "msticpy's rarest session first: {text}"
+    );
+    assert!(text.contains("showing 3 of 400 sessions"), "{text}");
+    let html = mime(&shown, "text/html");
+    assert!(html.contains("<mark>"), "the rare window is marked");
+    assert_eq!(interp.session().get("_").unwrap().height(), 400);
+    ok(
+        &mut interp,
+        "evil = %%sql\nSELECT UserId, ClientIP, TimeGenerated, '<img src=x onerror=alert(1)>' AS Operation FROM ex",
+    );
+    let shown = ok(
+        &mut interp,
+        "%sessions evil --user UserId,ClientIP --event Operation --time TimeGenerated",
+    );
+    let html = mime(&shown, "text/html");
+    assert!(!html.contains("<img") && html.contains("&lt;img src=x"), "escaped");
+    let err = fails(
+        &mut interp,
+        "%sessions ex --user UserName --event Operation",
+        "no-column",
+    );
+    assert!(err.contains("UserName"), "{err}");
+    let err = fails(&mut interp, "%sessions ex --event Operation", "missing-argument");
+    assert!(err.contains("--user"), "{err}");
 }

@@ -1,0 +1,171 @@
+//! `%sessions FRAME --user COL --event COL`: events cut into sessions per user and scored
+//! with msticpy's Markov model (commands only), the rarest sessions first with their rarest
+//! window of commands marked.
+
+use huntbook::Frame;
+use huntbook::render::escape::{escape_html, visible_text};
+use huntbook::render::table::thousands;
+use huntbook::sessions::{self, Params, Rarest, Session};
+use huntbook::time::{Precision, parse_span, utc};
+
+use crate::args::Args;
+use crate::columns::{TIME_OPTION, named_columns, time_column};
+use crate::diag::Diagnostic;
+use crate::figure::Figure;
+use crate::parse::Spanned;
+use crate::registry::{Context, Magic, Outcome, Value};
+use crate::signature::{Example, Forms, Kind, Opt, Param, Signature};
+
+pub struct SessionsMagic;
+
+static SIGNATURE: Signature = Signature {
+    name: "sessions",
+    summary: "Cut events into user sessions and find the rare ones (msticpy's Markov session model)",
+    description: "Sorts the events by --user (one or more columns) and time and cuts them into sessions: a new \
+one when the user changes, after a gap longer than --gap, or past --max-length (msticpy's sessionize_data). A \
+Markov model of the --event commands is trained on all the sessions (start, end and unknown tokens, Laplace \
+smoothing: msticpy's commands-only Model) and each session is scored by its least likely window of --window \
+commands. The sessions come rarest first, the rare window marked; the frame has the user columns, first and last \
+time, duration, number of events, the commands, the window's likelihood and the window. Commands with parameters \
+(and their values) are not modelled yet.",
+    forms: Forms::Line,
+    params: &[Param::new("frame", Kind::Frame, "the events").required()],
+    options: &[
+        Opt::value(
+            "user",
+            "COL[,COL]",
+            Kind::Text,
+            "the columns that tell users (or hosts, addresses) apart",
+        ),
+        Opt::value(
+            "event",
+            "COL",
+            Kind::Text,
+            "the column of commands (operations, event names)",
+        ),
+        TIME_OPTION,
+        Opt::value("gap", "SPAN", Kind::Text, "a longer pause starts a new session").default("20m"),
+        Opt::value("max-length", "SPAN", Kind::Text, "no session is longer").default("1d"),
+        Opt::value("window", "N", Kind::Int { min: 1 }, "commands in the window scored").default("3"),
+        Opt::value("rows", "N", Kind::Int { min: 1 }, "sessions shown").default("10"),
+    ],
+    body: None,
+    returns: "a frame, rarest session first",
+    examples: &[Example::new(
+        "%sessions procs --user SubjectUserName --event NewProcessName --gap 5m",
+        "each account's runs of programs, the rarest sequences first",
+    )],
+};
+
+impl Magic for SessionsMagic {
+    fn signature(&self) -> &'static Signature {
+        &SIGNATURE
+    }
+
+    fn run(&self, args: &Args, ctx: &mut Context) -> Result<Outcome, Diagnostic> {
+        let arg = args.required("frame")?;
+        let frame = ctx.session.frame(arg)?;
+        let needed = |long: &str, what: &str| -> Result<&Spanned, Diagnostic> {
+            args.option(long).ok_or_else(|| {
+                Diagnostic::new("missing-argument", format!("%sessions needs --{long} {what}"))
+                    .at(args.call_span.clone())
+                    .hint(format!("columns: {}", frame.column_names().join(", ")))
+            })
+        };
+        let users = named_columns(frame, needed("user", "COL[,COL]")?)?;
+        let event_arg = needed("event", "COL")?;
+        let event = named_columns(frame, event_arg)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Diagnostic::new("missing-argument", "--event names no column").at(event_arg.span.clone()))?;
+        let time = time_column(frame, args.option("time"))?;
+        let span = |long: &str| -> Result<i64, Diagnostic> {
+            let given = args.option(long).map(|s| s.text.as_str()).unwrap_or("20m");
+            let d = parse_span(given).map_err(|e| Diagnostic::new("bad-value", e).at(args.call_span.clone()))?;
+            Ok(d.num_microseconds().unwrap_or(i64::MAX))
+        };
+        let params = Params {
+            users,
+            time,
+            event,
+            gap: span("gap")?,
+            max_length: span("max-length")?,
+        };
+        let window = args.count("window")?;
+        let found =
+            sessions::sessionize(&frame.data, &params).map_err(|e| Diagnostic::engine(e, Some(arg.span.clone())))?;
+        if found.value.is_empty() {
+            return Err(Diagnostic::new("no-rows", "no event with a time: no sessions").at(arg.span.clone()));
+        }
+        let (df, ranked) = sessions::scored_frame(&found.value, &params, window)
+            .map_err(|e| Diagnostic::engine(e, Some(args.call_span.clone())))?;
+        let rows = args.count("rows")?;
+        let figure = cards(&found.value, &ranked, window, rows).heading(format!(
+            "{} events in {} sessions (per {}; gap {}, at most {}); rarest windows of {window} commands first",
+            thousands(frame.height()),
+            thousands(found.value.len()),
+            params.users.join(", "),
+            args.option("gap").map_or("20m", |s| s.text.as_str()),
+            args.option("max-length").map_or("1d", |s| s.text.as_str()),
+        ));
+        let mut out = Frame::new(df, frame.provenance.source.clone());
+        out.provenance.query = Some(format!("%sessions {}", arg.text));
+        Ok(Outcome::warned(Value::Shown(out, figure), found.warnings))
+    }
+}
+
+/// The rarest `rows` sessions, each a line: user, time, likelihood, and the commands with
+/// the rare window marked.
+fn cards(sessions: &[Session], ranked: &[(usize, Rarest)], window: usize, rows: usize) -> Figure {
+    let (mut html, mut text) = (String::from("<ol class=\"hb-sessions\">"), String::new());
+    for (i, rarest) in ranked.iter().take(rows) {
+        let s = &sessions[*i];
+        let (at, likelihood) = (rarest.start, rarest.likelihood);
+        let user: Vec<&str> = s.user.iter().map(|u| u.as_deref().unwrap_or("—")).collect();
+        let head = format!(
+            "{} · {} UTC · {} events · likelihood {}",
+            user.join(" / "),
+            utc(s.start, Precision::Seconds),
+            s.commands.len(),
+            if likelihood.is_nan() {
+                "— (shorter than the window)".into()
+            } else {
+                format!("{likelihood:.3e}")
+            }
+        );
+        let marked: Vec<String> = s
+            .commands
+            .iter()
+            .enumerate()
+            .map(|(k, c)| match at {
+                Some(a) if k >= a && k < a + window => format!("<mark>{}</mark>", escape_html(c)),
+                _ => escape_html(c),
+            })
+            .collect();
+        html.push_str(&format!(
+            "<li><b>{}</b><br>{}</li>",
+            escape_html(&head),
+            marked.join(" → ")
+        ));
+        let plain: Vec<String> = s
+            .commands
+            .iter()
+            .enumerate()
+            .map(|(k, c)| match at {
+                Some(a) if k >= a && k < a + window => format!("[{}]", visible_text(c)),
+                _ => visible_text(c).into_owned(),
+            })
+            .collect();
+        text.push_str(&format!("{}\n  {}\n", visible_text(&head), plain.join(" → ")));
+    }
+    html.push_str("</ol>");
+    if ranked.len() > rows {
+        let more = format!(
+            "showing {rows} of {} sessions (--rows N for more; all are in the frame)",
+            ranked.len()
+        );
+        html.push_str(&format!("<p>{}</p>", escape_html(&more)));
+        text.push_str(&more);
+    }
+    Figure::rich(html, text)
+}
