@@ -177,6 +177,16 @@ impl Shared {
     }
 }
 
+/// A frame a cell displayed (with `show`, or as its last expression): its file read and
+/// removed, the frame, and the magics' table of it.
+pub fn shown_frame(path: &Path, origin: &str) -> Result<(Frame, MimeBundle), String> {
+    let read = read_frame("shown", path);
+    let _ = std::fs::remove_file(path);
+    let frame = Frame::new(read?, origin);
+    let table = crate::display::table(&frame, None, crate::display::DEFAULT_ROWS).bundle();
+    Ok((frame, table))
+}
+
 /// A frame file of the exchange folder, as a polars frame.
 pub fn read_frame(name: &str, path: &Path) -> Result<DataFrame, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;

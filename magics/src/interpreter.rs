@@ -74,7 +74,7 @@ impl Interpreter {
             clock: crate::clock::Clock::default(),
             sources: crate::sources::Sources::default(),
             code: std::cell::RefCell::new(Err(
-                "this build of Huntbook has no Rust cells (the kernel's rust-cells feature is off)".into(),
+                "this kernel was built without Rust cells (the cargo feature rust-cells is off)".into(),
             )),
             shared: crate::code::Shared::default(),
         }
@@ -227,13 +227,8 @@ impl Interpreter {
         let Some(path) = bundle.data.get(huntbook_cell::FRAME_MIME).and_then(|v| v.as_str()) else {
             return bundle;
         };
-        let path = std::path::PathBuf::from(path.trim());
-        let read = crate::code::read_frame("shown", &path);
-        let _ = std::fs::remove_file(&path);
-        match read {
-            Ok(df) => {
-                let frame = huntbook::Frame::new(df, "a Rust cell");
-                let table = table(&frame, None, DEFAULT_ROWS).bundle();
+        match crate::code::shown_frame(std::path::Path::new(path.trim()), "a Rust cell") {
+            Ok((frame, table)) => {
                 self.session.insert(LAST, frame);
                 table
             }

@@ -45,9 +45,10 @@ impl Clusters {
     }
 }
 
-/// The feature columns as numbers, row-major: integers, floats and booleans (as 0/1). A
-/// row with a null or a NaN in any of them is `None`.
-fn feature_rows(df: &DataFrame, names: &[String]) -> Result<(Vec<f64>, Vec<bool>)> {
+/// The feature columns as numbers, row-major, for the rows that have all of them
+/// (integers, floats and booleans as 0/1), and which rows those are: a row with a null or
+/// a NaN in any feature is left out.
+fn feature_rows(df: &DataFrame, names: &[String]) -> Result<(Vec<f64>, Vec<usize>)> {
     if names.is_empty() {
         return Err(Error::Invalid("no feature columns given".into()));
     }
@@ -67,19 +68,17 @@ fn feature_rows(df: &DataFrame, names: &[String]) -> Result<(Vec<f64>, Vec<bool>
     }
     let n = df.height();
     let mut rows = Vec::with_capacity(n * names.len());
-    let mut present = vec![true; n];
-    for (i, ok) in present.iter_mut().enumerate() {
-        for column in &columns {
-            match column.get(i) {
-                Some(x) if x.is_finite() => rows.push(x),
-                _ => {
-                    *ok = false;
-                    rows.push(0.0);
-                }
-            }
+    let mut kept = Vec::with_capacity(n);
+    for i in 0..n {
+        let before = rows.len();
+        rows.extend(columns.iter().map_while(|c| c.get(i).filter(|x| x.is_finite())));
+        if rows.len() - before == columns.len() {
+            kept.push(i);
+        } else {
+            rows.truncate(before);
         }
     }
-    Ok((rows, present))
+    Ok((rows, kept))
 }
 
 /// Clusters `df`'s rows on `params.features` (DBSCAN, scikit-learn's labels).
@@ -91,8 +90,7 @@ pub fn cluster(df: &DataFrame, params: &Params) -> Result<Warned<Clusters>> {
         return Err(Error::Invalid("min-samples must be at least 1".into()));
     }
     let dims = params.features.len();
-    let (mut rows, present) = feature_rows(df, &params.features)?;
-    let kept: Vec<usize> = (0..df.height()).filter(|&i| present[i]).collect();
+    let (mut rows, kept) = feature_rows(df, &params.features)?;
     if kept.is_empty() && df.height() > 0 {
         return Err(Error::Invalid(format!(
             "every row has a feature missing (null or not a number) in {}",
@@ -106,10 +104,6 @@ pub fn cluster(df: &DataFrame, params: &Params) -> Result<Warned<Clusters>> {
             df.height() - kept.len(),
             df.height()
         ));
-        rows = kept
-            .iter()
-            .flat_map(|&i| rows[i * dims..(i + 1) * dims].to_vec())
-            .collect();
     }
     if params.normalize {
         dbscan::l2_normalise(&mut rows, dims);

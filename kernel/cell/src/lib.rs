@@ -286,8 +286,7 @@ fn fresh(d: &std::path::Path, folder: &str, ext: &str) -> PathBuf {
 fn show_file(mime: &str, ext: &str, bytes: &[u8]) {
     let d = dir().unwrap_or_else(|e| panic!("{e}"));
     let path = fresh(&d, "shown", ext);
-    let written = std::fs::create_dir_all(path.parent().expect("a folder")).and_then(|()| std::fs::write(&path, bytes));
-    match written {
+    match put(&path, bytes) {
         Ok(()) => {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
@@ -327,12 +326,17 @@ fn valid_name(name: &str) -> bool {
 }
 
 fn write(path: &std::path::Path, frame: &Frame) -> std::io::Result<()> {
+    put(path, &codec::encode(frame))
+}
+
+/// Writes a file of the exchange folder, its folder made first. It is written beside its
+/// place and renamed, so the kernel never reads half of it.
+fn put(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    // Written beside its place and renamed, so the kernel never reads half a frame.
     let part = path.with_extension("part");
-    std::fs::write(&part, codec::encode(frame))?;
+    std::fs::write(&part, bytes)?;
     std::fs::rename(part, path)
 }
 

@@ -214,22 +214,21 @@ fn relay(line: &str, exchange: &Path, io: &mut dyn Io) {
         io.stream(Stream::Stdout, &format!("{line}\n"));
         return;
     };
-    let shown = shown(mime, &path);
-    let _ = std::fs::remove_file(&path);
-    match shown {
+    match shown(mime, &path) {
         Ok(bundle) => io.display(&bundle, None),
         Err(e) => io.stream(Stream::Stderr, &format!("a display could not be shown: {e}\n")),
     }
 }
 
-/// The bundle for a displayed file: a frame as the magics' table, markup as it is.
+/// The bundle for a displayed file, which is read and removed: a frame as the magics'
+/// table, markup as it is.
 fn shown(mime: &str, path: &Path) -> Result<MimeBundle, String> {
     if mime == huntbook_cell::FRAME_MIME {
-        let df = huntbook_magics::code::read_frame("shown", path)?;
-        let frame = huntbook::Frame::new(df, "a Rust cell (show)");
-        return Ok(huntbook_magics::display::table(&frame, None, huntbook_magics::display::DEFAULT_ROWS).bundle());
+        return huntbook_magics::code::shown_frame(path, "a Rust cell (show)").map(|(_, table)| table);
     }
-    let content = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let content = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()));
+    let _ = std::fs::remove_file(path);
+    let content = content?;
     let mut bundle = MimeBundle::text(format!("({mime}, {} bytes)", content.len()));
     bundle.data.insert(mime.to_string(), content.into());
     Ok(bundle)
