@@ -4,15 +4,23 @@
 //! touches two frames does not copy the others. Polars' own error text is kept, because it
 //! names the missing table or column, and is prefixed with what the analyst has, because
 //! "table not found" is far more useful with the list of tables beside it.
+//!
+//! msticpy's feature functions are SQL functions here ([`Features`]): `delim_count`,
+//! `delim_hash`, `char_ord_score`, `token_count` and `crc32_hash`.
 
+use std::sync::Arc;
+
+use polars::prelude::udf::UserDefinedFunction;
 use polars::prelude::*;
+use polars::sql::FunctionRegistry;
 use polars::sql::SQLContext;
 
+use crate::cluster::features;
 use crate::error::{Error, Result};
 
 /// Runs `statement` with each `(name, frame)` registered as a table.
 pub fn run<'a>(tables: impl IntoIterator<Item = (&'a str, &'a DataFrame)>, statement: &str) -> Result<DataFrame> {
-    let mut ctx = SQLContext::new();
+    let mut ctx = SQLContext::new().with_function_registry(Arc::new(Features));
     let mut names = Vec::new();
     for (name, df) in tables {
         ctx.register(name, df.clone().lazy());
@@ -36,4 +44,73 @@ fn clean_polars_message(e: &PolarsError) -> String {
     let text = e.to_string();
     let first = text.lines().next().unwrap_or_default().trim();
     first.to_string()
+}
+
+/// The feature functions, by their SQL names: each takes a text (any other type is read
+/// as its text) and gives an integer, null for null. `token_count` takes the delimiter as
+/// a second argument, a space when it is left out.
+pub const FUNCTIONS: [&str; 5] = [
+    "delim_count",
+    "delim_hash",
+    "char_ord_score",
+    "token_count",
+    "crc32_hash",
+];
+
+/// msticpy's feature functions as polars SQL functions.
+struct Features;
+
+impl FunctionRegistry for Features {
+    fn register(&mut self, name: &str, _: UserDefinedFunction) -> PolarsResult<()> {
+        polars_bail!(ComputeError: "functions cannot be added to Huntbook's SQL ({name})")
+    }
+
+    fn get_udf(&self, name: &str) -> PolarsResult<Option<UserDefinedFunction>> {
+        if !self.contains(name) {
+            return Ok(None);
+        }
+        let owned = name.to_string();
+        let call = move |columns: &mut [Column]| feature_column(&owned, columns);
+        let field = |_: &Schema, fields: &[Field]| {
+            let name = fields.first().map(|f| f.name().clone()).unwrap_or_default();
+            Ok(Field::new(name, DataType::Int64))
+        };
+        Ok(Some(UserDefinedFunction::new(
+            name.into(),
+            BaseColumnUdf::new(call, field),
+        )))
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        FUNCTIONS.contains(&name)
+    }
+}
+
+/// One feature function over a column (and, for `token_count`, its delimiter).
+fn feature_column(name: &str, columns: &mut [Column]) -> PolarsResult<Column> {
+    let wanted = if name == "token_count" { 1..=2 } else { 1..=1 };
+    if !wanted.contains(&columns.len()) {
+        polars_bail!(InvalidOperation: "{name} takes {} argument(s), not {}", wanted.end(), columns.len());
+    }
+    let text = columns[0].cast(&DataType::String)?;
+    let values = text.str()?;
+    let delimiter = match columns.get(1) {
+        Some(d) => d.cast(&DataType::String)?.str()?.get(0).unwrap_or(" ").to_string(),
+        None => " ".to_string(),
+    };
+    let f: fn(&str) -> i64 = match name {
+        "delim_count" => features::delim_count,
+        "delim_hash" => features::delim_hash,
+        "char_ord_score" => features::char_ord_score,
+        "crc32_hash" => features::crc32,
+        _ => {
+            let out: Int64Chunked = values
+                .iter()
+                .map(|v| v.map(|v| features::token_count(v, &delimiter)))
+                .collect();
+            return Ok(out.with_name(text.name().clone()).into_column());
+        }
+    };
+    let out: Int64Chunked = values.iter().map(|v| v.map(f)).collect();
+    Ok(out.with_name(text.name().clone()).into_column())
 }

@@ -219,3 +219,62 @@ fn missing_features_are_kept_and_named_and_bad_parameters_refused() {
     let e = cluster::cluster(&nulls, &params(&["a"], 0.5)).unwrap_err().to_string();
     assert!(e.contains("every row has a feature missing"), "{e}");
 }
+
+/// The feature functions in SQL give msticpy's process features on every row with a value
+/// (null stays null), and its test sentence's five values.
+#[test]
+fn feature_functions_in_sql_are_msticpys() {
+    let expected = expected_json("cluster_msticpy.json");
+    let statement = "SELECT char_ord_score(NewProcessName) AS pathScore, crc32_hash(NewProcessName) AS pathHash, \
+        delim_count(CommandLine) AS commandlineTokensFull, char_ord_score(CommandLine) AS commandlineScore, \
+        DELIM_HASH(CommandLine) AS commandlineTokensHash FROM procs";
+    let mut compared = 0;
+    for (name, sample_expected) in expected["samples"].as_object().unwrap() {
+        let df = inputs(sample_expected);
+        let out = huntbook::sql::run([("procs", &df)], statement).unwrap();
+        for (feature, input) in [
+            ("pathScore", "NewProcessName"),
+            ("pathHash", "NewProcessName"),
+            ("commandlineTokensFull", "CommandLine"),
+            ("commandlineScore", "CommandLine"),
+            ("commandlineTokensHash", "CommandLine"),
+        ] {
+            let want = sample_expected["features"][feature].as_array().unwrap();
+            let got = out.column(feature).unwrap().i64().unwrap();
+            let given = df.column(input).unwrap().str().unwrap();
+            for (i, w) in want.iter().enumerate() {
+                match given.get(i) {
+                    Some(_) => {
+                        assert_eq!(got.get(i), w.as_i64(), "{name} row {i} {feature}");
+                        compared += 1;
+                    }
+                    None => assert_eq!(got.get(i), None, "{name} row {i} {feature}: null stays null"),
+                }
+            }
+        }
+    }
+    assert!(compared > 5000, "{compared} values compared");
+    let vector = &expected["test_vector"];
+    let text = DataFrame::new_infer_height(vec![Column::new("t".into(), [vector["text"].as_str().unwrap()])]).unwrap();
+    let out = huntbook::sql::run(
+        [("v", &text)],
+        "SELECT token_count(t) AS token_count, token_count(t, ',') AS commas, char_ord_score(t) AS char_ord_score, \
+         delim_count(t) AS delim_count, delim_hash(t) AS delim_hash, crc32_hash(t) AS crc32_hash FROM v",
+    )
+    .unwrap();
+    for feature in [
+        "token_count",
+        "char_ord_score",
+        "delim_count",
+        "delim_hash",
+        "crc32_hash",
+    ] {
+        let got = out.column(feature).unwrap().i64().unwrap().get(0);
+        assert_eq!(got, vector[feature].as_i64(), "{feature}");
+    }
+    assert_eq!(out.column("commas").unwrap().i64().unwrap().get(0), Some(2));
+    let e = huntbook::sql::run([("v", &text)], "SELECT delim_count(t, t) FROM v")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("delim_count takes 1 argument(s), not 2"), "{e}");
+}

@@ -24,7 +24,8 @@ commandlineLogLen, commandlineTokensFull (delimiters in the command line), comma
 and isSystemSession (logon id 0x3e7 or -1). The columns read are NewProcessName, CommandLine and SubjectLogonId \
 unless --path, --cmdline and --logon-id name others (Sysmon: Image, CommandLine, LogonId). Given FRAME.COLUMN, adds \
 COLUMN_delimCount, _delimHash, _charOrdScore, _tokenCount (space-separated) and _crc32, or those --only names; given \
-text, gives its features as one row.",
+text, gives its features as one row. The same functions work in %%sql: delim_count(x), delim_hash(x), \
+char_ord_score(x), token_count(x[, delimiter]) and crc32_hash(x).",
     forms: Forms::Line,
     params: &[Param::new(
         "target",

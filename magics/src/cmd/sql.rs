@@ -16,7 +16,8 @@ static SIGNATURE: Signature = Signature {
     description: "Runs one SQL statement (polars SQL) with every frame of the session available as a table of the same name. \
 Use it to filter, join and group frames without writing code. The result is a frame. \
 {name.Column} and the other session values become SQL literals (a list in parentheses, for IN); {start} and {end} are the \
-%time window's bare time, to quote:  WHERE TimeGenerated >= '{start}'.",
+%time window's bare time, to quote:  WHERE TimeGenerated >= '{start}'. msticpy's feature functions are SQL \
+functions: delim_count(x), delim_hash(x), char_ord_score(x), token_count(x[, delimiter]) and crc32_hash(x) (see %features).",
     forms: Forms::Cell,
     params: &[],
     options: &[],
