@@ -1,34 +1,42 @@
-//! Sessions and how rare they are, as msticpy's `anomalous_sequence` (commands only):
-//! events cut into sessions per user (`sessionize_data`), a first-order Markov model of the
-//! commands with start, end and unknown tokens and Laplace smoothing (`Model.train`), and
-//! each session's rarest window of `w` commands (`score_sessions`). Scores equal msticpy's
-//! to the last bit: the same counts, divided and multiplied in the same order.
+//! Sessions and how rare they are, as msticpy's `anomalous_sequence`: events cut into
+//! sessions per user (`sessionize_data`), a first-order Markov model of the commands (and
+//! optionally of their parameters and values) with start, end and unknown tokens and
+//! Laplace smoothing (`Model.train`, in [`model`]), and each session's rarest window of `w`
+//! commands (`score_sessions`).
 
-use std::collections::HashMap;
+mod model;
+mod parameters;
 
 use polars::prelude::*;
 
 use crate::frame::{Warned, no_column, text_values, time_values};
 use crate::{Error, Result};
 
+pub use model::{Kind, Model, Rarest};
+pub use parameters::{Parameters, parse as parse_parameters};
+
 /// How events become sessions: a new one when a user column changes, after a gap longer
-/// than `gap`, or when the session would pass `max_length` (µs).
+/// than `gap`, or when the session would pass `max_length` (µs). With `parameters`, each
+/// event's parameters are read from that column, for the models that use them.
 #[derive(Debug, Clone)]
 pub struct Params {
     pub users: Vec<String>,
     pub time: String,
     pub event: String,
+    pub parameters: Option<String>,
     pub gap: i64,
     pub max_length: i64,
 }
 
-/// One session: its user values, first and last time, and commands in time order.
+/// One session: its user values, first and last time, and commands in time order with
+/// their parameters (none read when no parameter column was given: `parameters` is empty).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub user: Vec<Option<String>>,
     pub start: i64,
     pub end: i64,
     pub commands: Vec<String>,
+    pub parameters: Vec<Parameters>,
 }
 
 /// msticpy's `sessionize_data`: events sorted by user and time (stable: events at the
@@ -36,7 +44,12 @@ pub struct Session {
 /// previous event passes `gap`, or where the time since the session's start passes
 /// `max_length`. Events with no time are left out and counted; a null command is empty.
 pub fn sessionize(df: &DataFrame, params: &Params) -> Result<Warned<Vec<Session>>> {
-    for name in params.users.iter().chain([&params.time, &params.event]) {
+    for name in params
+        .users
+        .iter()
+        .chain([&params.time, &params.event])
+        .chain(&params.parameters)
+    {
         if df.column(name).is_err() {
             return Err(no_column(df, name));
         }
@@ -44,6 +57,7 @@ pub fn sessionize(df: &DataFrame, params: &Params) -> Result<Warned<Vec<Session>
     let users: Vec<StringChunked> = params.users.iter().map(|u| text_values(df, u)).collect::<Result<_>>()?;
     let times = time_values(df, &params.time)?;
     let events = text_values(df, &params.event)?;
+    let parameters = params.parameters.as_ref().map(|p| text_values(df, p)).transpose()?;
     let mut warnings = Vec::new();
     let user_of = |i: usize| -> Vec<Option<&str>> { users.iter().map(|u| u.get(i)).collect() };
     let mut order: Vec<usize> = (0..df.height()).filter(|&i| times[i].is_some()).collect();
@@ -70,9 +84,19 @@ pub fn sessionize(df: &DataFrame, params: &Params) -> Result<Warned<Vec<Session>
     }
     let mut sessions: Vec<Session> = Vec::new();
     let mut since_start = 0i64;
+    let (mut unread, mut first_unread) = (0usize, None);
+    let mut read = |i: usize| -> Option<Parameters> {
+        let text = parameters.as_ref()?.get(i).unwrap_or("");
+        Some(parse_parameters(text).unwrap_or_else(|e| {
+            unread += 1;
+            first_unread.get_or_insert((i, e));
+            Vec::new()
+        }))
+    };
     for (k, &i) in order.iter().enumerate() {
         let t = times[i].unwrap_or_default();
         let command = events.get(i).unwrap_or("").to_string();
+        let parameters = read(i);
         let new = match k {
             0 => true,
             _ => {
@@ -90,11 +114,19 @@ pub fn sessionize(df: &DataFrame, params: &Params) -> Result<Warned<Vec<Session>
                 start: t,
                 end: t,
                 commands: vec![command],
+                parameters: parameters.into_iter().collect(),
             });
         } else if let Some(s) = sessions.last_mut() {
             s.end = t;
             s.commands.push(command);
+            s.parameters.extend(parameters);
         }
+    }
+    if let (Some((row, e)), Some(column)) = (first_unread, &params.parameters) {
+        warnings.push(format!(
+            "{unread} events have a {column} that is not a list of parameters, and count as having none \
+             (the first, row {row}: {e})"
+        ));
     }
     Ok(Warned {
         value: sessions,
@@ -102,157 +134,27 @@ pub fn sessionize(df: &DataFrame, params: &Params) -> Result<Warned<Vec<Session>
     })
 }
 
-const START: usize = 0;
-const END: usize = 1;
-const UNK: usize = 2;
-
-/// msticpy's commands-only `Model`, trained: smoothed counts and the probabilities they
-/// give. Commands are numbered; 0, 1 and 2 are the start, end and unknown tokens.
-pub struct Model {
-    ids: HashMap<String, usize>,
-    /// Smoothed count of each token (msticpy's `seq1_counts` after smoothing).
-    counts: Vec<u64>,
-    total: u64,
-    /// Raw transition counts, by (previous, current).
-    transitions: HashMap<(usize, usize), u64>,
-    /// Raw transitions out of each token.
-    out_of: Vec<u64>,
-}
-
-impl Model {
-    /// Trains on `sessions` (lists of commands), as `Model(sessions).train()`.
-    pub fn train(sessions: &[Vec<String>]) -> Model {
-        let mut ids: HashMap<String, usize> = HashMap::new();
-        let mut raw = vec![0u64; 3];
-        let mut transitions: HashMap<(usize, usize), u64> = HashMap::new();
-        let mut out_of = vec![0u64; 3];
-        let mut id = |name: &str, raw: &mut Vec<u64>, out_of: &mut Vec<u64>| -> usize {
-            if let Some(&i) = ids.get(name) {
-                return i;
-            }
-            let i = raw.len();
-            ids.insert(name.to_string(), i);
-            raw.push(0);
-            out_of.push(0);
-            i
-        };
-        for session in sessions {
-            let mut prev = START;
-            raw[START] += 1;
-            for command in session {
-                let cur = id(command, &mut raw, &mut out_of);
-                raw[cur] += 1;
-                *transitions.entry((prev, cur)).or_default() += 1;
-                out_of[prev] += 1;
-                prev = cur;
-            }
-            *transitions.entry((prev, END)).or_default() += 1;
-            out_of[prev] += 1;
-            raw[END] += 1;
-        }
-        // Laplace smoothing over every pair of tokens but (END, ·) and (·, START): each
-        // adds one to the pair and one to the count of each side (msticpy's
-        // laplace_smooth_cmd_counts). The unknown token takes part; the start and end
-        // tokens are counted only when a session put them in the counts (always).
-        let k = raw.len() as u64;
-        let counts: Vec<u64> = (0..raw.len())
-            .map(|x| raw[x] + if x != END { k - 1 } else { 0 } + if x != START { k - 1 } else { 0 })
-            .collect();
-        let total = counts.iter().sum();
-        let mut model = Model {
-            ids,
-            counts,
-            total,
-            transitions,
-            out_of,
-        };
-        // Smoothing adds k-1 transitions out of every token but END.
-        for x in 0..model.out_of.len() {
-            if x != END {
-                model.out_of[x] += k - 1;
-            }
-        }
-        model
-    }
-
-    fn id(&self, command: &str) -> usize {
-        self.ids.get(command).copied().unwrap_or(UNK)
-    }
-
-    /// `prior_probs[x]`.
-    fn prior(&self, x: usize) -> f64 {
-        self.counts[x] as f64 / self.total as f64
-    }
-
-    /// `trans_probs[prev][cur]`: a row or column msticpy's StateMatrix does not hold is
-    /// read as the unknown token's.
-    fn transition(&self, prev: usize, cur: usize) -> f64 {
-        let prev = if prev == END { UNK } else { prev };
-        let cur = if cur == START { UNK } else { cur };
-        let count = self.transitions.get(&(prev, cur)).copied().unwrap_or(0) + 1;
-        count as f64 / self.out_of[prev] as f64
-    }
-
-    /// msticpy's `rarest_window_session` with start and end tokens and no geometric mean:
-    /// the commands of the least likely window of `window` (cut at the session's end) and
-    /// its likelihood, and where it starts; NaN (and no start) for a session shorter than
-    /// `window` − 1 commands.
-    pub fn rarest_window(&self, session: &[String], window: usize) -> Rarest {
-        let mut ids: Vec<usize> = session.iter().map(|c| self.id(c)).collect();
-        ids.push(END);
-        if window == 0 || ids.len() < window {
-            return Rarest {
-                start: None,
-                commands: Vec::new(),
-                likelihood: f64::NAN,
-            };
-        }
-        let mut best: Option<(usize, f64)> = None;
-        for i in 0..=ids.len() - window {
-            let w = &ids[i..i + window];
-            let mut likelihood = if i == 0 {
-                self.transition(START, w[0])
-            } else {
-                self.prior(w[0])
-            };
-            for j in 1..window {
-                likelihood *= self.transition(w[j - 1], w[j]);
-            }
-            if best.is_none_or(|(_, b)| likelihood < b) {
-                best = Some((i, likelihood));
-            }
-        }
-        let (at, likelihood) = best.unwrap_or((0, f64::NAN));
-        let end = (at + window).min(session.len());
-        Rarest {
-            start: Some(at),
-            commands: session[at.min(end)..end].to_vec(),
-            likelihood,
-        }
-    }
-}
-
-/// A session's least likely window.
-#[derive(Debug, Clone)]
-pub struct Rarest {
-    /// Its first command's place in the session.
-    pub start: Option<usize>,
-    /// Its commands (the end token left out, so a window at the end may be shorter).
-    pub commands: Vec<String>,
-    pub likelihood: f64,
-}
-
 /// Sessions scored by their rarest window, as a frame, rarest first: the user columns,
 /// `{time}_min`, `{time}_max`, `duration_s`, `number_events`, `{event}_list` (commands
-/// joined by " → "), `rarest_window{w}_likelihood`, `rarest_window{w}`.
+/// joined by " → "), `rarest_window{w}_likelihood`, `rarest_window{w}`, and with a model
+/// of parameters `rarest_window{w}_parameters` (see [`window_parameters`]).
 /// Also gives, rarest first, each session's index and its rarest window.
-pub fn scored_frame(sessions: &[Session], params: &Params, window: usize) -> Result<(DataFrame, Vec<(usize, Rarest)>)> {
+pub fn scored_frame(
+    sessions: &[Session],
+    params: &Params,
+    window: usize,
+    kind: Kind,
+) -> Result<(DataFrame, Vec<(usize, Rarest)>)> {
     if window == 0 {
         return Err(Error::Invalid("the window must hold at least one command".into()));
     }
-    let lists: Vec<Vec<String>> = sessions.iter().map(|s| s.commands.clone()).collect();
-    let model = Model::train(&lists);
-    let scored: Vec<Rarest> = lists.iter().map(|s| model.rarest_window(s, window)).collect();
+    if kind != Kind::Commands && params.parameters.is_none() {
+        return Err(Error::Invalid(
+            "a model of parameters needs the column of each event's parameters".into(),
+        ));
+    }
+    let model = Model::train(sessions, kind);
+    let scored: Vec<Rarest> = sessions.iter().map(|s| model.rarest_window(s, window)).collect();
     let mut order: Vec<usize> = (0..sessions.len()).collect();
     order.sort_by(|&a, &b| {
         let (x, y) = (scored[a].likelihood, scored[b].likelihood);
@@ -307,32 +209,37 @@ pub fn scored_frame(sessions: &[Session], params: &Params, window: usize) -> Res
         format!("rarest_window{window}").as_str().into(),
         order.iter().map(|&i| joined(&scored[i].commands)).collect::<Vec<_>>(),
     ));
+    if kind != Kind::Commands {
+        columns.push(Column::new(
+            format!("rarest_window{window}_parameters").as_str().into(),
+            order
+                .iter()
+                .map(|&i| window_parameters(&sessions[i], &scored[i], kind == Kind::Values))
+                .collect::<Vec<_>>(),
+        ));
+    }
     let ranked = order.iter().map(|&i| (i, scored[i].clone())).collect();
     Ok((DataFrame::new_infer_height(columns)?, ranked))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn s(commands: &[&str]) -> Vec<String> {
-        commands.iter().map(|c| c.to_string()).collect()
-    }
-
-    /// msticpy's own unit-test sessions (test_anom_seq_cmds_only.py): two sessions over
-    /// three commands.
-    #[test]
-    fn smoothed_probabilities_are_msticpys() {
-        let sessions = vec![
-            s(&["Set-User", "Set-User"]),
-            s(&["Set-Mailbox", "Set-User", "Set-User"]),
-        ];
-        let model = Model::train(&sessions);
-        // Tokens: START, END, UNK, Set-User, Set-Mailbox → k = 5; raw counts START 2,
-        // END 2, Set-User 4, Set-Mailbox 1; each +4 (not END) +4 (not START).
-        assert_eq!(model.counts, vec![6, 6, 8, 12, 9]);
-        // START → Set-User once, START → Set-Mailbox once; 2 raw + 4 smoothing out of START.
-        assert_eq!(model.transition(START, model.id("Set-User")), 2.0 / 6.0);
-        assert_eq!(model.transition(model.id("Nope"), model.id("Set-User")), 1.0 / 4.0);
-    }
+/// The parameters of a session's rarest window, as text: each command's names (with
+/// `=value` when `values`), comma-separated, the commands joined by " → ".
+pub fn window_parameters(session: &Session, rarest: &Rarest, values: bool) -> String {
+    let Some(start) = rarest.start else {
+        return String::new();
+    };
+    let end = (start + rarest.commands.len()).min(session.parameters.len());
+    session.parameters[start.min(end)..end]
+        .iter()
+        .map(|ps| {
+            ps.iter()
+                .map(|(name, value)| match value {
+                    Some(v) if values => format!("{name}={v}"),
+                    _ => name.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect::<Vec<_>>()
+        .join(" → ")
 }

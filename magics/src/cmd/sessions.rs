@@ -1,15 +1,16 @@
-//! `%sessions FRAME --user COL --event COL`: events cut into sessions per user and scored
-//! with msticpy's Markov model (commands only), the rarest sessions first with their rarest
-//! window of commands marked.
+//! `%sessions FRAME --user COL --event COL [--params COL [--values]]`: events cut into
+//! sessions per user and scored with msticpy's Markov models (commands; with their
+//! parameters; with their values), the rarest sessions first with their rarest window of
+//! commands marked.
 
 use huntbook::Frame;
 use huntbook::render::escape::{escape_html, visible_text};
 use huntbook::render::table::thousands;
-use huntbook::sessions::{self, Params, Rarest, Session};
+use huntbook::sessions::{self, Kind as ModelKind, Params, Rarest, Session};
 use huntbook::time::{Precision, parse_span, utc};
 
 use crate::args::Args;
-use crate::columns::{TIME_OPTION, named_columns, time_column};
+use crate::columns::{TIME_OPTION, named_column, named_columns, time_column};
 use crate::diag::Diagnostic;
 use crate::figure::Figure;
 use crate::parse::Spanned;
@@ -25,9 +26,12 @@ static SIGNATURE: Signature = Signature {
 one when the user changes, after a gap longer than --gap, or past --max-length (msticpy's sessionize_data). A \
 Markov model of the --event commands is trained on all the sessions (start, end and unknown tokens, Laplace \
 smoothing: msticpy's commands-only Model) and each session is scored by its least likely window of --window \
-commands. The sessions come rarest first, the rare window marked; the frame has the user columns, first and last \
-time, duration, number of events, the commands, the window's likelihood and the window. Commands with parameters \
-(and their values) are not modelled yet.",
+commands. With --params (a column of each event's parameters: a JSON list of {Name, Value}, as Exchange and Office \
+audit events have, a JSON object or a list of names) the model also weighs which parameters each command had \
+(msticpy's commands-with-parameters model), and with --values their values too, for the parameters with few \
+distinct values (msticpy's modellable parameters). The sessions come rarest first, the rare window marked; the frame \
+has the user columns, first and last time, duration, number of events, the commands, the window's likelihood and the \
+window (and its parameters).",
     forms: Forms::Line,
     params: &[Param::new("frame", Kind::Frame, "the events").required()],
     options: &[
@@ -43,6 +47,13 @@ time, duration, number of events, the commands, the window's likelihood and the 
             Kind::Text,
             "the column of commands (operations, event names)",
         ),
+        Opt::value(
+            "params",
+            "COL",
+            Kind::Text,
+            "the column of each event's parameters: model which ones each command had",
+        ),
+        Opt::flag("values", "with --params: model the parameters' values too"),
         TIME_OPTION,
         Opt::value("gap", "SPAN", Kind::Text, "a longer pause starts a new session").default("20m"),
         Opt::value("max-length", "SPAN", Kind::Text, "no session is longer").default("1d"),
@@ -51,10 +62,16 @@ time, duration, number of events, the commands, the window's likelihood and the 
     ],
     body: None,
     returns: "a frame, rarest session first",
-    examples: &[Example::new(
-        "%sessions procs --user SubjectUserName --event NewProcessName --gap 5m",
-        "each account's runs of programs, the rarest sequences first",
-    )],
+    examples: &[
+        Example::new(
+            "%sessions procs --user SubjectUserName --event NewProcessName --gap 5m",
+            "each account's runs of programs, the rarest sequences first",
+        ),
+        Example::new(
+            "%sessions exchange --user UserId,ClientIP --event Operation --params Parameters --values --gap 2m",
+            "Exchange admin sessions scored on cmdlets, their parameters and values",
+        ),
+    ],
 };
 
 impl Magic for SessionsMagic {
@@ -73,23 +90,35 @@ impl Magic for SessionsMagic {
             })
         };
         let users = named_columns(frame, needed("user", "COL[,COL]")?)?;
-        let event_arg = needed("event", "COL")?;
-        let event = named_columns(frame, event_arg)?
-            .into_iter()
-            .next()
-            .ok_or_else(|| Diagnostic::new("missing-argument", "--event names no column").at(event_arg.span.clone()))?;
+        let event = named_column(frame, needed("event", "COL")?)?;
+        let parameters = args.option("params").map(|p| named_column(frame, p)).transpose()?;
+        let kind = match (&parameters, args.flag("values")) {
+            (None, false) => ModelKind::Commands,
+            (Some(_), false) => ModelKind::Parameters,
+            (Some(_), true) => ModelKind::Values,
+            (None, true) => {
+                return Err(Diagnostic::new(
+                    "missing-argument",
+                    "--values needs --params COL: the values of which parameters?",
+                )
+                .at(args.call_span.clone())
+                .hint(format!("columns: {}", frame.column_names().join(", "))));
+            }
+        };
         let time = time_column(frame, args.option("time"))?;
-        let span = |long: &str| -> Result<i64, Diagnostic> {
-            let given = args.option(long).map(|s| s.text.as_str()).unwrap_or("20m");
-            let d = parse_span(given).map_err(|e| Diagnostic::new("bad-value", e).at(args.call_span.clone()))?;
+        // Both have defaults, which the parser applies: the option is always there.
+        let (gap, max_length) = (needed("gap", "SPAN")?, needed("max-length", "SPAN")?);
+        let span = |given: &Spanned| -> Result<i64, Diagnostic> {
+            let d = parse_span(&given.text).map_err(|e| Diagnostic::new("bad-value", e).at(given.span.clone()))?;
             Ok(d.num_microseconds().unwrap_or(i64::MAX))
         };
         let params = Params {
             users,
             time,
             event,
-            gap: span("gap")?,
-            max_length: span("max-length")?,
+            parameters,
+            gap: span(gap)?,
+            max_length: span(max_length)?,
         };
         let window = args.count("window")?;
         let found =
@@ -97,16 +126,27 @@ impl Magic for SessionsMagic {
         if found.value.is_empty() {
             return Err(Diagnostic::new("no-rows", "no event with a time: no sessions").at(arg.span.clone()));
         }
-        let (df, ranked) = sessions::scored_frame(&found.value, &params, window)
+        let (df, ranked) = sessions::scored_frame(&found.value, &params, window, kind)
             .map_err(|e| Diagnostic::engine(e, Some(args.call_span.clone())))?;
         let rows = args.count("rows")?;
-        let figure = cards(&found.value, &ranked, window, rows).heading(format!(
-            "{} events in {} sessions (per {}; gap {}, at most {}); rarest windows of {window} commands first",
+        let model = match kind {
+            ModelKind::Commands => "commands".to_string(),
+            ModelKind::Parameters => format!(
+                "commands and their {}",
+                params.parameters.as_deref().unwrap_or_default()
+            ),
+            ModelKind::Values => format!(
+                "commands, their {} and values",
+                params.parameters.as_deref().unwrap_or_default()
+            ),
+        };
+        let figure = cards(&found.value, &ranked, window, rows, kind).heading(format!(
+            "{} events in {} sessions (per {}; gap {}, at most {}); rarest windows of {window} {model} first",
             thousands(frame.height()),
             thousands(found.value.len()),
             params.users.join(", "),
-            args.option("gap").map_or("20m", |s| s.text.as_str()),
-            args.option("max-length").map_or("1d", |s| s.text.as_str()),
+            gap.text,
+            max_length.text,
         ));
         let mut out = Frame::new(df, frame.provenance.source.clone());
         out.provenance.query = Some(format!("%sessions {}", arg.text));
@@ -115,8 +155,9 @@ impl Magic for SessionsMagic {
 }
 
 /// The rarest `rows` sessions, each a line: user, time, likelihood, and the commands with
-/// the rare window marked.
-fn cards(sessions: &[Session], ranked: &[(usize, Rarest)], window: usize, rows: usize) -> Figure {
+/// the rare window marked; with a model of parameters, the window's parameters under it
+/// (a long list folded to its start in HTML, shortened with "…" in text; whole in the frame).
+fn cards(sessions: &[Session], ranked: &[(usize, Rarest)], window: usize, rows: usize, kind: ModelKind) -> Figure {
     let (mut html, mut text) = (String::from("<ol class=\"hb-sessions\">"), String::new());
     for (i, rarest) in ranked.iter().take(rows) {
         let s = &sessions[*i];
@@ -143,7 +184,7 @@ fn cards(sessions: &[Session], ranked: &[(usize, Rarest)], window: usize, rows: 
             })
             .collect();
         html.push_str(&format!(
-            "<li><b>{}</b><br>{}</li>",
+            "<li><b>{}</b><br/>{}</li>",
             escape_html(&head),
             marked.join(" → ")
         ));
@@ -157,6 +198,14 @@ fn cards(sessions: &[Session], ranked: &[(usize, Rarest)], window: usize, rows: 
             })
             .collect();
         text.push_str(&format!("{}\n  {}\n", visible_text(&head), plain.join(" → ")));
+        if kind != ModelKind::Commands {
+            let given = sessions::window_parameters(s, rarest, kind == ModelKind::Values);
+            let (html_part, text_part) = parameters_line(&given);
+            html.truncate(html.len() - "</li>".len());
+            html.push_str(&html_part);
+            html.push_str("</li>");
+            text.push_str(&text_part);
+        }
     }
     html.push_str("</ol>");
     if ranked.len() > rows {
@@ -168,4 +217,24 @@ fn cards(sessions: &[Session], ranked: &[(usize, Rarest)], window: usize, rows: 
         text.push_str(&more);
     }
     Figure::rich(html, text)
+}
+
+/// The rare window's parameters under a card: HTML (folded when long) and text.
+fn parameters_line(given: &str) -> (String, String) {
+    const FOLD: usize = 240;
+    let html = if given.chars().count() > FOLD {
+        let start: String = given.chars().take(100).collect();
+        format!(
+            "<details><summary><small>parameters: {}…</small></summary><small>{}</small></details>",
+            escape_html(&start),
+            escape_html(given)
+        )
+    } else {
+        format!("<div><small>parameters: {}</small></div>", escape_html(given))
+    };
+    let mut text: String = visible_text(given).chars().take(FOLD).collect();
+    if given.chars().count() > FOLD {
+        text.push_str("… (whole in the frame)");
+    }
+    (html, format!("  parameters: {text}\n"))
 }

@@ -358,3 +358,73 @@ fn sessions_rank_the_rarest_first_and_escape_the_commands() {
     let err = fails(&mut interp, "%sessions ex --event Operation", "missing-argument");
     assert!(err.contains("--user"), "{err}");
 }
+
+/// With --params (and --values) the model weighs each command's parameters: msticpy's
+/// rarest session in each model comes first, its window's parameters under it; parameters
+/// from the data are escaped, and cells that are not parameters are counted, not dropped.
+#[test]
+fn sessions_weigh_parameters_and_values() {
+    let mut interp = loaded(&[("ex", "msticpy/sessions/demo_exchange_data.csv")]);
+    let base = "%sessions ex --user UserId,ClientIP --event Operation --gap 2m --max-length 20m --rows 2";
+    for (extra, heading, rarest) in [
+        (
+            "--params Parameters",
+            "windows of 3 commands and their Parameters first",
+            "likelihood 2.549e-7",
+        ),
+        (
+            "--params Parameters --values",
+            "windows of 3 commands, their Parameters and values first",
+            "likelihood 3.298e-7",
+        ),
+    ] {
+        let shown = ok(&mut interp, &format!("{base} {extra}"));
+        let text = mime(&shown, "text/plain");
+        assert!(
+            text.contains(heading) && text.contains(rarest),
+            "msticpy's rarest: {text}"
+        );
+        assert!(text.contains("  parameters: "), "{text}");
+        html_well_formed(&shown);
+        let frame = interp.session().get("_").unwrap();
+        assert!(frame.data.column("rarest_window3_parameters").is_ok());
+    }
+    ok(
+        &mut interp,
+        "odd = %%sql\nSELECT UserId, ClientIP, TimeGenerated, Operation, \
+         CASE WHEN Operation = 'Set-Mailbox' THEN 'not json' \
+         ELSE '[{\"Name\": \"<b>Identity</b>\", \"Value\": \"<img src=x>\"}]' END AS Parameters FROM ex",
+    );
+    let (outcome, io) = run(
+        &mut interp,
+        &format!("{} --params Parameters --values", base.replace(" ex ", " odd ")),
+    );
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let everything = format!("{:?}{:?}", io.events, outcome.result);
+    assert!(
+        everything.contains("events have a Parameters that is not a list of parameters, and count as having none"),
+        "{everything}"
+    );
+    assert!(everything.contains("not JSON"), "the reason is given: {everything}");
+    let shown = ok(
+        &mut interp,
+        "%sessions odd --user UserId,ClientIP --event Operation --params Parameters --values --rows 400",
+    );
+    let html = mime(&shown, "text/html");
+    assert!(
+        html.contains("&lt;b&gt;Identity&lt;/b&gt;=&lt;img src=x&gt;") && !html.contains("<img"),
+        "escaped"
+    );
+    let err = fails(
+        &mut interp,
+        "%sessions ex --user UserId --event Operation --values",
+        "missing-argument",
+    );
+    assert!(err.contains("--values needs --params"), "{err}");
+    let err = fails(
+        &mut interp,
+        "%sessions ex --user UserId --event Operation --params Params",
+        "no-column",
+    );
+    assert!(err.contains("Params"), "{err}");
+}

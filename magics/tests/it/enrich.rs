@@ -466,6 +466,7 @@ fn every_example_runs() {
         ("traffic", "msticpy/timeseries/time_series.csv"),
         ("alerts", "msticpy/alerts/sentinel_alertlist.csv"),
         ("flows", "msticpy/network/localdata_az_net_comms.csv"),
+        ("exchange", "msticpy/sessions/demo_exchange_data.csv"),
     ] {
         ok(&mut interp, &format!("{name} = %load {}", data(path)));
     }
