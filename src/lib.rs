@@ -18,6 +18,7 @@ pub mod fuzz;
 pub mod geo;
 pub mod ioc;
 pub mod ip;
+pub mod linux;
 pub mod load;
 pub mod mask;
 pub mod ptree;

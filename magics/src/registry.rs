@@ -121,6 +121,7 @@ impl Registry {
                 Box::new(features::FeaturesMagic),
                 Box::new(cluster::ClusterMagic),
                 Box::new(sessions::SessionsMagic),
+                Box::new(pam::PamMagic),
                 Box::new(alerts::Alerts),
                 Box::new(echo::Echo),
                 Box::new(secret::SecretMagic),

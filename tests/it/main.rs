@@ -20,6 +20,7 @@ mod fuzz;
 mod geo;
 mod ioc_corpus;
 mod ioc_props;
+mod linux;
 mod ptree;
 mod query;
 mod remote;

@@ -19,6 +19,7 @@ pub mod iptype;
 pub mod load;
 pub mod lsmagic;
 pub mod mask;
+pub mod pam;
 pub mod ptree;
 pub mod query;
 pub mod secret;

@@ -40,6 +40,15 @@ struct RawConfig {
     geoip: Option<RawGeo>,
     #[serde(default)]
     ti: Option<crate::enrich::RawTi>,
+    #[serde(default)]
+    linux: Option<RawLinux>,
+}
+
+/// `linux:`: the rules `%pam` flags commands with, instead of msticpy's defaults.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLinux {
+    risky_commands: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -250,6 +259,8 @@ pub struct Config {
     pub geoip: Option<huntbook::geo::GeoPaths>,
     /// Threat-intel providers and their cache (`ti:`).
     pub ti: crate::enrich::TiSettings,
+    /// Risky-command rules (`linux: risky_commands:`), checked when read.
+    pub risky_commands: Option<Vec<String>>,
 }
 
 impl Config {
@@ -320,12 +331,17 @@ impl Config {
         });
         let ti = crate::enrich::TiSettings::read(raw.ti.unwrap_or_default(), base)
             .map_err(|e| format!("{}: {e}", file.display()))?;
+        let risky_commands = raw.linux.map(|l| l.risky_commands);
+        if let Some(rules) = &risky_commands {
+            huntbook::linux::Rules::new(rules).map_err(|e| format!("{}: linux.risky_commands: {e}", file.display()))?;
+        }
         Ok(Config {
             file: Some(file.to_path_buf()),
             sources,
             query_paths: raw.queries.into_iter().map(|p| base.join(p)).collect(),
             geoip,
             ti,
+            risky_commands,
         })
     }
 }

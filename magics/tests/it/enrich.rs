@@ -467,6 +467,7 @@ fn every_example_runs() {
         ("alerts", "msticpy/alerts/sentinel_alertlist.csv"),
         ("flows", "msticpy/network/localdata_az_net_comms.csv"),
         ("exchange", "msticpy/sessions/demo_exchange_data.csv"),
+        ("syslog", "msticpy/linux/sudo_session_test.csv"),
     ] {
         ok(&mut interp, &format!("{name} = %load {}", data(path)));
     }

@@ -12,6 +12,7 @@ mod enrich;
 mod extract;
 mod fuzz;
 mod hostile;
+mod linux;
 mod magics;
 mod mask;
 mod ptree;
