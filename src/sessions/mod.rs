@@ -8,22 +8,25 @@ mod model;
 mod parameters;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::frame::{Warned, no_column, text_values, time_values};
 use crate::{Error, Result};
 
 pub use model::{Kind, Model, Rarest};
-pub use parameters::{Parameters, parse as parse_parameters};
+pub use parameters::{Names, Parameters, Raw, intern, parse as parse_parameters, parse_raw};
 
 /// How events become sessions: a new one when a user column changes, after a gap longer
 /// than `gap`, or when the session would pass `max_length` (µs). With `parameters`, each
-/// event's parameters are read from that column, for the models that use them.
+/// event's parameters are read from that column, for the models that use them, and with
+/// `values` their values too (for the values model).
 #[derive(Debug, Clone)]
 pub struct Params {
     pub users: Vec<String>,
     pub time: String,
     pub event: String,
     pub parameters: Option<String>,
+    pub values: bool,
     pub gap: i64,
     pub max_length: i64,
 }
@@ -85,13 +88,25 @@ pub fn sessionize(df: &DataFrame, params: &Params) -> Result<Warned<Vec<Session>
     let mut sessions: Vec<Session> = Vec::new();
     let mut since_start = 0i64;
     let (mut unread, mut first_unread) = (0usize, None);
+    let mut names = Names::default();
+    // Reading the JSON is most of the work on a large frame: it runs on every core.
+    let mut raw: Vec<std::result::Result<Raw, String>> = match &parameters {
+        Some(texts) => (0..df.height())
+            .into_par_iter()
+            .map(|i| parse_raw(texts.get(i).unwrap_or(""), params.values))
+            .collect(),
+        None => Vec::new(),
+    };
     let mut read = |i: usize| -> Option<Parameters> {
-        let text = parameters.as_ref()?.get(i).unwrap_or("");
-        Some(parse_parameters(text).unwrap_or_else(|e| {
-            unread += 1;
-            first_unread.get_or_insert((i, e));
-            Vec::new()
-        }))
+        let parsed = std::mem::replace(raw.get_mut(i)?, Ok(Vec::new()));
+        Some(match parsed {
+            Ok(r) => intern(r, &mut names),
+            Err(e) => {
+                unread += 1;
+                first_unread.get_or_insert((i, e));
+                Vec::new()
+            }
+        })
     };
     for (k, &i) in order.iter().enumerate() {
         let t = times[i].unwrap_or_default();
@@ -151,6 +166,11 @@ pub fn scored_frame(
     if kind != Kind::Commands && params.parameters.is_none() {
         return Err(Error::Invalid(
             "a model of parameters needs the column of each event's parameters".into(),
+        ));
+    }
+    if kind == Kind::Values && !params.values {
+        return Err(Error::Invalid(
+            "the values model needs the sessions read with their parameters' values".into(),
         ));
     }
     let model = Model::train(sessions, kind);
@@ -235,7 +255,7 @@ pub fn window_parameters(session: &Session, rarest: &Rarest, values: bool) -> St
             ps.iter()
                 .map(|(name, value)| match value {
                     Some(v) if values => format!("{name}={v}"),
-                    _ => name.clone(),
+                    _ => name.to_string(),
                 })
                 .collect::<Vec<_>>()
                 .join(", ")

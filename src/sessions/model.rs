@@ -209,7 +209,13 @@ impl ParamModel {
                         None => with[c].push((p, 1)),
                     }
                     if let Some(v) = value.as_deref().filter(|_| kind == Kind::Values) {
-                        *values[p].entry(v.to_string()).or_default() += 1;
+                        // Most values were seen before: no key is made for them.
+                        match values[p].get_mut(v) {
+                            Some(n) => *n += 1,
+                            None => {
+                                values[p].insert(v.to_string(), 1);
+                            }
+                        }
                     }
                 }
             }
@@ -255,7 +261,7 @@ impl ParamModel {
         let given = &self.given[command];
         let present: Vec<(usize, Option<&str>)> = parameters
             .iter()
-            .filter_map(|(name, value)| Some((*self.ids.get(name)?, value.as_deref())))
+            .filter_map(|(name, value)| Some((*self.ids.get(&**name)?, value.as_deref())))
             .collect();
         let mut likelihood = 1.0;
         let mut modelled = 0;
@@ -296,6 +302,8 @@ pub struct Rarest {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     fn session(commands: &[(&str, &[&str])]) -> Session {
@@ -306,7 +314,7 @@ mod tests {
             commands: commands.iter().map(|(c, _)| c.to_string()).collect(),
             parameters: commands
                 .iter()
-                .map(|(_, ps)| ps.iter().map(|p| (p.to_string(), None)).collect())
+                .map(|(_, ps)| ps.iter().map(|p| (Arc::from(*p), None)).collect())
                 .collect(),
         }
     }
@@ -342,7 +350,7 @@ mod tests {
                 (UNK_PARAM, 1.0 / 12.0)
             ]
         );
-        let event = vec![("Identity".to_string(), None), ("Unseen".to_string(), None)];
+        let event = vec![(Arc::from("Identity"), None), (Arc::from("Unseen"), None)];
         let want: f64 = (5.0 / 12.0) * (1.0 - 3.0 / 12.0) * (1.0 - 2.0 / 12.0) * (1.0 - 1.0 / 12.0);
         assert_eq!(p.likelihood(model.id("Set-User"), &event), want.powf(0.25));
     }

@@ -1,11 +1,69 @@
 //! An event's parameters, read from a column's text: what msticpy's notebook builds its
 //! `Cmd(name, params)` from for Exchange and Office audit events.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use serde::Deserialize;
 use serde_json::Value;
 
 /// A command's parameters, in order: each name with its value, if it has one (an empty or
 /// null value is none, as msticpy counts only values that are true in Python).
-pub type Parameters = Vec<(String, Option<String>)>;
+pub type Parameters = Vec<(Arc<str>, Option<String>)>;
+
+/// The parameter names read so far: each kept once, however many events have it.
+#[derive(Debug, Default)]
+pub struct Names(HashSet<Arc<str>>);
+
+impl Names {
+    fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(known) = self.0.get(name) {
+            return known.clone();
+        }
+        let new: Arc<str> = name.into();
+        self.0.insert(new.clone());
+        new
+    }
+}
+
+/// `{"Name": …, "Value": …}`, read without building a JSON tree: the common form, and
+/// most of the time spent on a large frame.
+#[derive(Deserialize)]
+struct Item<'a> {
+    #[serde(borrow, rename = "Name", alias = "name")]
+    name: Cow<'a, str>,
+    #[serde(borrow, default, rename = "Value", alias = "value")]
+    value: Option<Text<'a>>,
+}
+
+/// `{"Name": …}`, the value skipped unread.
+#[derive(Deserialize)]
+struct NameOnly<'a> {
+    #[serde(borrow, rename = "Name", alias = "name")]
+    name: Cow<'a, str>,
+}
+
+/// Any JSON value as text: a string as it is, anything else as its JSON.
+struct Text<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = TextOrJson::deserialize(d)?;
+        Ok(Text(match value {
+            TextOrJson::Text(t) => Some(t),
+            TextOrJson::Json(Value::Null) => None,
+            TextOrJson::Json(other) => Some(Cow::Owned(other.to_string())),
+        }))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum TextOrJson<'a> {
+    Text(#[serde(borrow)] Cow<'a, str>),
+    Json(Value),
+}
 
 /// Reads one cell's parameters. The forms read:
 /// - a JSON list of objects with a `Name` and a `Value` (Exchange and Office audit events,
@@ -15,34 +73,58 @@ pub type Parameters = Vec<(String, Option<String>)>;
 ///
 /// An empty cell has none. A value that is not a string is its JSON text. A name given
 /// twice keeps its first place and its last value, as a Python dict would.
-pub fn parse(text: &str) -> Result<Parameters, String> {
+/// Values are kept only when `values` (the values model needs them; the others do not).
+pub fn parse(text: &str, names: &mut Names, values: bool) -> Result<Parameters, String> {
+    Ok(intern(parse_raw(text, values)?, names))
+}
+
+/// A cell's parameters as [`parse`] reads them, the names still borrowed from the text
+/// where they hold no escapes: this part runs on every core.
+pub fn parse_raw<'a>(text: &'a str, values: bool) -> Result<Raw<'a>, String> {
     let text = text.trim();
+    let mut out: Raw = Vec::new();
     if text.is_empty() {
-        return Ok(Vec::new());
+        return Ok(out);
+    }
+    let mut put = |name: Cow<'a, str>, value: Option<String>| {
+        let value = value.filter(|v| values && !v.is_empty());
+        match out.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => out.push((name, value)),
+        }
+    };
+    // The common form first, without building a JSON tree (and skipping the values
+    // unread when they are not wanted).
+    if !values && let Ok(items) = serde_json::from_str::<Vec<NameOnly>>(text) {
+        for item in items {
+            put(item.name, None);
+        }
+        return Ok(out);
+    }
+    if values && let Ok(items) = serde_json::from_str::<Vec<Item>>(text) {
+        for item in items {
+            put(item.name, item.value.and_then(|v| v.0).map(Cow::into_owned));
+        }
+        return Ok(out);
     }
     let json: Value = serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
-    let mut out: Parameters = Vec::new();
-    let mut put = |name: String, value: Option<String>| match out.iter_mut().find(|(n, _)| *n == name) {
-        Some(slot) => slot.1 = value,
-        None => out.push((name, value)),
-    };
     match json {
         Value::Null => {}
         Value::Object(map) => {
             for (name, value) in map {
-                put(name, value_text(&value));
+                put(Cow::Owned(name), value_text(&value));
             }
         }
         Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
+            for (i, item) in items.into_iter().enumerate() {
                 match item {
-                    Value::String(name) => put(name.clone(), None),
+                    Value::String(name) => put(Cow::Owned(name), None),
                     Value::Object(map) => {
                         let field = |key: &str| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v);
                         let Some(Value::String(name)) = field("name") else {
                             return Err(format!("item {i} of the list has no \"Name\" text"));
                         };
-                        put(name.clone(), field("value").and_then(value_text));
+                        put(Cow::Owned(name.clone()), field("value").and_then(value_text));
                     }
                     _ => {
                         return Err(format!(
@@ -57,10 +139,17 @@ pub fn parse(text: &str) -> Result<Parameters, String> {
     Ok(out)
 }
 
+/// Parameters with their names still borrowed: see [`parse_raw`].
+pub type Raw<'a> = Vec<(Cow<'a, str>, Option<String>)>;
+
+/// [`Raw`] parameters with their names kept once in `names`.
+pub fn intern(raw: Raw<'_>, names: &mut Names) -> Parameters {
+    raw.into_iter().map(|(n, v)| (names.get(&n), v)).collect()
+}
+
 fn value_text(value: &Value) -> Option<String> {
     match value {
         Value::Null => None,
-        Value::String(s) if s.is_empty() => None,
         Value::String(s) => Some(s.clone()),
         other => Some(other.to_string()),
     }
@@ -70,11 +159,16 @@ fn value_text(value: &Value) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn named(pairs: &[(&str, Option<&str>)]) -> Parameters {
+    fn named(pairs: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
         pairs
             .iter()
             .map(|(n, v)| (n.to_string(), v.map(str::to_string)))
             .collect()
+    }
+
+    fn parse(text: &str) -> Result<Vec<(String, Option<String>)>, String> {
+        let parsed = super::parse(text, &mut Names::default(), true)?;
+        Ok(parsed.into_iter().map(|(n, v)| (n.to_string(), v)).collect())
     }
 
     #[test]
@@ -94,6 +188,16 @@ mod tests {
             named(&[("Identity", None), ("Force", None)])
         );
         assert_eq!(parse("  ").unwrap(), Vec::new());
+        // Names are shared; values are dropped unless asked for.
+        let mut names = Names::default();
+        let a = super::parse(exchange, &mut names, false).unwrap();
+        let b = super::parse(r#"[{"Name": "Identity", "Value": "y"}]"#, &mut names, false).unwrap();
+        assert!(Arc::ptr_eq(&a[0].0, &b[0].0) && a.iter().all(|(_, v)| v.is_none()));
+        // Names are shared; values are dropped unless asked for.
+        let mut names = Names::default();
+        let a = super::parse(exchange, &mut names, false).unwrap();
+        let b = super::parse(r#"[{"Name": "Identity", "Value": "y"}]"#, &mut names, false).unwrap();
+        assert!(Arc::ptr_eq(&a[0].0, &b[0].0) && a.iter().all(|(_, v)| v.is_none()));
         assert!(parse("-Identity x").unwrap_err().starts_with("not JSON"));
         assert_eq!(
             parse("[{\"Value\": 1}]").unwrap_err(),

@@ -15,6 +15,7 @@ fn demo_params() -> Params {
         time: "TimeGenerated".into(),
         event: "Operation".into(),
         parameters: Some("Parameters".into()),
+        values: true,
         gap: 2 * 60 * 1_000_000,
         max_length: 20 * 60 * 1_000_000,
     }

@@ -117,6 +117,7 @@ impl Magic for SessionsMagic {
             time,
             event,
             parameters,
+            values: kind == ModelKind::Values,
             gap: span(gap)?,
             max_length: span(max_length)?,
         };
