@@ -159,7 +159,10 @@ pub fn commands(df: &DataFrame, columns: &Columns) -> Result<Vec<(usize, i64, St
                 None => SUDO_COMMAND.captures(text)?.get(1)?.as_str(),
             };
             let command = command.trim_end();
-            (!command.is_empty()).then(|| Some((i, times[i]?, command.to_string())))?
+            if command.is_empty() {
+                return None;
+            }
+            Some((i, times[i]?, command.to_string()))
         })
         .collect();
     out.sort_by_key(|(_, t, _)| *t);
