@@ -140,7 +140,9 @@ pub fn text_values(df: &DataFrame, name: &str) -> Result<StringChunked> {
 
 /// Column `name` as µs since the epoch (UTC). Text is parsed by polars with the format
 /// inferred from the data; values that do not read that way are tried one by one, trimmed,
-/// in the other ISO and Sentinel shapes. Other types are an error that names the type.
+/// in the other ISO and Sentinel shapes. A column of slashed dates is read month first
+/// unless a day says otherwise ([`crate::formats::dates`]). Other types are an error that
+/// names the type.
 pub fn time_values(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
     use polars::prelude::*;
     let column = df.column(name).map_err(|_| no_column(df, name))?;
@@ -149,6 +151,10 @@ pub fn time_values(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
         DataType::Datetime(_, tz) => micros(column.cast(&DataType::Datetime(TimeUnit::Microseconds, tz.clone()))?),
         DataType::Date => micros(column.cast(&DataType::Datetime(TimeUnit::Microseconds, None))?),
         DataType::String => {
+            // 7/8/2019 is 8 July here too (see formats::dates), which polars reads as 7 August.
+            if let Some((micros, _)) = crate::formats::dates::read_slashed(column.str()?) {
+                return Ok(micros);
+            }
             let parsed = DataFrame::new_infer_height(vec![column.clone()])?
                 .lazy()
                 .select([col(name).str().to_datetime(

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::{Format, Input};
+use super::{Format, Input, dates};
 use crate::error::Result;
 use crate::frame::Warned;
 
@@ -15,16 +15,68 @@ pub const CSV: Format = Format::new("csv", "CSV", &["csv", "tsv"], read)
 
 fn read(input: &Input) -> Result<Warned<DataFrame>> {
     let tsv = input.has_extension("tsv");
-    let first = match input {
-        // Opening first gives a clean I/O error for missing or unreadable files.
-        Input::File(path) => read_csv(Input::open(path)?, tsv),
-        Input::Bytes { bytes, .. } => read_csv(std::io::Cursor::new(bytes.as_slice()), tsv),
+    let load = |how: How| -> Result<Warned<DataFrame>> {
+        let first = match input {
+            // Opening first gives a clean I/O error for missing or unreadable files.
+            Input::File(path) => read_csv(Input::open(path)?, tsv, how),
+            Input::Bytes { bytes, .. } => read_csv(std::io::Cursor::new(bytes.as_slice()), tsv, how),
+        };
+        repair_or(first, tsv, &input.name(), || input.bytes().ok(), how).map_err(input.polars(CSV.title))
     };
-    repair_or(first, tsv, &input.name(), || input.bytes().ok()).map_err(input.polars(CSV.title))
+    let mut out = load(How::Whole(&[]))?;
+    // Polars reads 7/8/2019 as 7 August; if it read a column of slashed dates, the column
+    // is read again as text and its dates read as dates::read_slashed reads them.
+    let parsed: Vec<&PlSmallStr> = out
+        .value
+        .columns()
+        .iter()
+        .filter(|c| matches!(c.dtype(), DataType::Datetime(..) | DataType::Date))
+        .map(|c| c.name())
+        .collect();
+    if !parsed.is_empty() {
+        let sample = load(How::Sample)?.value;
+        let misread: Vec<PlSmallStr> = parsed
+            .into_iter()
+            .filter(|name| {
+                sample
+                    .column(name)
+                    .ok()
+                    .and_then(|c| c.str().ok().map(|s| s.iter().flatten().any(dates::is_slashed)))
+                    .unwrap_or(false)
+            })
+            .cloned()
+            .collect();
+        if !misread.is_empty() {
+            out = load(How::Whole(&misread))?;
+        }
+    }
+    let warnings = dates::read_slashed_columns(&mut out.value, &input.name()).map_err(input.polars(CSV.title))?;
+    out.warnings.extend(warnings);
+    Ok(out)
+}
+
+/// How much of a CSV to read: all of it, with these columns kept as text; or its first
+/// rows as text, to see how its dates are written.
+#[derive(Clone, Copy)]
+enum How<'a> {
+    Whole(&'a [PlSmallStr]),
+    Sample,
 }
 
 fn scan(path: &Path) -> Option<PolarsResult<LazyFrame>> {
     let tsv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
+    // Slashed dates need the whole column to tell day from month: such a file is read whole.
+    let sample = std::fs::File::open(path)
+        .ok()
+        .and_then(|f| read_csv(f, tsv, How::Sample).ok());
+    let slashed = sample.is_some_and(|df| {
+        df.columns()
+            .iter()
+            .any(|c| c.str().is_ok_and(|s| s.iter().flatten().any(dates::is_slashed)))
+    });
+    if slashed {
+        return None;
+    }
     Some(PlRefPath::try_from_path(path).and_then(|p| {
         LazyCsvReader::new(p)
             .with_has_header(true)
@@ -35,13 +87,24 @@ fn scan(path: &Path) -> Option<PolarsResult<LazyFrame>> {
     }))
 }
 
-fn read_csv<R: polars::io::mmap::MmapBytesReader>(reader: R, tsv: bool) -> PolarsResult<DataFrame> {
+fn read_csv<R: polars::io::mmap::MmapBytesReader>(reader: R, tsv: bool, how: How) -> PolarsResult<DataFrame> {
+    let (text, sample) = match how {
+        How::Whole(text) => (text, false),
+        How::Sample => (&[][..], true),
+    };
+    let overwrite = (!text.is_empty()).then(|| {
+        Arc::new(Schema::from_iter(
+            text.iter().map(|n| Field::new(n.clone(), DataType::String)),
+        ))
+    });
     CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(10_000))
+        .with_schema_overwrite(overwrite)
+        .with_n_rows(sample.then_some(200))
         .map_parse_options(|o| {
             o.with_separator(if tsv { b'\t' } else { b',' })
-                .with_try_parse_dates(true)
+                .with_try_parse_dates(!sample)
         })
         .into_reader_with_file_handle(reader)
         .finish()
@@ -56,6 +119,7 @@ fn repair_or<'b>(
     tsv: bool,
     name: &str,
     bytes: impl FnOnce() -> Option<std::borrow::Cow<'b, [u8]>>,
+    how: How,
 ) -> PolarsResult<Warned<DataFrame>> {
     let error = match first {
         Ok(df) => return Ok(Warned::clean(df)),
@@ -64,7 +128,7 @@ fn repair_or<'b>(
     let Some((repaired, lines)) = bytes().and_then(|b| repair_quotes(&b, if tsv { b'\t' } else { b',' })) else {
         return Err(error);
     };
-    match read_csv(std::io::Cursor::new(repaired), tsv) {
+    match read_csv(std::io::Cursor::new(repaired), tsv, how) {
         Ok(df) => Ok(Warned {
             value: df,
             warnings: vec![format!(

@@ -12,6 +12,7 @@
 pub mod archive;
 pub mod auditd;
 pub mod csv;
+pub mod dates;
 pub mod evtx;
 pub mod export;
 pub mod json;

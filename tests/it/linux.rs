@@ -1,7 +1,7 @@
 //! Linux sessions and risky commands against msticpy 3.0.2 on its own test data
 //! (tests/expected/linux_msticpy.json, written by tests/tools/linux_msticpy.py).
 
-use huntbook::formats::{Input, read, read_file};
+use huntbook::formats::read_file;
 use huntbook::linux::{self, Rules};
 use polars::prelude::DataFrame;
 use serde_json::Value;
@@ -9,21 +9,11 @@ use serde_json::Value;
 use crate::helpers::{expected_json, shared};
 
 /// One of msticpy's Linux files. syslog_data.csv writes its times `7/8/2019 16:08`, which
-/// pandas reads month first and polars' CSV date inference (Huntbook's loader) day first;
-/// they are rewritten as ISO first so both read 8 July.
+/// pandas reads month first, as the loader does (formats::dates).
 fn linux_file(name: &str) -> DataFrame {
-    let path = shared(&format!("msticpy/linux/{name}"));
-    if name != "syslog_data.csv" {
-        return read_file(&path, None).unwrap().value;
-    }
-    let text = std::fs::read_to_string(&path)
+    read_file(&shared(&format!("msticpy/linux/{name}")), None)
         .unwrap()
-        .replace(",7/8/2019 ", ",2019-07-08 ");
-    let input = Input::Bytes {
-        name,
-        bytes: text.into_bytes(),
-    };
-    read(&input, None).unwrap().value
+        .value
 }
 
 fn micros(iso: &str) -> i64 {

@@ -334,3 +334,86 @@ fn a_walk_stops_after_its_entry_limit_with_a_warning() {
     let said = opened.warnings.join("\n");
     assert!(said.contains("more than 200000 files and folders"), "{said}");
 }
+
+/// Slashed dates read as pandas and Sentinel's US exports mean them: msticpy's
+/// syslog_data.csv (`7/8/2019 16:08`) is 8 July, with a warning that the order was assumed;
+/// a day past 12 decides; Sentinel's `7/13/2019, 4:08:00.000 PM` is a time; a column that
+/// fits neither order stays text; and a source scanning the folder reads them the same.
+#[test]
+fn slashed_dates_are_month_first_unless_a_day_says_otherwise() {
+    let syslog = read_file(&data().join("msticpy/linux/syslog_data.csv"), None).unwrap();
+    let july_8 = chrono::NaiveDate::from_ymd_opt(2019, 7, 8)
+        .unwrap()
+        .and_hms_opt(16, 8, 0)
+        .unwrap();
+    assert_eq!(
+        first_time(&syslog.value, "TimeGenerated"),
+        july_8.and_utc().timestamp_micros()
+    );
+    assert!(
+        syslog
+            .warnings
+            .iter()
+            .any(|w| w.contains("TimeGenerated holds dates like 7/8/2019") && w.contains("month first")),
+        "{:?}",
+        syslog.warnings
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let sentinel = write(
+        "sentinel.csv",
+        "TimeGenerated,Account\n\"7/13/2019, 4:08:00.000 PM\",a\n\"7/8/2019, 12:01:00.000 AM\",b\n",
+    );
+    let read = read_file(&sentinel, None).unwrap();
+    let t = read
+        .value
+        .column("TimeGenerated")
+        .unwrap()
+        .datetime()
+        .unwrap()
+        .physical()
+        .clone();
+    let at = |d: u32, h: u32, m: u32| {
+        chrono::NaiveDate::from_ymd_opt(2019, 7, d)
+            .unwrap()
+            .and_hms_opt(h, m, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_micros()
+    };
+    assert_eq!(t.get(0), Some(at(13, 16, 8)));
+    assert_eq!(t.get(1), Some(at(8, 0, 1)));
+    assert!(
+        read.warnings.is_empty(),
+        "a day past 12 told the order: {:?}",
+        read.warnings
+    );
+    let european = write("eu.csv", "When,x\n13/7/2019 16:08,1\n7/8/2019 16:08,2\n");
+    let read = read_file(&european, None).unwrap().value;
+    let t = read.column("When").unwrap().datetime().unwrap().physical().clone();
+    assert_eq!(
+        t.get(1),
+        Some(at(8, 16, 8) + 30 * 86_400_000_000),
+        "7/8 is 7 August here"
+    );
+    let neither = write("mixed.csv", "When,x\n13/7/2019,1\n7/13/2019,2\n");
+    let read = read_file(&neither, None).unwrap().value;
+    assert_eq!(read.column("When").unwrap().dtype(), &DataType::String);
+    // The folder as a source: the slashed file is read whole, with the same dates.
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        data().join("msticpy/linux/syslog_data.csv"),
+        folder.path().join("syslog_data.csv"),
+    )
+    .unwrap();
+    let (opened, _) = open_folder("s", folder.path());
+    let n = count(
+        &opened.value,
+        "SELECT COUNT(*) FROM syslog_data WHERE TimeGenerated >= '2019-07-08' AND TimeGenerated < '2019-07-09'",
+    );
+    assert_eq!(n, 100);
+}
