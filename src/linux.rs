@@ -283,14 +283,43 @@ pub fn bursts(commands: &[(usize, i64, String)], events: usize, within: i64) -> 
 }
 
 /// msticpy's `risky_sudo_sessions`: for each session, the risky commands whose time falls
-/// within it (ends included), and whether a burst is placed within it.
+/// within it (ends included), and whether a burst is placed within it. Each session finds
+/// its own by binary search over the times, so a million events take no longer than their
+/// sort (msticpy compares every session with every command).
 pub fn flag(sessions: &[PamSession], risky: &[Risky], bursts: &[Burst]) -> Vec<(Vec<usize>, bool)> {
+    let mut by_time: Vec<usize> = (0..risky.len()).collect();
+    by_time.sort_by_key(|&k| risky[k].time);
+    let mut burst_times: Vec<i64> = bursts.iter().map(|b| b.at).collect();
+    burst_times.sort_unstable();
     sessions
         .iter()
         .map(|s| {
-            let within = |t: i64| s.start <= t && t <= s.end;
-            let found = (0..risky.len()).filter(|&k| within(risky[k].time)).collect();
-            (found, bursts.iter().any(|b| within(b.at)))
+            let from = by_time.partition_point(|&k| risky[k].time < s.start);
+            let to = by_time.partition_point(|&k| risky[k].time <= s.end);
+            let mut found = by_time[from..to.max(from)].to_vec();
+            found.sort_unstable();
+            let next = burst_times.partition_point(|&t| t < s.start);
+            (found, burst_times.get(next).is_some_and(|&t| t <= s.end))
+        })
+        .collect()
+}
+
+/// The session `t` falls in (ends included). Sessions from [`pam_sessions`] are in time
+/// order and do not overlap, so a binary search finds it.
+pub fn session_at(sessions: &[PamSession], t: i64) -> Option<usize> {
+    let i = sessions.partition_point(|s| s.start <= t).checked_sub(1)?;
+    (t <= sessions[i].end).then_some(i)
+}
+
+/// How many of `commands` (in time order, as [`commands`] gives them) fall within each
+/// session, ends included.
+pub fn commands_within(sessions: &[PamSession], commands: &[(usize, i64, String)]) -> Vec<i64> {
+    sessions
+        .iter()
+        .map(|s| {
+            let from = commands.partition_point(|c| c.1 < s.start);
+            let to = commands.partition_point(|c| c.1 <= s.end);
+            to.saturating_sub(from) as i64
         })
         .collect()
 }
@@ -318,6 +347,61 @@ pub fn default_columns(df: &DataFrame, time: String, message: Option<String>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The binary searches give what comparing every session with every event gives.
+    #[test]
+    fn flags_and_counts_are_the_plain_comparisons() {
+        let sessions: Vec<PamSession> = (0..50)
+            .map(|k| PamSession {
+                user: None,
+                start: k * 100,
+                end: k * 100 + (k % 7) * 10,
+            })
+            .collect();
+        let commands: Vec<(usize, i64, String)> =
+            (0..800).map(|i| (i, (i as i64 * 37) % 5000, String::new())).collect();
+        let mut sorted = commands.clone();
+        sorted.sort_by_key(|c| c.1);
+        let risky: Vec<Risky> = sorted
+            .iter()
+            .step_by(3)
+            .map(|c| Risky {
+                row: c.0,
+                time: c.1,
+                command: String::new(),
+                rule: String::new(),
+                decoded: false,
+            })
+            .collect();
+        let bursts: Vec<Burst> = (0..40)
+            .map(|k| Burst {
+                rows: Vec::new(),
+                span: 0,
+                at: k * 123,
+            })
+            .collect();
+        let within = |s: &PamSession, t: i64| s.start <= t && t <= s.end;
+        let plain: Vec<(Vec<usize>, bool)> = sessions
+            .iter()
+            .map(|s| {
+                let found = (0..risky.len()).filter(|&k| within(s, risky[k].time)).collect();
+                (found, bursts.iter().any(|b| within(s, b.at)))
+            })
+            .collect();
+        assert_eq!(flag(&sessions, &risky, &bursts), plain);
+        let counts: Vec<i64> = sessions
+            .iter()
+            .map(|s| sorted.iter().filter(|c| within(s, c.1)).count() as i64)
+            .collect();
+        assert_eq!(commands_within(&sessions, &sorted), counts);
+        for t in [-1, 0, 5, 60, 61, 4960, 99_999] {
+            assert_eq!(
+                session_at(&sessions, t),
+                sessions.iter().position(|s| within(s, t)),
+                "{t}"
+            );
+        }
+    }
 
     #[test]
     fn rules_match_from_the_start_and_base64_is_read() {

@@ -181,7 +181,6 @@ fn sessions_frame(
             .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
             .into_column()
     };
-    let within = |s: &PamSession| commands.iter().filter(|c| s.start <= c.1 && c.1 <= s.end).count() as i64;
     DataFrame::new_infer_height(vec![
         Column::new(
             "User".into(),
@@ -189,7 +188,7 @@ fn sessions_frame(
         ),
         time("Start", sessions.iter().map(|s| s.start).collect()),
         time("End", sessions.iter().map(|s| s.end).collect()),
-        Column::new("Commands".into(), sessions.iter().map(within).collect::<Vec<_>>()),
+        Column::new("Commands".into(), linux::commands_within(sessions, commands)),
         Column::new(
             "Risky".into(),
             flags
@@ -228,10 +227,7 @@ fn commands_frame(
     let picked = IdxCa::from_vec("".into(), rows.iter().map(|r| r.0 as IdxSize).collect());
     let mut out = df.take(&picked)?;
     let times = huntbook::frame::time_values(&out, &columns.time).map_err(|e| polars_err!(ComputeError: "{e}"))?;
-    let session_of = |t: Option<i64>| {
-        t.and_then(|t| sessions.iter().position(|s| s.start <= t && t <= s.end))
-            .map(|i| i as i64)
-    };
+    let session_of = |t: Option<i64>| t.and_then(|t| linux::session_at(sessions, t)).map(|i| i as i64);
     let decoded: Vec<Option<String>> = rows
         .iter()
         .map(|(row, _, decoded)| {
