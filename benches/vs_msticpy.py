@@ -95,6 +95,47 @@ def start_kernel(huntbook: str):
     return prefix, km, kc
 
 
+def rates_parser() -> argparse.ArgumentParser:
+    """The options of a benchmark that gives msticpy's rate on its first rows."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--msticpy-python", required=True)
+    parser.add_argument("--huntbook", default=str(ROOT / "target" / "release" / "huntbook"))
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--msticpy-max-rows", type=int, default=20000)
+    return parser
+
+
+def compare_rates(args, what: str, make_csv, cell: str, script: str, script_args=()):
+    """For each size: the events `make_csv(size, folder)` writes, loaded as `ev`; `cell`
+    timed in a real kernel; msticpy's `script` run in its own process on the first
+    --msticpy-max-rows rows (argv: path, rows, *script_args; it prints its seconds, the rows
+    and what it found); both printed with the ratio of their rates."""
+    os.environ["HUNTBOOK_NO_RUST"] = "1"
+    print(f"{os.cpu_count()} cores; date {time.strftime('%Y-%m-%d')}; {what}")
+    prefix, km, kc = start_kernel(args.huntbook)
+    try:
+        for size in [int(s) for s in args.sizes.split(",")]:
+            path = make_csv(size, prefix)
+            run_cell(kc, f"ev = %load {path}")
+            started = time.perf_counter()
+            said = run_cell(kc, cell)
+            ours = time.perf_counter() - started
+            # "x: 1,234 rows × 6 columns from …"
+            rows_out = said.split(":", 1)[1].split()[0] if ":" in said else "?"
+            rows = min(size, args.msticpy_max_rows)
+            out = subprocess.run([args.msticpy_python, "-c", script, str(path), str(rows), *script_args],
+                                 capture_output=True, text=True, check=True)
+            seconds, m_rows, *found = out.stdout.strip().splitlines()[-1].split()
+            m_rate = int(m_rows) / float(seconds)
+            print(f"{size:>9,} events  Huntbook {ours:.2f} s ({size / ours:,.0f} events/s), {rows_out} rows out;"
+                  f"  msticpy {float(seconds):.1f} s for its first {int(m_rows):,} ({m_rate:,.0f} events/s,"
+                  f" found {' '.join(found)}): {size / ours / m_rate:,.0f}x")
+            sys.stdout.flush()
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
 def time_huntbook(kc, path: Path, magic: str):
     run_cell(kc, f"cl = %load {path}")
     started = time.perf_counter()

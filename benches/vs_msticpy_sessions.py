@@ -12,17 +12,13 @@ Usage: python benches/vs_msticpy_sessions.py --msticpy-python /tmp/venv/bin/pyth
            [--huntbook target/release/huntbook] [--sizes 100000,1000000] [--msticpy-max-rows 20000]
            [--model commands|params|values]
 """
-import argparse
 import csv
-import os
-import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from vs_msticpy import ROOT, run_cell, start_kernel  # noqa: E402
+from vs_msticpy import ROOT, compare_rates, rates_parser  # noqa: E402
 
 DEMO = ROOT.parent / "shared" / "data" / "msticpy" / "sessions" / "demo_exchange_data.csv"
 
@@ -45,7 +41,7 @@ if model != "commands":
 s = sessionize.sessionize_data(df, user_identifier_cols=["UserId", "ClientIP"], time_col="TimeGenerated",
                                max_session_time_mins=20, max_event_separation_mins=2, event_col=event)
 scored = anomalous.score_sessions(s, session_column=f"{event}_list", window_length=3)
-print(time.perf_counter() - started, len(df), len(scored))
+print(time.perf_counter() - started, len(df), len(scored), "sessions")
 """
 
 
@@ -68,37 +64,18 @@ def events_csv(rows: int, folder: Path, parameters: bool) -> Path:
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--msticpy-python", required=True)
-    parser.add_argument("--huntbook", default=str(ROOT / "target" / "release" / "huntbook"))
-    parser.add_argument("--sizes", default="100000,1000000")
-    parser.add_argument("--msticpy-max-rows", type=int, default=20000)
+    parser = rates_parser()
     parser.add_argument("--model", choices=["commands", "params", "values"], default="commands")
     args = parser.parse_args()
     flags = {"commands": "", "params": " --params Parameters", "values": " --params Parameters --values"}[args.model]
-    os.environ["HUNTBOOK_NO_RUST"] = "1"
-    print(f"{os.cpu_count()} cores; date {time.strftime('%Y-%m-%d')}; model: {args.model}")
-    prefix, km, kc = start_kernel(args.huntbook)
-    try:
-        for size in [int(s) for s in args.sizes.split(",")]:
-            path = events_csv(size, prefix, args.model != "commands")
-            run_cell(kc, f"ev = %load {path}")
-            started = time.perf_counter()
-            said = run_cell(kc, f"s = %sessions ev --user UserId,ClientIP --event Operation --gap 2m --max-length 20m{flags}")
-            ours = time.perf_counter() - started
-            n = said.split(":", 1)[1].split()[0] if said.startswith("s:") else "?"
-            rows = min(size, args.msticpy_max_rows)
-            out = subprocess.run([args.msticpy_python, "-c", MSTICPY, str(path), str(rows), args.model], capture_output=True,
-                                 text=True, check=True)
-            seconds, m_rows, m_sessions = out.stdout.split()[-3:]
-            m_rate = int(m_rows) / float(seconds)
-            print(f"{size:>9,} events  Huntbook {ours:.2f} s ({size / ours:,.0f} events/s), {n} sessions;"
-                  f"  msticpy {float(seconds):.1f} s for its first {int(m_rows):,} ({m_rate:,.0f} events/s,"
-                  f" {m_sessions} sessions): {size / ours / m_rate:,.0f}x")
-            sys.stdout.flush()
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+    compare_rates(
+        args,
+        f"model: {args.model}",
+        lambda size, folder: events_csv(size, folder, args.model != "commands"),
+        f"s = %sessions ev --user UserId,ClientIP --event Operation --gap 2m --max-length 20m{flags}",
+        MSTICPY,
+        [args.model],
+    )
 
 
 if __name__ == "__main__":
