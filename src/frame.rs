@@ -111,6 +111,15 @@ pub fn text_column_of<'a, T>(
     polars::prelude::Column::new(name.into(), rows.iter().map(value).collect::<Vec<_>>())
 }
 
+/// A UTC time column from µs since the epoch (`None` is null): how every reader and
+/// engine that computes times hands them to polars.
+pub fn utc_times(name: &str, micros: impl IntoIterator<Item = Option<i64>>) -> polars::prelude::Column {
+    use polars::prelude::*;
+    Int64Chunked::from_iter_options(name.into(), micros.into_iter())
+        .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+        .into_column()
+}
+
 /// The names of `df`'s text columns, in order.
 pub fn text_columns(df: &DataFrame) -> Vec<String> {
     df.columns()

@@ -7,7 +7,7 @@ pub mod features;
 
 use polars::prelude::*;
 
-use crate::frame::{Warned, no_column, time_values};
+use crate::frame::{Warned, no_column, time_values, utc_times};
 use crate::{Error, Result};
 
 /// How to cluster: msticpy's defaults are eps 0.01, min_samples 2, normalised rows.
@@ -191,20 +191,8 @@ pub fn frame(df: &DataFrame, clusters: &Clusters, all: bool) -> Result<DataFrame
                 _ => times[i].map(|t| (t, t)),
             }
         };
-        let as_time = |values: Vec<Option<i64>>, name: &str| {
-            Int64Chunked::from_iter(values)
-                .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
-                .into_column()
-                .with_name(name.into())
-        };
-        out.with_column(as_time(
-            rows.iter().map(|&i| span(i).map(|s| s.0)).collect(),
-            "FirstEventTime",
-        ))?;
-        out.with_column(as_time(
-            rows.iter().map(|&i| span(i).map(|s| s.1)).collect(),
-            "LastEventTime",
-        ))?;
+        out.with_column(utc_times("FirstEventTime", rows.iter().map(|&i| span(i).map(|s| s.0))))?;
+        out.with_column(utc_times("LastEventTime", rows.iter().map(|&i| span(i).map(|s| s.1))))?;
     }
     Ok(out)
 }

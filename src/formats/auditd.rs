@@ -319,10 +319,7 @@ fn events_frame(events: &[Event], warnings: &mut Vec<String>) -> Result<DataFram
             "more than {MAX_FIELDS} distinct field names: {extra_names} values of the later ones are kept as name=value text in {EXTRA_FIELDS}"
         ));
     }
-    let time = Int64Chunked::from_iter(events.iter().map(|e| Some(e.time)))
-        .into_datetime(TimeUnit::Microseconds, Some(polars::prelude::TimeZone::UTC))
-        .into_column()
-        .with_name("TimeGenerated".into());
+    let time = crate::frame::utc_times("TimeGenerated", events.iter().map(|e| Some(e.time)));
     let mut columns = vec![
         time,
         Column::new(

@@ -188,10 +188,7 @@ impl Rows {
     fn finish(mut self) -> Result<DataFrame> {
         let len = self.len;
         let mut columns = Vec::with_capacity(self.order.len() + 3);
-        let time = Int64Chunked::from_iter(self.time)
-            .into_datetime(TimeUnit::Microseconds, Some(polars::prelude::TimeZone::UTC))
-            .into_column()
-            .with_name("TimeCreated".into());
+        let time = crate::frame::utc_times("TimeCreated", self.time);
         columns.push(time);
         columns.push(Column::new("EventID".into(), self.event_id));
         let mut ordered: Vec<String> = SYSTEM[2..].iter().map(|s| s.to_string()).collect();

@@ -270,10 +270,7 @@ fn stamp(year: i32, month: u32, day: u32, seconds: u32) -> Option<i64> {
 fn to_frame(lines: &[Line]) -> Result<DataFrame> {
     let strings = |f: &dyn Fn(&Line) -> Option<&str>| -> Vec<Option<&str>> { lines.iter().map(f).collect() };
     let any_5424 = lines.iter().any(|l| l.month_day.is_none());
-    let time = Int64Chunked::from_iter(lines.iter().map(|l| l.time))
-        .into_datetime(TimeUnit::Microseconds, Some(polars::prelude::TimeZone::UTC))
-        .into_column()
-        .with_name("TimeGenerated".into());
+    let time = crate::frame::utc_times("TimeGenerated", lines.iter().map(|l| l.time));
     let mut columns = vec![
         time,
         Column::new("Computer".into(), strings(&|l| l.host.as_deref())),

@@ -140,12 +140,10 @@ pub fn read_zeek_text(text: &str, name: &str) -> Result<Warned<DataFrame>> {
     for ((field, kind), values) in fields.iter().zip(&kinds).zip(columns) {
         let name: PlSmallStr = field.as_str().into();
         out.push(match values {
-            Values::Float(v) if *kind == Kind::Time => {
-                Int64Chunked::from_iter(v.into_iter().map(|t| t.map(|s| (s * 1_000_000.0).round() as i64)))
-                    .into_datetime(TimeUnit::Microseconds, Some(polars::prelude::TimeZone::UTC))
-                    .into_column()
-                    .with_name(name)
-            }
+            Values::Float(v) if *kind == Kind::Time => crate::frame::utc_times(
+                &name,
+                v.into_iter().map(|t| t.map(|s| (s * 1_000_000.0).round() as i64)),
+            ),
             Values::Float(v) => Column::new(name, v),
             Values::Int(v) => Column::new(name, v),
             Values::Bool(v) => Column::new(name, v),

@@ -71,11 +71,10 @@ impl Tree {
         if let Some(h) = s.host {
             set(h, Column::new("".into(), text(&|p| Some(p.host.to_string()))))?;
         }
-        let times: Vec<Option<i64>> = subset.iter().map(|&k| self.procs[k].time).collect();
-        let time = Int64Chunked::from_iter(times)
-            .into_datetime(TimeUnit::Microseconds, Some(polars::prelude::TimeZone::UTC))
-            .into_column();
-        set(s.time, time)?;
+        set(
+            s.time,
+            crate::frame::utc_times("", subset.iter().map(|&k| self.procs[k].time)),
+        )?;
         let parent = |k: usize| self.procs[k].parent;
         set(
             "proc_key",

@@ -10,7 +10,7 @@ mod parameters;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::frame::{Warned, no_column, text_values, time_values};
+use crate::frame::{Warned, no_column, text_values, time_values, utc_times};
 use crate::{Error, Result};
 
 pub use model::{Kind, Model, Rarest};
@@ -193,18 +193,13 @@ pub fn scored_frame(
             )
         })
         .collect();
-    let time = |values: Vec<i64>, name: String| {
-        Int64Chunked::from_vec(name.as_str().into(), values)
-            .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
-            .into_column()
-    };
-    columns.push(time(
-        order.iter().map(|&i| sessions[i].start).collect(),
-        format!("{}_min", params.time),
+    columns.push(utc_times(
+        &format!("{}_min", params.time),
+        order.iter().map(|&i| Some(sessions[i].start)),
     ));
-    columns.push(time(
-        order.iter().map(|&i| sessions[i].end).collect(),
-        format!("{}_max", params.time),
+    columns.push(utc_times(
+        &format!("{}_max", params.time),
+        order.iter().map(|&i| Some(sessions[i].end)),
     ));
     let seconds: Vec<f64> = order
         .iter()

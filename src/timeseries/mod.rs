@@ -132,9 +132,7 @@ impl Anomalies {
     /// The output frame: time, value, baseline, trend, seasonal, residual, weights, score,
     /// anomalies.
     pub fn frame(&self, time: &str, value: &str) -> Result<DataFrame> {
-        let time_col = Int64Chunked::from_vec(time.into(), self.time.clone())
-            .into_datetime(TimeUnit::Microseconds, Some(polars::prelude::TimeZone::UTC))
-            .into_column();
+        let time_col = crate::frame::utc_times(time, self.time.iter().copied().map(Some));
         let d = &self.decomposition;
         Ok(DataFrame::new_infer_height(vec![
             time_col,
@@ -178,14 +176,9 @@ impl Anomalies {
                 _ => out.push((start, end, f, self.score[i], 1)),
             }
         }
-        let time = |v: Vec<i64>, name: &str| {
-            Int64Chunked::from_vec(name.into(), v)
-                .into_datetime(TimeUnit::Microseconds, Some(polars::prelude::TimeZone::UTC))
-                .into_column()
-        };
         Ok(DataFrame::new_infer_height(vec![
-            time(out.iter().map(|p| p.0).collect(), "start"),
-            time(out.iter().map(|p| p.1).collect(), "end"),
+            crate::frame::utc_times("start", out.iter().map(|p| Some(p.0))),
+            crate::frame::utc_times("end", out.iter().map(|p| Some(p.1))),
             Column::new(
                 "direction".into(),
                 out.iter()

@@ -3,6 +3,7 @@
 //! and the sessions they fall in (msticpy's syslog_utils and cmd_line).
 
 use huntbook::Frame;
+use huntbook::frame::utc_times;
 use huntbook::linux::{self, Burst, PamSession, Risky, Rules};
 use huntbook::render::table::thousands;
 use huntbook::time::parse_span;
@@ -176,18 +177,13 @@ fn sessions_frame(
     flags: &[(Vec<usize>, bool)],
     commands: &[(usize, i64, String)],
 ) -> PolarsResult<DataFrame> {
-    let time = |name: &str, values: Vec<i64>| {
-        Int64Chunked::from_vec(name.into(), values)
-            .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
-            .into_column()
-    };
     DataFrame::new_infer_height(vec![
         Column::new(
             "User".into(),
             sessions.iter().map(|s| s.user.clone()).collect::<Vec<_>>(),
         ),
-        time("Start", sessions.iter().map(|s| s.start).collect()),
-        time("End", sessions.iter().map(|s| s.end).collect()),
+        utc_times("Start", sessions.iter().map(|s| Some(s.start))),
+        utc_times("End", sessions.iter().map(|s| Some(s.end))),
         Column::new("Commands".into(), linux::commands_within(sessions, commands)),
         Column::new(
             "Risky".into(),
