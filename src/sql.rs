@@ -15,7 +15,7 @@ use polars::prelude::*;
 use polars::sql::FunctionRegistry;
 use polars::sql::SQLContext;
 
-use crate::cluster::features;
+use crate::cluster::features::Feature;
 use crate::error::{Error, Result};
 
 /// Runs `statement` with each `(name, frame)` registered as a table.
@@ -46,18 +46,10 @@ fn clean_polars_message(e: &PolarsError) -> String {
     first.to_string()
 }
 
-/// The feature functions, by their SQL names: each takes a text (any other type is read
-/// as its text) and gives an integer, null for null. `token_count` takes the delimiter as
-/// a second argument, a space when it is left out.
-pub const FUNCTIONS: [&str; 5] = [
-    "delim_count",
-    "delim_hash",
-    "char_ord_score",
-    "token_count",
-    "crc32_hash",
-];
-
-/// msticpy's feature functions as polars SQL functions.
+/// msticpy's feature functions as polars SQL functions, by msticpy's names
+/// ([`Feature::function`]): each takes a text (any other type is read as its text) and
+/// gives an integer, null for null. `token_count` takes the delimiter as a second
+/// argument, a space when it is left out.
 struct Features;
 
 impl FunctionRegistry for Features {
@@ -66,11 +58,10 @@ impl FunctionRegistry for Features {
     }
 
     fn get_udf(&self, name: &str) -> PolarsResult<Option<UserDefinedFunction>> {
-        if !self.contains(name) {
+        let Some(feature) = feature(name) else {
             return Ok(None);
-        }
-        let owned = name.to_string();
-        let call = move |columns: &mut [Column]| feature_column(&owned, columns);
+        };
+        let call = move |columns: &mut [Column]| feature_column(feature, columns);
         let field = |_: &Schema, fields: &[Field]| {
             let name = fields.first().map(|f| f.name().clone()).unwrap_or_default();
             Ok(Field::new(name, DataType::Int64))
@@ -82,35 +73,31 @@ impl FunctionRegistry for Features {
     }
 
     fn contains(&self, name: &str) -> bool {
-        FUNCTIONS.contains(&name)
+        feature(name).is_some()
     }
 }
 
+fn feature(name: &str) -> Option<Feature> {
+    Feature::ALL.into_iter().find(|f| f.function() == name)
+}
+
 /// One feature function over a column (and, for `token_count`, its delimiter).
-fn feature_column(name: &str, columns: &mut [Column]) -> PolarsResult<Column> {
-    let wanted = if name == "token_count" { 1..=2 } else { 1..=1 };
+fn feature_column(feature: Feature, columns: &mut [Column]) -> PolarsResult<Column> {
+    let wanted = if feature == Feature::TokenCount { 1..=2 } else { 1..=1 };
     if !wanted.contains(&columns.len()) {
-        polars_bail!(InvalidOperation: "{name} takes {} argument(s), not {}", wanted.end(), columns.len());
+        polars_bail!(
+            InvalidOperation: "{} takes {} argument(s), not {}", feature.function(), wanted.end(), columns.len()
+        );
     }
     let text = columns[0].cast(&DataType::String)?;
-    let values = text.str()?;
     let delimiter = match columns.get(1) {
         Some(d) => d.cast(&DataType::String)?.str()?.get(0).unwrap_or(" ").to_string(),
         None => " ".to_string(),
     };
-    let f: fn(&str) -> i64 = match name {
-        "delim_count" => features::delim_count,
-        "delim_hash" => features::delim_hash,
-        "char_ord_score" => features::char_ord_score,
-        "crc32_hash" => features::crc32,
-        _ => {
-            let out: Int64Chunked = values
-                .iter()
-                .map(|v| v.map(|v| features::token_count(v, &delimiter)))
-                .collect();
-            return Ok(out.with_name(text.name().clone()).into_column());
-        }
-    };
-    let out: Int64Chunked = values.iter().map(|v| v.map(f)).collect();
+    let out: Int64Chunked = text
+        .str()?
+        .iter()
+        .map(|v| v.map(|v| feature.apply(v, &delimiter)))
+        .collect();
     Ok(out.with_name(text.name().clone()).into_column())
 }

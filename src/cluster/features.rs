@@ -173,12 +173,25 @@ impl Feature {
         Feature::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(text))
     }
 
-    fn apply(self, value: &str) -> i64 {
+    /// msticpy's function name, which is also its `%%sql` name (`delim_count`).
+    pub fn function(self) -> &'static str {
+        match self {
+            Feature::DelimCount => "delim_count",
+            Feature::DelimHash => "delim_hash",
+            Feature::CharOrdScore => "char_ord_score",
+            Feature::TokenCount => "token_count",
+            Feature::Crc32 => "crc32_hash",
+        }
+    }
+
+    /// The feature of `value`; `delimiter` is the one `token_count` splits on (msticpy's
+    /// default is a space) and the others ignore.
+    pub fn apply(self, value: &str, delimiter: &str) -> i64 {
         match self {
             Feature::DelimCount => delim_count(value),
             Feature::DelimHash => delim_hash(value),
             Feature::CharOrdScore => char_ord_score(value),
-            Feature::TokenCount => token_count(value, " "),
+            Feature::TokenCount => token_count(value, delimiter),
             Feature::Crc32 => crc32(value),
         }
     }
@@ -190,7 +203,7 @@ pub fn column_features(df: &DataFrame, column: &str, features: &[Feature]) -> Re
     let values = text_values(df, column)?;
     let mut out = df.clone();
     for feature in features {
-        let made: Vec<i64> = values.iter().map(|v| feature.apply(v.unwrap_or(""))).collect();
+        let made: Vec<i64> = values.iter().map(|v| feature.apply(v.unwrap_or(""), " ")).collect();
         out.with_column(Column::new(format!("{column}_{}", feature.name()).into(), made))?;
     }
     Ok(out)
