@@ -332,6 +332,17 @@ impl Args {
             .ok_or_else(|| Diagnostic::internal("the cell form needs a body, but none was parsed"))
     }
 
+    /// A span option with a declared default (`--gap 20m`) in µs, and as it was written; a
+    /// span that does not read is an error under it.
+    pub fn span_micros(&self, long: &str) -> Result<(i64, &Spanned), Diagnostic> {
+        let given = self
+            .option(long)
+            .ok_or_else(|| Diagnostic::internal(format!("--{long} has no declared default")))?;
+        let span = huntbook::time::parse_span(&given.text)
+            .map_err(|e| Diagnostic::new("bad-value", e).at(given.span.clone()))?;
+        Ok((span.num_microseconds().unwrap_or(i64::MAX), given))
+    }
+
     /// A whole-number option with a declared default: always there after parsing.
     pub fn count(&self, long: &str) -> Result<usize, Diagnostic> {
         self.int(long)

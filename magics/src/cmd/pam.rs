@@ -6,7 +6,6 @@ use huntbook::Frame;
 use huntbook::frame::utc_times;
 use huntbook::linux::{self, Burst, PamSession, Risky, Rules};
 use huntbook::render::table::thousands;
-use huntbook::time::parse_span;
 use polars::prelude::*;
 
 use crate::args::Args;
@@ -87,14 +86,8 @@ impl Magic for PamMagic {
             columns.command = Some(named_column(frame, cmd)?);
         }
         let (rules, rules_from) = rules(args, ctx)?;
-        let within = args.option("within").map_or("5s", |w| w.text.as_str());
-        let within_us = parse_span(within)
-            .map_err(|e| {
-                Diagnostic::new("bad-value", e)
-                    .at(args.option("within").map_or(args.call_span.clone(), |w| w.span.clone()))
-            })?
-            .num_microseconds()
-            .unwrap_or(i64::MAX);
+        let (within_us, within) = args.span_micros("within")?;
+        let within = &within.text;
         let burst = args.count("burst")?;
         let engine = |e| Diagnostic::engine(e, Some(arg.span.clone()));
         let sessions = linux::pam_sessions(&frame.data, &columns).map_err(engine)?;

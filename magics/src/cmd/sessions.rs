@@ -7,7 +7,7 @@ use huntbook::Frame;
 use huntbook::render::escape::{escape_html, visible_text};
 use huntbook::render::table::thousands;
 use huntbook::sessions::{self, Kind as ModelKind, Params, Rarest, Session};
-use huntbook::time::{Precision, parse_span, utc};
+use huntbook::time::{Precision, utc};
 
 use crate::args::Args;
 use crate::columns::{TIME_OPTION, named_column, named_columns, time_column};
@@ -106,20 +106,16 @@ impl Magic for SessionsMagic {
             }
         };
         let time = time_column(frame, args.option("time"))?;
-        // Both have defaults, which the parser applies: the option is always there.
-        let (gap, max_length) = (needed("gap", "SPAN")?, needed("max-length", "SPAN")?);
-        let span = |given: &Spanned| -> Result<i64, Diagnostic> {
-            let d = parse_span(&given.text).map_err(|e| Diagnostic::new("bad-value", e).at(given.span.clone()))?;
-            Ok(d.num_microseconds().unwrap_or(i64::MAX))
-        };
+        let (gap, gap_given) = args.span_micros("gap")?;
+        let (max_length, max_length_given) = args.span_micros("max-length")?;
         let params = Params {
             users,
             time,
             event,
             parameters,
             values: kind == ModelKind::Values,
-            gap: span(gap)?,
-            max_length: span(max_length)?,
+            gap,
+            max_length,
         };
         let window = args.count("window")?;
         let found =
@@ -146,8 +142,8 @@ impl Magic for SessionsMagic {
             thousands(frame.height()),
             thousands(found.value.len()),
             params.users.join(", "),
-            gap.text,
-            max_length.text,
+            gap_given.text,
+            max_length_given.text,
         ));
         let mut out = Frame::new(df, frame.provenance.source.clone());
         out.provenance.query = Some(format!("%sessions {}", arg.text));
