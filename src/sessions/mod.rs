@@ -10,11 +10,12 @@ mod parameters;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::frame::{Warned, no_column, text_values, time_values, utc_times};
+use crate::frame::{Warned, text_values, time_values, utc_times};
 use crate::{Error, Result};
 
 pub use model::{Kind, Model, Rarest};
-pub use parameters::{Names, Parameters, Raw, intern, parse as parse_parameters, parse_raw};
+pub use parameters::Parameters;
+use parameters::{Names, Raw, intern, parse_raw};
 
 /// How events become sessions: a new one when a user column changes, after a gap longer
 /// than `gap`, or when the session would pass `max_length` (µs). With `parameters`, each
@@ -47,16 +48,6 @@ pub struct Session {
 /// previous event passes `gap`, or where the time since the session's start passes
 /// `max_length`. Events with no time are left out and counted; a null command is empty.
 pub fn sessionize(df: &DataFrame, params: &Params) -> Result<Warned<Vec<Session>>> {
-    for name in params
-        .users
-        .iter()
-        .chain([&params.time, &params.event])
-        .chain(&params.parameters)
-    {
-        if df.column(name).is_err() {
-            return Err(no_column(df, name));
-        }
-    }
     let users: Vec<StringChunked> = params.users.iter().map(|u| text_values(df, u)).collect::<Result<_>>()?;
     let times = time_values(df, &params.time)?;
     let events = text_values(df, &params.event)?;

@@ -34,7 +34,7 @@ struct Item<'a> {
     #[serde(borrow, rename = "Name", alias = "name")]
     name: Cow<'a, str>,
     #[serde(borrow, default, rename = "Value", alias = "value")]
-    value: Option<Text<'a>>,
+    value: Option<TextOrJson<'a>>,
 }
 
 /// `{"Name": …}`, the value skipped unread.
@@ -44,25 +44,22 @@ struct NameOnly<'a> {
     name: Cow<'a, str>,
 }
 
-/// Any JSON value as text: a string as it is, anything else as its JSON.
-struct Text<'a>(Option<Cow<'a, str>>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = TextOrJson::deserialize(d)?;
-        Ok(Text(match value {
-            TextOrJson::Text(t) => Some(t),
-            TextOrJson::Json(Value::Null) => None,
-            TextOrJson::Json(other) => Some(Cow::Owned(other.to_string())),
-        }))
-    }
-}
-
+/// Any JSON value: a string borrowed where it can be, anything else as JSON.
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum TextOrJson<'a> {
     Text(#[serde(borrow)] Cow<'a, str>),
     Json(Value),
+}
+
+impl TextOrJson<'_> {
+    /// The value as text: a string as it is, anything else as its JSON, null as none.
+    fn into_text(self) -> Option<String> {
+        match self {
+            TextOrJson::Text(t) => Some(t.into_owned()),
+            TextOrJson::Json(v) => value_text(&v),
+        }
+    }
 }
 
 /// Reads one cell's parameters. The forms read:
@@ -74,12 +71,8 @@ enum TextOrJson<'a> {
 /// An empty cell has none. A value that is not a string is its JSON text. A name given
 /// twice keeps its first place and its last value, as a Python dict would.
 /// Values are kept only when `values` (the values model needs them; the others do not).
-pub fn parse(text: &str, names: &mut Names, values: bool) -> Result<Parameters, String> {
-    Ok(intern(parse_raw(text, values)?, names))
-}
-
-/// A cell's parameters as [`parse`] reads them, the names still borrowed from the text
-/// where they hold no escapes: this part runs on every core.
+/// The names stay borrowed from the text where they hold no escapes, so this part runs
+/// on every core; [`intern`] keeps each name once.
 pub fn parse_raw<'a>(text: &'a str, values: bool) -> Result<Raw<'a>, String> {
     let text = text.trim();
     let mut out: Raw = Vec::new();
@@ -103,7 +96,7 @@ pub fn parse_raw<'a>(text: &'a str, values: bool) -> Result<Raw<'a>, String> {
     }
     if values && let Ok(items) = serde_json::from_str::<Vec<Item>>(text) {
         for item in items {
-            put(item.name, item.value.and_then(|v| v.0).map(Cow::into_owned));
+            put(item.name, item.value.and_then(TextOrJson::into_text));
         }
         return Ok(out);
     }
@@ -166,8 +159,12 @@ mod tests {
             .collect()
     }
 
+    fn read(text: &str, names: &mut Names, values: bool) -> Result<Parameters, String> {
+        Ok(intern(parse_raw(text, values)?, names))
+    }
+
     fn parse(text: &str) -> Result<Vec<(String, Option<String>)>, String> {
-        let parsed = super::parse(text, &mut Names::default(), true)?;
+        let parsed = read(text, &mut Names::default(), true)?;
         Ok(parsed.into_iter().map(|(n, v)| (n.to_string(), v)).collect())
     }
 
@@ -190,13 +187,8 @@ mod tests {
         assert_eq!(parse("  ").unwrap(), Vec::new());
         // Names are shared; values are dropped unless asked for.
         let mut names = Names::default();
-        let a = super::parse(exchange, &mut names, false).unwrap();
-        let b = super::parse(r#"[{"Name": "Identity", "Value": "y"}]"#, &mut names, false).unwrap();
-        assert!(Arc::ptr_eq(&a[0].0, &b[0].0) && a.iter().all(|(_, v)| v.is_none()));
-        // Names are shared; values are dropped unless asked for.
-        let mut names = Names::default();
-        let a = super::parse(exchange, &mut names, false).unwrap();
-        let b = super::parse(r#"[{"Name": "Identity", "Value": "y"}]"#, &mut names, false).unwrap();
+        let a = read(exchange, &mut names, false).unwrap();
+        let b = read(r#"[{"Name": "Identity", "Value": "y"}]"#, &mut names, false).unwrap();
         assert!(Arc::ptr_eq(&a[0].0, &b[0].0) && a.iter().all(|(_, v)| v.is_none()));
         assert!(parse("-Identity x").unwrap_err().starts_with("not JSON"));
         assert_eq!(

@@ -171,38 +171,31 @@ fn cards(sessions: &[Session], ranked: &[(usize, Rarest)], window: usize, rows: 
                 format!("{likelihood:.3e}")
             }
         );
-        let marked: Vec<String> = s
+        let in_window = |k: usize| at.is_some_and(|a| k >= a && k < a + window);
+        let (marked, plain): (Vec<String>, Vec<String>) = s
             .commands
             .iter()
             .enumerate()
-            .map(|(k, c)| match at {
-                Some(a) if k >= a && k < a + window => format!("<mark>{}</mark>", escape_html(c)),
-                _ => escape_html(c),
+            .map(|(k, c)| {
+                if in_window(k) {
+                    (
+                        format!("<mark>{}</mark>", escape_html(c)),
+                        format!("[{}]", visible_text(c)),
+                    )
+                } else {
+                    (escape_html(c), visible_text(c).into_owned())
+                }
             })
-            .collect();
-        html.push_str(&format!(
-            "<li><b>{}</b><br/>{}</li>",
-            escape_html(&head),
-            marked.join(" → ")
-        ));
-        let plain: Vec<String> = s
-            .commands
-            .iter()
-            .enumerate()
-            .map(|(k, c)| match at {
-                Some(a) if k >= a && k < a + window => format!("[{}]", visible_text(c)),
-                _ => visible_text(c).into_owned(),
-            })
-            .collect();
+            .unzip();
+        html.push_str(&format!("<li><b>{}</b><br/>{}", escape_html(&head), marked.join(" → ")));
         text.push_str(&format!("{}\n  {}\n", visible_text(&head), plain.join(" → ")));
         if kind != ModelKind::Commands {
             let given = sessions::window_parameters(s, rarest, kind == ModelKind::Values);
             let (html_part, text_part) = parameters_line(&given);
-            html.truncate(html.len() - "</li>".len());
             html.push_str(&html_part);
-            html.push_str("</li>");
             text.push_str(&text_part);
         }
+        html.push_str("</li>");
     }
     html.push_str("</ol>");
     if ranked.len() > rows {
@@ -219,7 +212,8 @@ fn cards(sessions: &[Session], ranked: &[(usize, Rarest)], window: usize, rows: 
 /// The rare window's parameters under a card: HTML (folded when long) and text.
 fn parameters_line(given: &str) -> (String, String) {
     const FOLD: usize = 240;
-    let html = if given.chars().count() > FOLD {
+    let long = given.chars().count() > FOLD;
+    let html = if long {
         let start: String = given.chars().take(100).collect();
         format!(
             "<details><summary><small>parameters: {}…</small></summary><small>{}</small></details>",
@@ -230,7 +224,7 @@ fn parameters_line(given: &str) -> (String, String) {
         format!("<div><small>parameters: {}</small></div>", escape_html(given))
     };
     let mut text: String = visible_text(given).chars().take(FOLD).collect();
-    if given.chars().count() > FOLD {
+    if long {
         text.push_str("… (whole in the frame)");
     }
     (html, format!("  parameters: {text}\n"))
