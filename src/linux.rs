@@ -147,10 +147,7 @@ pub struct Burst {
 /// with no time or an empty command left out. In time order (stable).
 pub fn commands(df: &DataFrame, columns: &Columns) -> Result<Vec<(usize, i64, String)>> {
     let times = time_values(df, &columns.time)?;
-    let texts = match &columns.command {
-        Some(c) => text_values(df, c)?,
-        None => text_values(df, &columns.message)?,
-    };
+    let texts = text_values(df, columns.command.as_ref().unwrap_or(&columns.message))?;
     let mut out: Vec<(usize, i64, String)> = (0..df.height())
         .filter_map(|i| {
             let text = texts.get(i)?;

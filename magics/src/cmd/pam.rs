@@ -155,9 +155,8 @@ fn rules(args: &Args, ctx: &mut Context) -> Result<(Rules, String), Diagnostic> 
         let rules = Rules::new(&patterns).map_err(|e| bad(e.to_string()))?;
         return Ok((rules, format!("{} rules from {}", patterns.len(), file.text)));
     }
-    if let Some(patterns) = &ctx.sources.config().risky_commands {
-        let rules = Rules::new(patterns).map_err(|e| Diagnostic::engine(e, None))?;
-        return Ok((rules, format!("{} rules from huntbook.yaml", patterns.len())));
+    if let Some(rules) = &ctx.sources.config().risky_commands {
+        return Ok((rules.clone(), format!("{} rules from huntbook.yaml", rules.len())));
     }
     Ok((Rules::defaults(), "msticpy's 5 default rules".into()))
 }
@@ -204,12 +203,17 @@ fn commands_frame(
     bursts: &[Burst],
     sessions: &[PamSession],
 ) -> PolarsResult<DataFrame> {
-    let mut rows: Vec<(usize, String, bool)> = risky.iter().map(|r| (r.row, r.rule.clone(), r.decoded)).collect();
+    // Each row once: its rule, and the command as decoded when only that matched.
+    let mut rows: Vec<(usize, String, Option<String>)> = risky
+        .iter()
+        .map(|r| (r.row, r.rule.clone(), r.decoded.then(|| r.command.clone())))
+        .collect();
+    let mut seen: std::collections::HashSet<usize> = rows.iter().map(|r| r.0).collect();
     for b in bursts {
         for &row in &b.rows {
-            if !rows.iter().any(|(r, _, _)| *r == row) {
+            if seen.insert(row) {
                 let why = format!("{} commands in {:.1} s", b.rows.len(), b.span as f64 / 1e6);
-                rows.push((row, why, false));
+                rows.push((row, why, None));
             }
         }
     }
@@ -217,19 +221,14 @@ fn commands_frame(
     let mut out = df.take(&picked)?;
     let times = huntbook::frame::time_values(&out, &columns.time).map_err(|e| polars_err!(ComputeError: "{e}"))?;
     let session_of = |t: Option<i64>| t.and_then(|t| linux::session_at(sessions, t)).map(|i| i as i64);
-    let decoded: Vec<Option<String>> = rows
-        .iter()
-        .map(|(row, _, decoded)| {
-            decoded
-                .then(|| risky.iter().find(|r| r.row == *row).map(|r| r.command.clone()))
-                .flatten()
-        })
-        .collect();
     out.with_column(Column::new(
         "Flag".into(),
         rows.iter().map(|r| r.1.clone()).collect::<Vec<_>>(),
     ))?;
-    out.with_column(Column::new("Decoded".into(), decoded))?;
+    out.with_column(Column::new(
+        "Decoded".into(),
+        rows.iter().map(|r| r.2.clone()).collect::<Vec<_>>(),
+    ))?;
     out.with_column(Column::new(
         "Session".into(),
         times.iter().map(|t| session_of(*t)).collect::<Vec<_>>(),

@@ -259,8 +259,8 @@ pub struct Config {
     pub geoip: Option<huntbook::geo::GeoPaths>,
     /// Threat-intel providers and their cache (`ti:`).
     pub ti: crate::enrich::TiSettings,
-    /// Risky-command rules (`linux: risky_commands:`), checked when read.
-    pub risky_commands: Option<Vec<String>>,
+    /// Risky-command rules (`linux: risky_commands:`), compiled when the file is read.
+    pub risky_commands: Option<huntbook::linux::Rules>,
 }
 
 impl Config {
@@ -331,10 +331,11 @@ impl Config {
         });
         let ti = crate::enrich::TiSettings::read(raw.ti.unwrap_or_default(), base)
             .map_err(|e| format!("{}: {e}", file.display()))?;
-        let risky_commands = raw.linux.map(|l| l.risky_commands);
-        if let Some(rules) = &risky_commands {
-            huntbook::linux::Rules::new(rules).map_err(|e| format!("{}: linux.risky_commands: {e}", file.display()))?;
-        }
+        let risky_commands = raw
+            .linux
+            .map(|l| huntbook::linux::Rules::new(&l.risky_commands))
+            .transpose()
+            .map_err(|e| format!("{}: linux.risky_commands: {e}", file.display()))?;
         Ok(Config {
             file: Some(file.to_path_buf()),
             sources,
