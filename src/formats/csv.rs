@@ -23,36 +23,24 @@ fn read(input: &Input) -> Result<Warned<DataFrame>> {
         };
         repair_or(first, tsv, &input.name(), || input.bytes().ok(), how).map_err(input.polars(CSV.title))
     };
-    let mut out = load(How::Whole(&[]))?;
-    // Polars reads 7/8/2019 as 7 August; if it read a column of slashed dates, the column
-    // is read again as text and its dates read as dates::read_slashed reads them.
-    let parsed: Vec<&PlSmallStr> = out
-        .value
-        .columns()
-        .iter()
-        .filter(|c| matches!(c.dtype(), DataType::Datetime(..) | DataType::Date))
-        .map(|c| c.name())
-        .collect();
-    if !parsed.is_empty() {
-        let sample = load(How::Sample)?.value;
-        let misread: Vec<PlSmallStr> = parsed
-            .into_iter()
-            .filter(|name| {
-                sample
-                    .column(name)
-                    .ok()
-                    .and_then(|c| c.str().ok().map(|s| s.iter().flatten().any(dates::is_slashed)))
-                    .unwrap_or(false)
-            })
-            .cloned()
-            .collect();
-        if !misread.is_empty() {
-            out = load(How::Whole(&misread))?;
-        }
-    }
+    // Polars reads 7/8/2019 as 7 August: columns of slashed dates are read as text, and
+    // their dates as dates::read_slashed reads them. A sample that does not read leaves
+    // the whole read to say why.
+    let slashed = load(How::Sample).map_or(Vec::new(), |s| slashed_columns(&s.value));
+    let mut out = load(How::Whole(&slashed))?;
     let warnings = dates::read_slashed_columns(&mut out.value, &input.name()).map_err(input.polars(CSV.title))?;
     out.warnings.extend(warnings);
     Ok(out)
+}
+
+/// The columns of a sample (read as text) that hold slashed dates.
+fn slashed_columns(sample: &DataFrame) -> Vec<PlSmallStr> {
+    sample
+        .columns()
+        .iter()
+        .filter(|c| c.str().is_ok_and(|s| s.iter().flatten().any(dates::is_slashed)))
+        .map(|c| c.name().clone())
+        .collect()
 }
 
 /// How much of a CSV to read: all of it, with these columns kept as text; or its first
@@ -69,12 +57,7 @@ fn scan(path: &Path) -> Option<PolarsResult<LazyFrame>> {
     let sample = std::fs::File::open(path)
         .ok()
         .and_then(|f| read_csv(f, tsv, How::Sample).ok());
-    let slashed = sample.is_some_and(|df| {
-        df.columns()
-            .iter()
-            .any(|c| c.str().is_ok_and(|s| s.iter().flatten().any(dates::is_slashed)))
-    });
-    if slashed {
+    if sample.is_some_and(|df| !slashed_columns(&df).is_empty()) {
         return None;
     }
     Some(PlRefPath::try_from_path(path).and_then(|p| {

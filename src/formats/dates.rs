@@ -74,17 +74,11 @@ pub fn read_slashed(values: &StringChunked) -> Option<(Vec<Option<i64>>, bool)> 
 /// whose order was assumed.
 pub fn read_slashed_columns(df: &mut DataFrame, source: &str) -> PolarsResult<Vec<String>> {
     let mut warnings = Vec::new();
-    let names: Vec<PlSmallStr> = df
-        .columns()
-        .iter()
-        .filter(|c| c.dtype() == &DataType::String)
-        .map(|c| c.name().clone())
-        .collect();
-    for name in names {
+    for name in crate::frame::text_columns(df) {
         let Some((micros, guessed)) = read_slashed(df.column(&name)?.str()?) else {
             continue;
         };
-        let times = Int64Chunked::from_iter_options(name.clone(), micros.into_iter())
+        let times = Int64Chunked::from_iter_options(name.as_str().into(), micros.into_iter())
             .into_datetime(TimeUnit::Microseconds, None)
             .into_column();
         df.with_column(times)?;
